@@ -1,0 +1,30 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { AppNav } from "@/components/shell/app-nav";
+import { KilnMark } from "@/components/shell/kiln-mark";
+import { LogoutButton } from "@/components/shell/logout-button";
+import { requirePageCaller } from "@/lib/http/page-caller";
+
+export default async function AppLayout({ children }: { children: ReactNode }) {
+  const caller = await requirePageCaller();
+  return (
+    <div className="flex min-h-screen flex-col">
+      <header className="sticky top-0 z-10 border-b border-zinc-800 bg-zinc-950/90 backdrop-blur">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-6">
+          <Link href="/ide" className="flex items-center gap-2 font-semibold">
+            <KilnMark />
+            Kiln
+          </Link>
+          <AppNav />
+          <div className="ml-auto flex items-center gap-3">
+            <span className="text-sm text-zinc-400" data-testid="user-email">
+              {caller.user.email}
+            </span>
+            <LogoutButton />
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto w-full max-w-6xl flex-1 px-6 py-10">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { ApiKeysPanel } from "@/components/settings/api-keys-panel";
+import { PageHeader } from "@/components/shell/page-header";
+import { requirePageCaller } from "@/lib/http/page-caller";
+
+export const metadata = { title: "Settings · Kiln" };
+
+export default async function SettingsPage() {
+  const { user } = await requirePageCaller();
+  return (
+    <>
+      <PageHeader
+        title="Settings"
+        description="Your account and the keys that let scripts act as you."
+      />
+      <div className="space-y-10">
+        <section aria-labelledby="account-title" className="rounded-lg border border-zinc-800 p-5">
+          <h2 id="account-title" className="text-lg font-semibold">
+            Account
+          </h2>
+          <dl className="mt-4 grid grid-cols-[8rem_1fr] gap-y-2 text-sm">
+            <dt className="text-zinc-500">Email</dt>
+            <dd data-testid="account-email">{user.email}</dd>
+            <dt className="text-zinc-500">Role</dt>
+            <dd>{user.isAdmin ? "Admin" : "Member"}</dd>
+            <dt className="text-zinc-500">Plan</dt>
+            <dd className="capitalize">{user.tier}</dd>
+          </dl>
+        </section>
+        <ApiKeysPanel />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,91 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { type FormEvent, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { TextField } from "@/components/ui/text-field";
+import { ApiError, apiFetch } from "@/lib/client/fetch-json";
+
+/** Only paths on this site: an open redirect through ?next= would hand the session's trust away. */
+export function safeNextPath(next: string | null): string {
+  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  return next;
+}
+
+export function AuthForm({ mode }: { mode: "login" | "signup" }) {
+  const router = useRouter();
+  const searchParams = useSearchParams();
+  const [error, setError] = useState<string>();
+  const [fieldErrors, setFieldErrors] = useState<{ email?: string; password?: string }>({});
+  const [isSubmitting, setIsSubmitting] = useState(false);
+  const isSignup = mode === "signup";
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get("email") ?? "").trim();
+    const password = String(form.get("password") ?? "");
+    const errors: typeof fieldErrors = {};
+    if (!email) errors.email = "Enter your email address";
+    if (!password) errors.password = "Enter your password";
+    else if (isSignup && password.length < 8) errors.password = "Use at least 8 characters";
+    setFieldErrors(errors);
+    setError(undefined);
+    if (errors.email || errors.password) return;
+
+    setIsSubmitting(true);
+    try {
+      await apiFetch(`/api/auth/${mode}`, { method: "POST", json: { email, password } });
+      router.replace(safeNextPath(searchParams.get("next")));
+      router.refresh();
+    } catch (caught) {
+      setError(
+        caught instanceof ApiError ? caught.message : "Kiln could not be reached. Try again.",
+      );
+      setIsSubmitting(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="space-y-5">
+      {error ? <Alert tone="error">{error}</Alert> : null}
+      <TextField
+        id="email"
+        name="email"
+        type="email"
+        label="Email"
+        autoComplete="email"
+        placeholder="you@example.com"
+        error={fieldErrors.email}
+        required
+      />
+      <TextField
+        id="password"
+        name="password"
+        type="password"
+        label="Password"
+        autoComplete={isSignup ? "new-password" : "current-password"}
+        placeholder={isSignup ? "At least 8 characters" : undefined}
+        error={fieldErrors.password}
+        required
+      />
+      <Button type="submit" className="w-full" disabled={isSubmitting}>
+        {isSubmitting ? "Please wait…" : isSignup ? "Create account" : "Sign in"}
+      </Button>
+      <p className="text-center text-sm text-zinc-400">
+        {isSignup ? "Already have an account? " : "New to Kiln? "}
+        <Link
+          href={{
+            pathname: isSignup ? "/login" : "/signup",
+            query: Object.fromEntries(searchParams),
+          }}
+          className="font-medium text-orange-400 hover:text-orange-300"
+        >
+          {isSignup ? "Sign in" : "Create an account"}
+        </Link>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,91 @@
+import "server-only";
+import { randomToken, sha256 } from "@/lib/auth/crypto";
+import type { Caller } from "@/lib/auth/types";
+import { toAuthUser, type UserRow } from "@/lib/auth/users";
+import { getDb } from "@/lib/db/client";
+import { notFound } from "@/lib/errors";
+import { prefixedId } from "@/lib/ids";
+import type { ApiKey } from "./schemas";
+
+export const apiKeyPrefix = "kiln_";
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+const toApiKey = (row: ApiKeyRow): ApiKey => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  createdAt: row.created_at.toISOString(),
+  lastUsedAt: row.last_used_at?.toISOString() ?? null,
+});
+
+export async function createApiKey(options: { userId: string; name: string }) {
+  const db = await getDb();
+  const key = `${apiKeyPrefix}${randomToken(32)}`;
+  const [row] = await db.query<ApiKeyRow>(
+    `insert into api_keys (id, user_id, name, prefix, key_hash) values ($1, $2, $3, $4, $5)
+     returning id, name, prefix, created_at, last_used_at`,
+    [
+      prefixedId("key"),
+      options.userId,
+      options.name,
+      key.slice(0, apiKeyPrefix.length + 6),
+      sha256(key),
+    ],
+  );
+  return { ...toApiKey(row!), key };
+}
+
+export async function listApiKeys(options: { userId: string }): Promise<ApiKey[]> {
+  const db = await getDb();
+  const rows = await db.query<ApiKeyRow>(
+    `select id, name, prefix, created_at, last_used_at from api_keys
+      where user_id = $1 and revoked_at is null order by created_at desc`,
+    [options.userId],
+  );
+  return rows.map(toApiKey);
+}
+
+export async function revokeApiKey(options: { userId: string; id: string }) {
+  const db = await getDb();
+  const rows = await db.query<{ id: string }>(
+    `update api_keys set revoked_at = now()
+      where id = $1 and user_id = $2 and revoked_at is null returning id`,
+    [options.id, options.userId],
+  );
+  if (rows.length === 0) throw notFound("API key");
+  return { id: options.id, revoked: true as const };
+}
+
+// last_used_at is written at most once a minute per key, so that authenticating is a single
+// read on the hot path.
+const lastUsedWriteIntervalMs = 60_000;
+const lastUsedWrites = new Map<string, number>();
+
+export async function authenticateApiKey(
+  key: string,
+): Promise<Extract<Caller, { kind: "api_key" }> | null> {
+  if (!key.startsWith(apiKeyPrefix)) return null;
+  const db = await getDb();
+  const [row] = await db.query<
+    Pick<UserRow, "id" | "email" | "is_admin" | "tier"> & { key_id: string }
+  >(
+    `select k.id as key_id, u.id, u.email, u.is_admin, u.tier
+       from api_keys k join users u on u.id = k.user_id
+      where k.key_hash = $1 and k.revoked_at is null`,
+    [sha256(key)],
+  );
+  if (!row) return null;
+  const now = Date.now();
+  if ((lastUsedWrites.get(row.key_id) ?? 0) + lastUsedWriteIntervalMs <= now) {
+    lastUsedWrites.set(row.key_id, now);
+    await db.query("update api_keys set last_used_at = now() where id = $1", [row.key_id]);
+  }
+  return { kind: "api_key", user: toAuthUser(row), apiKeyId: row.key_id };
+}

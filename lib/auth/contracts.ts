@@ -1,0 +1,48 @@
+import { defineContract } from "@/lib/http/contract";
+import {
+  authUserResponseSchema,
+  loginBodySchema,
+  logoutResponseSchema,
+  meResponseSchema,
+  signupBodySchema,
+} from "./schemas";
+
+export const signupContract = defineContract({
+  method: "POST",
+  path: "/api/auth/signup",
+  summary: "Create a local account and sign in. The first account is the admin.",
+  tags: ["auth"],
+  auth: "public",
+  body: signupBodySchema,
+  response: authUserResponseSchema,
+  status: 201,
+});
+
+export const loginContract = defineContract({
+  method: "POST",
+  path: "/api/auth/login",
+  summary: "Sign in with email and password; sets the session cookie.",
+  tags: ["auth"],
+  auth: "public",
+  body: loginBodySchema,
+  response: authUserResponseSchema,
+});
+
+export const logoutContract = defineContract({
+  method: "POST",
+  path: "/api/auth/logout",
+  summary: "End the current session and clear its cookie.",
+  tags: ["auth"],
+  auth: "public",
+  rateLimit: false,
+  response: logoutResponseSchema,
+});
+
+export const meContract = defineContract({
+  method: "GET",
+  path: "/api/auth/me",
+  summary: "The signed-in user, by session or API key.",
+  tags: ["auth"],
+  auth: "user",
+  response: meResponseSchema,
+});

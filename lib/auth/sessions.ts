@@ -1,0 +1,81 @@
+import "server-only";
+import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
+import { randomToken, sha256 } from "./crypto";
+import type { Caller } from "./types";
+import { toAuthUser, type UserRow } from "./users";
+
+export const sessionCookieName = "kiln_session";
+
+// A session older than this is swapped for a fresh token on its next use; the old token keeps
+// working for a short grace period so that requests already in flight do not fail.
+const rotateAfterMs = 24 * 60 * 60 * 1000;
+const rotationGraceMs = 60 * 1000;
+
+export async function createSession(options: {
+  userId: string;
+  userAgent?: string | null;
+}): Promise<{ token: string; expiresAt: Date }> {
+  const db = await getDb();
+  const token = randomToken();
+  const expiresAt = new Date(Date.now() + getEnv().KILN_SESSION_TTL_HOURS * 3_600_000);
+  await db.query(
+    "insert into sessions (user_id, token_hash, expires_at, user_agent) values ($1, $2, $3, $4)",
+    [options.userId, sha256(token), expiresAt, options.userAgent?.slice(0, 512) ?? null],
+  );
+  return { token, expiresAt };
+}
+
+export async function getSessionCaller(
+  token: string,
+): Promise<Extract<Caller, { kind: "session" }> | null> {
+  const db = await getDb();
+  const [row] = await db.query<
+    Pick<UserRow, "id" | "email" | "is_admin" | "tier"> & {
+      session_id: string;
+      created_at: Date;
+      user_agent: string | null;
+    }
+  >(
+    `select s.id as session_id, s.created_at, s.user_agent, u.id, u.email, u.is_admin, u.tier
+       from sessions s join users u on u.id = s.user_id
+      where s.token_hash = $1 and s.expires_at > now()`,
+    [sha256(token)],
+  );
+  if (!row) return null;
+  const caller: Extract<Caller, { kind: "session" }> = {
+    kind: "session",
+    user: toAuthUser(row),
+    sessionId: row.session_id,
+  };
+  if (Date.now() - new Date(row.created_at).getTime() > rotateAfterMs) {
+    const fresh = await createSession({ userId: row.id, userAgent: row.user_agent });
+    await db.query("update sessions set expires_at = least(expires_at, $2) where id = $1", [
+      row.session_id,
+      new Date(Date.now() + rotationGraceMs),
+    ]);
+    caller.rotatedToken = fresh.token;
+  }
+  return caller;
+}
+
+export async function deleteSession(token: string): Promise<void> {
+  const db = await getDb();
+  await db.query("delete from sessions where token_hash = $1", [sha256(token)]);
+}
+
+export async function deleteExpiredSessions(): Promise<number> {
+  const db = await getDb();
+  const rows = await db.query("delete from sessions where expires_at <= now() returning id");
+  return rows.length;
+}
+
+export function sessionCookie(token: string, expiresAt: Date): string {
+  const secure = getEnv().isProduction ? "; Secure" : "";
+  return `${sessionCookieName}=${token}; Path=/; HttpOnly; SameSite=Lax; Expires=${expiresAt.toUTCString()}${secure}`;
+}
+
+export function clearedSessionCookie(): string {
+  const secure = getEnv().isProduction ? "; Secure" : "";
+  return `${sessionCookieName}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure}`;
+}

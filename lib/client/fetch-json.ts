@@ -1,0 +1,55 @@
+// Browser-side calls to Kiln's own API. Both surfaces' error shapes become one Error whose
+// message is the server's, so components can show it as it is.
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
+  const { json, ...rest } = init;
+  const response = await fetch(path, {
+    ...rest,
+    headers: {
+      ...(json !== undefined ? { "content-type": "application/json" } : {}),
+      ...rest.headers,
+    },
+    body: json !== undefined ? JSON.stringify(json) : rest.body,
+    credentials: "same-origin",
+  });
+  const body = await response.json().catch(() => null);
+  return { response, body };
+}
+
+/** /api/* — plain JSON, errors as { error: true, message }. */
+export async function apiFetch<T>(
+  path: string,
+  init?: RequestInit & { json?: unknown },
+): Promise<T> {
+  const { response, body } = await call(path, init);
+  if (!response.ok)
+    throw new ApiError(body?.message ?? `Request failed (${response.status})`, response.status);
+  return body as T;
+}
+
+/** /api/v1/* — { success, data } envelopes, errors as { success: false, error: { code, message } }. */
+export async function v1Fetch<T>(
+  path: string,
+  init?: RequestInit & { json?: unknown },
+): Promise<T> {
+  const { response, body } = await call(path, init);
+  if (!response.ok || !body?.success) {
+    throw new ApiError(
+      body?.error?.message ?? `Request failed (${response.status})`,
+      response.status,
+      body?.error?.code,
+    );
+  }
+  return body.data as T;
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import packageJson from "../package.json" with { type: "json" };
+
+// The one reader of process.env. Empty strings count as unset, so `FOO=` in a .env file
+// means "use the default" rather than "the empty value".
+
+const windowSpec = z
+  .string()
+  .regex(/^\d+\/\d+(ms|s|m|h)$/, 'expected "<count>/<window>", for example "100/15m"');
+
+const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATA_DIR: z.string().default("./.kiln"),
+  DATABASE_URL: z.url().optional(),
+  KILN_SECRET: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "expected 64 hex characters (32 bytes)")
+    .optional(),
+  KILN_ALLOW_SIGNUP: booleanFlag.default(true),
+  KILN_TRUST_PROXY: z
+    .union([booleanFlag, z.coerce.number().int().min(0).max(10)])
+    .default(false)
+    .transform((v) => (v === true ? 1 : v === false ? 0 : v)),
+  KILN_ORIGIN: z.url().optional(),
+  KILN_SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 30),
+  KILN_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  KILN_RATE_LIMIT_GENERAL: windowSpec.default("100/15m"),
+  KILN_RATE_LIMIT_LLM: windowSpec.default("10/1m"),
+  KILN_RATE_LIMIT_GITHUB: windowSpec.default("30/1m"),
+  KILN_RATE_LIMIT_DEPLOY: windowSpec.default("20/1m"),
+  KILN_RATE_LIMIT_LOGIN: windowSpec.default("10/15m"),
+  KILN_RATE_LIMIT_TIER_FREE: z.coerce.number().int().min(1).default(60),
+  KILN_RATE_LIMIT_TIER_PRO: z.coerce.number().int().min(1).default(300),
+  KILN_RATE_LIMIT_TIER_ENTERPRISE: z.coerce.number().int().min(1).default(1000),
+  KILN_RATE_LIMIT_SESSION_GENERAL: windowSpec.default("600/1m"),
+  KILN_RATE_LIMIT_SESSION_LLM: windowSpec.default("60/1m"),
+  KILN_RATE_LIMIT_SESSION_GITHUB: windowSpec.default("300/1m"),
+  KILN_RATE_LIMIT_SESSION_DEPLOY: windowSpec.default("60/1m"),
+  UPSTASH_REDIS_REST_URL: z.url().optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
+  NEXT_PUBLIC_SUPABASE_URL: z.url().optional(),
+  NEXT_PUBLIC_SUPABASE_ANON_KEY: z.string().optional(),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  GOOGLE_GENERATIVE_AI_API_KEY: z.string().optional(),
+  E2B_API_KEY: z.string().optional(),
+  GITHUB_API_URL: z.url().default("https://api.github.com"),
+  KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
+});
+
+export type Env = z.infer<typeof envSchema> & {
+  dataDir: string;
+  secret: Buffer;
+  isProduction: boolean;
+  isSupabaseAuth: boolean;
+};
+
+export class EnvError extends Error {
+  readonly issues: string[];
+
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "EnvError";
+    this.issues = issues;
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>) {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+    );
+  }
+  const env = result.data;
+  const pairs: [string, string][] = [
+    ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"],
+    ["NEXT_PUBLIC_SUPABASE_URL", "NEXT_PUBLIC_SUPABASE_ANON_KEY"],
+  ];
+  for (const [a, b] of pairs) {
+    if (Boolean(cleaned[a]) !== Boolean(cleaned[b])) {
+      throw new EnvError([`${cleaned[a] ? b : a}: required when ${cleaned[a] ? a : b} is set`]);
+    }
+  }
+  return env;
+}
+
+// Generated once per data directory so that a fresh clone needs no configuration, and kept
+// there so that encrypted secrets survive restarts.
+function loadOrCreateSecret(dataDir: string): Buffer {
+  const file = path.join(dataDir, "secret");
+  try {
+    return Buffer.from(readFileSync(file, "utf8").trim(), "hex");
+  } catch {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const secret = randomBytes(32);
+    try {
+      writeFileSync(file, secret.toString("hex"), { mode: 0o600, flag: "wx" });
+      return secret;
+    } catch {
+      // Another process created it first: use theirs.
+      return Buffer.from(readFileSync(file, "utf8").trim(), "hex");
+    }
+  }
+}
+
+let cached: Env | undefined;
+
+export function getEnv(): Env {
+  if (cached) return cached;
+  const env = parseEnv(process.env);
+  const dataDir = path.resolve(env.DATA_DIR);
+  cached = {
+    ...env,
+    dataDir,
+    secret: env.KILN_SECRET ? Buffer.from(env.KILN_SECRET, "hex") : loadOrCreateSecret(dataDir),
+    isProduction: env.NODE_ENV === "production",
+    isSupabaseAuth: Boolean(env.NEXT_PUBLIC_SUPABASE_URL && env.NEXT_PUBLIC_SUPABASE_ANON_KEY),
+  };
+  return cached;
+}
+
+export const appVersion: string = packageJson.version;

@@ -1,0 +1,48 @@
+import "server-only";
+import { appVersion } from "@/lib/env";
+import {
+  type ComponentStatus,
+  type ProbeResult,
+  probeDatabase,
+  probeModel,
+  probeQueue,
+  probeSandbox,
+  probeWorkers,
+} from "./probes";
+
+export type OverallStatus = "healthy" | "degraded" | "unhealthy";
+
+export interface HealthReport {
+  status: OverallStatus;
+  version: string;
+  components: Record<string, ComponentStatus>;
+  checks: Record<string, ProbeResult>;
+}
+
+/**
+ * The database decides between up and down: without it Kiln can do nothing. Any other
+ * configured component that fails makes Kiln degraded; unconfigured ones are not failures.
+ */
+export function rollUp(components: Record<string, ComponentStatus>): OverallStatus {
+  if (components.database !== "healthy") return "unhealthy";
+  return Object.values(components).includes("unhealthy") ? "degraded" : "healthy";
+}
+
+export async function checkHealth(): Promise<HealthReport> {
+  const database = await probeDatabase();
+  const unreachable: ProbeResult = { status: "unhealthy", message: "the database is down" };
+  const [queue, workers, sandbox, model] = await Promise.all([
+    database.status === "healthy" ? probeQueue() : unreachable,
+    database.status === "healthy" ? probeWorkers() : unreachable,
+    probeSandbox(),
+    probeModel(),
+  ]);
+  const checks = { database, queue, workers, sandbox, model };
+  const components = Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v.status]));
+  return { status: rollUp(components), version: appVersion, components, checks };
+}
+
+/** 503 only when Kiln is down, so load balancers keep sending traffic to a degraded instance. */
+export function healthHttpStatus(report: HealthReport): number {
+  return report.status === "unhealthy" ? 503 : 200;
+}

@@ -1,0 +1,43 @@
+import "server-only";
+
+// Structured one-line JSON logs. Anything that looks like a credential is masked before it is
+// written, so a careless `log.error({ headers })` cannot leak a key.
+
+const secretKey = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|private/i;
+const secretValue =
+  /\b(kiln_[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)/g;
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return value.replace(secretValue, "[redacted]");
+  if (depth > 6 || value === null || typeof value !== "object") return value;
+  if (value instanceof Error) {
+    return { name: value.name, message: redact(value.message), stack: redact(value.stack) };
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      secretKey.test(k) ? "[redacted]" : redact(v, depth + 1),
+    ]),
+  );
+}
+
+type Level = "debug" | "info" | "warn" | "error";
+
+function write(level: Level, message: string, fields?: Record<string, unknown>) {
+  const line = JSON.stringify({
+    time: new Date().toISOString(),
+    level,
+    message: redact(message),
+    ...(fields ? (redact(fields) as Record<string, unknown>) : {}),
+  });
+  if (level === "error" || level === "warn") console.error(line);
+  else console.log(line);
+}
+
+export const log = {
+  debug: (message: string, fields?: Record<string, unknown>) => write("debug", message, fields),
+  info: (message: string, fields?: Record<string, unknown>) => write("info", message, fields),
+  warn: (message: string, fields?: Record<string, unknown>) => write("warn", message, fields),
+  error: (message: string, fields?: Record<string, unknown>) => write("error", message, fields),
+};

@@ -1,0 +1,13 @@
+import * as apiKeys from "@/lib/api-keys/contracts";
+import * as auth from "@/lib/auth/contracts";
+import * as health from "@/lib/health/contracts";
+import type { RouteContract } from "@/lib/http/contract";
+import { openApiContract } from "./openapi-contract";
+
+/** Every endpoint Kiln serves. A test checks that each route file's methods appear here. */
+export const allContracts: RouteContract[] = [
+  ...Object.values(auth),
+  ...Object.values(apiKeys),
+  ...Object.values(health),
+  openApiContract,
+];

@@ -1,0 +1,17 @@
+import "server-only";
+import { deleteExpiredSessions } from "@/lib/auth/sessions";
+import { getDb } from "@/lib/db/client";
+import { log } from "@/lib/log";
+
+const holder = globalThis as unknown as { __kilnStarted?: boolean };
+
+export function startBackground(): void {
+  if (holder.__kilnStarted) return;
+  holder.__kilnStarted = true;
+  getDb().catch((error) => log.error("database failed to open", { error }));
+  const sweep = setInterval(
+    () => deleteExpiredSessions().catch((error) => log.warn("session sweep failed", { error })),
+    60 * 60 * 1000,
+  );
+  sweep.unref();
+}

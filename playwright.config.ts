@@ -1,0 +1,48 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { defineConfig } from "@playwright/test";
+
+const port = 3210;
+const baseURL = `http://127.0.0.1:${port}`;
+// A fresh database for every run, so the first sign-up is the admin and nothing leaks between runs.
+const dataDir = mkdtempSync(path.join(tmpdir(), "kiln-e2e-"));
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  outputDir: "test-results/e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  timeout: 60_000,
+  use: {
+    baseURL,
+    screenshot: "on",
+    trace: "retain-on-failure",
+    launchOptions: {
+      // Debian's Chromium: browsers cannot be downloaded on these machines.
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    command: `node server.ts --port ${port} --hostname 127.0.0.1`,
+    url: `${baseURL}/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      NODE_ENV: "production",
+      DATA_DIR: dataDir,
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+    },
+  },
+});

@@ -1,0 +1,57 @@
+import { type NextRequest, NextResponse } from "next/server";
+import { getEnv } from "@/lib/env";
+import { securityHeaders } from "@/lib/http/security-headers";
+
+// Next 16 calls this file "proxy" (it was middleware.ts before). It does only cheap per-request
+// work: a request id, security headers, and sending page visits without a session to /login.
+// Whether a session is valid is decided in lib/http, where the database is.
+
+const publicPages = new Set(["/login", "/signup"]);
+const requestIdPattern = /^[A-Za-z0-9._-]{8,128}$/;
+
+function hasSessionCookie(request: NextRequest): boolean {
+  if (request.cookies.has("kiln_session")) return true;
+  return request.cookies
+    .getAll()
+    .some((c) => c.name.startsWith("sb-") && c.name.includes("-auth-token"));
+}
+
+export function proxy(request: NextRequest) {
+  const env = getEnv();
+  const incoming = request.headers.get("x-request-id");
+  const requestId = incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
+  const { pathname } = request.nextUrl;
+
+  const isPage =
+    !pathname.startsWith("/api/") &&
+    !pathname.startsWith("/v1/") &&
+    !pathname.startsWith("/_next/") &&
+    pathname !== "/health" &&
+    !/\.[a-z0-9]+$/i.test(pathname);
+  let response: NextResponse;
+  if (isPage && !publicPages.has(pathname) && !hasSessionCookie(request)) {
+    const url = request.nextUrl.clone();
+    url.pathname = "/login";
+    url.search =
+      pathname === "/" ? "" : `?next=${encodeURIComponent(pathname + request.nextUrl.search)}`;
+    response = NextResponse.redirect(url);
+  } else {
+    const headers = new Headers(request.headers);
+    headers.set("x-request-id", requestId);
+    response = NextResponse.next({ request: { headers } });
+  }
+
+  const supabase = env.NEXT_PUBLIC_SUPABASE_URL
+    ? [new URL(env.NEXT_PUBLIC_SUPABASE_URL).origin]
+    : [];
+  for (const [name, value] of Object.entries(
+    securityHeaders({ isProduction: env.isProduction, connectSources: supabase }),
+  )) {
+    response.headers.set(name, value);
+  }
+  response.headers.set("X-Request-Id", requestId);
+  return response;
+}
+
+// Every path, static files included: the security headers belong on every response.
+export const config = { matcher: "/:path*" };

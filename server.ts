@@ -1,0 +1,49 @@
+// Kiln's HTTP server: Next's request handler behind a plain node:http server, so that Kiln
+// knows each request's real socket address (rate limits key on it) and can later take
+// websocket upgrades itself. Usage: node server.ts [--dev] [--port N] [--hostname H]
+import { createServer } from "node:http";
+import { parseArgs } from "node:util";
+import next from "next";
+import { EnvError, getEnv } from "./lib/env.ts";
+
+const { values } = parseArgs({
+  options: {
+    dev: { type: "boolean", default: false },
+    port: { type: "string", default: "3000" },
+    hostname: { type: "string", default: "0.0.0.0" },
+  },
+});
+
+try {
+  getEnv();
+} catch (error) {
+  if (error instanceof EnvError) {
+    console.error(`Kiln cannot start. ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const port = Number(values.port);
+const app = next({ dev: values.dev, hostname: values.hostname, port });
+const handle = app.getRequestHandler();
+await app.prepare();
+
+const server = createServer((req, res) => {
+  req.headers["x-kiln-client-address"] = req.socket.remoteAddress ?? "unknown";
+  handle(req, res);
+});
+server.listen(port, values.hostname, () => {
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  console.log(
+    `Kiln ready on http://localhost:${actualPort} (${values.dev ? "development" : "production"})`,
+  );
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    server.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,52 @@
+import { describe, expect, inject, test } from "vitest";
+import { TestClient } from "../support/client";
+
+describe.each(inject("backends"))("API keys on $name", ({ url }) => {
+  test("a key created in the browser authenticates curl-style calls until it is revoked", async () => {
+    const browser = new TestClient(url);
+    const { user } = await browser.signUp();
+    const { id, key } = await browser.createApiKey("ci");
+    expect(key).toMatch(/^kiln_[A-Za-z0-9_-]{43}$/);
+
+    const me = await fetch(`${url}/api/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({
+      user: expect.objectContaining({ id: user.id }),
+      authenticatedVia: "api_key",
+    });
+
+    const list = await browser.fetch("/api/v1/api-keys");
+    const keys = (
+      (await list.json()) as { data: { id: string; lastUsedAt: string | null; prefix: string }[] }
+    ).data;
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ id, prefix: key.slice(0, 11) });
+    expect(keys[0]!.lastUsedAt).not.toBeNull();
+    expect(JSON.stringify(keys)).not.toContain(key);
+
+    const revoked = await browser.fetch(`/api/v1/api-keys/${id}`, { method: "DELETE" });
+    expect(revoked.status).toBe(200);
+    const after = await fetch(`${url}/api/auth/me`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(after.status).toBe(401);
+    expect(await after.json()).toEqual({
+      error: true,
+      message: expect.stringContaining("Authentication required"),
+    });
+  });
+
+  test("another user's key is not found", async () => {
+    const alice = new TestClient(url);
+    await alice.signUp();
+    const { id } = await alice.createApiKey();
+    const bob = new TestClient(url);
+    await bob.signUp();
+    const response = await bob.fetch(`/api/v1/api-keys/${id}`, { method: "DELETE" });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      success: false,
+      error: { code: "NOT_FOUND", message: "API key not found", details: {} },
+    });
+  });
+});

@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export interface KilnServer {
+  url: string;
+  dataDir: string;
+  /** Everything the server printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** The environment a child process gets: nothing of ours but PATH, HOME and what is asked for. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+  };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env as NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts the built Kiln (`next build` must have run) on a free port with its own data
+ * directory, and resolves once it is listening.
+ */
+export async function startKiln(
+  options: { env?: Record<string, string | undefined>; dataDir?: string } = {},
+): Promise<KilnServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "kiln-test-"));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["server.ts", "--port", "0", "--hostname", "127.0.0.1"],
+    {
+      cwd: root,
+      env: cleanEnv({ NODE_ENV: "production", DATA_DIR: dataDir, ...options.env }),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Kiln ready on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!.replace("localhost", "127.0.0.1"));
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) =>
+      reject(new Error(`Kiln exited with ${code} before it was ready:\n${output}`)),
+    );
+  });
+  return {
+    url,
+    dataDir,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the server with the given environment and returns how it ended, for start-up failures. */
+export function runKilnToExit(
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["server.ts", "--port", "0", "--hostname", "127.0.0.1"], {
+      cwd: root,
+      env: cleanEnv({ NODE_ENV: "production", ...env }),
+    });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
