@@ -1,10 +1,13 @@
 import { type NextRequest, NextResponse } from "next/server";
 import { getEnv } from "@/lib/env";
 import { securityHeaders } from "@/lib/http/security-headers";
+import { supabaseForRequest } from "@/lib/supabase/server";
 
 // Next 16 calls this file "proxy" (it was middleware.ts before). It does only cheap per-request
 // work: a request id, security headers, and sending page visits without a session to /login.
-// Whether a session is valid is decided in lib/http, where the database is.
+// Whether a session is valid is decided in lib/http, where the database is. In Supabase Auth
+// mode it also refreshes an expired Supabase session before a page renders, because a server
+// component cannot write the refreshed cookies itself.
 
 const publicPages = new Set(["/login", "/signup"]);
 const requestIdPattern = /^[A-Za-z0-9._-]{8,128}$/;
@@ -16,7 +19,16 @@ function hasSessionCookie(request: NextRequest): boolean {
     .some((c) => c.name.startsWith("sb-") && c.name.includes("-auth-token"));
 }
 
-export function proxy(request: NextRequest) {
+async function refreshSupabaseSession(request: NextRequest): Promise<string[]> {
+  const supabase = supabaseForRequest(request);
+  const { error } = await supabase.client.auth.getSession();
+  // Supabase unreachable: the page renders with what the browser has, and says so if it must.
+  if (error) return [];
+  for (const { name, value } of supabase.written) request.cookies.set(name, value);
+  return supabase.setCookies;
+}
+
+export async function proxy(request: NextRequest) {
   const env = getEnv();
   const incoming = request.headers.get("x-request-id");
   const requestId = incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
@@ -36,9 +48,15 @@ export function proxy(request: NextRequest) {
       pathname === "/" ? "" : `?next=${encodeURIComponent(pathname + request.nextUrl.search)}`;
     response = NextResponse.redirect(url);
   } else {
+    const refreshed =
+      isPage && env.isSupabaseAuth && hasSessionCookie(request)
+        ? await refreshSupabaseSession(request)
+        : [];
     const headers = new Headers(request.headers);
     headers.set("x-request-id", requestId);
     response = NextResponse.next({ request: { headers } });
+    for (const cookie of refreshed) response.headers.append("Set-Cookie", cookie);
+    if (refreshed.length > 0) response.headers.set("Cache-Control", "private, no-store");
   }
 
   const supabase = env.NEXT_PUBLIC_SUPABASE_URL

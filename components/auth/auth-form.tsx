@@ -18,6 +18,7 @@ export function AuthForm({ mode }: { mode: "login" | "signup" }) {
   const router = useRouter();
   const searchParams = useSearchParams();
   const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
   const [fieldErrors, setFieldErrors] = useState<{ email?: string; password?: string }>({});
   const [isSubmitting, setIsSubmitting] = useState(false);
   const isSignup = mode === "signup";
@@ -37,7 +38,15 @@ export function AuthForm({ mode }: { mode: "login" | "signup" }) {
 
     setIsSubmitting(true);
     try {
-      await apiFetch(`/api/auth/${mode}`, { method: "POST", json: { email, password } });
+      const result = await apiFetch<{ confirmationRequired?: true }>(`/api/auth/${mode}`, {
+        method: "POST",
+        json: { email, password },
+      });
+      if (result.confirmationRequired) {
+        setNotice("Check your email for a confirmation link, then sign in.");
+        setIsSubmitting(false);
+        return;
+      }
       router.replace(safeNextPath(searchParams.get("next")));
       router.refresh();
     } catch (caught) {
@@ -51,6 +60,7 @@ export function AuthForm({ mode }: { mode: "login" | "signup" }) {
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-5">
       {error ? <Alert tone="error">{error}</Alert> : null}
+      {notice ? <Alert tone="success">{notice}</Alert> : null}
       <TextField
         id="email"
         name="email"

@@ -5,16 +5,17 @@ import {
   logoutResponseSchema,
   meResponseSchema,
   signupBodySchema,
+  signupResponseSchema,
 } from "./schemas";
 
 export const signupContract = defineContract({
   method: "POST",
   path: "/api/auth/signup",
-  summary: "Create a local account and sign in. The first account is the admin.",
+  summary: "Create an account and sign in. The first account is the admin.",
   tags: ["auth"],
   auth: "public",
   body: signupBodySchema,
-  response: authUserResponseSchema,
+  response: signupResponseSchema,
   status: 201,
 });
 

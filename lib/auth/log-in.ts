@@ -5,24 +5,25 @@ import { getLimiter } from "@/lib/rate-limit/get-limiter";
 import { parseWindowSpec } from "@/lib/rate-limit/types";
 import { decoyPasswordHash, verifyPassword } from "./crypto";
 import type { LoginBody } from "./schemas";
-import { createSession } from "./sessions";
-import type { AuthUser } from "./types";
+import { createSession, sessionCookie } from "./sessions";
+import { supabaseLogIn } from "./supabase-accounts";
+import type { AccountResult } from "./types";
 import { findUserByEmail, toAuthUser } from "./users";
 
-// Failed attempts are counted per email and per client address; a success clears the email's
-// count. Only failures count, so a user who logs in often is never throttled.
+// Failed attempts are counted per email and per client address, in both account modes; a
+// success clears the email's count. Only failures count, so a user who logs in often is never
+// throttled.
 function failureLimiter() {
   return getLimiter("login-failures", parseWindowSpec(getEnv().KILN_RATE_LIMIT_LOGIN));
 }
 
 export async function logIn(
-  options: LoginBody & { clientAddress: string; userAgent?: string | null },
-): Promise<{ user: AuthUser; session: { token: string; expiresAt: Date } }> {
-  if (getEnv().isSupabaseAuth) {
-    throw new KilnError("CONFLICT", "Sign in through Supabase Auth on this server");
-  }
+  request: Request,
+  body: LoginBody,
+  clientAddress: string,
+): Promise<AccountResult> {
   const limiter = failureLimiter();
-  const keys = [`email:${options.email}`, `addr:${options.clientAddress}`];
+  const keys = [`email:${body.email}`, `addr:${clientAddress}`];
   const states = await Promise.all(keys.map((k) => limiter.peek(k)));
   const blocked = states.find((s) => !s.success);
   if (blocked) {
@@ -31,17 +32,33 @@ export async function logIn(
       headers: { "Retry-After": String(retryAfter) },
     });
   }
+  try {
+    const result = getEnv().isSupabaseAuth
+      ? await supabaseLogIn(request, body)
+      : await localLogIn(request, body);
+    await limiter.reset(keys[0] as string);
+    return result;
+  } catch (error) {
+    if (error instanceof KilnError && error.code === "UNAUTHORIZED") {
+      await Promise.all(keys.map((k) => limiter.limit(k)));
+    }
+    throw error;
+  }
+}
 
-  const user = await findUserByEmail(options.email);
+async function localLogIn(request: Request, body: LoginBody): Promise<AccountResult> {
+  const user = await findUserByEmail(body.email);
+  // A missing account costs the same time as a wrong password: no probing for emails.
   const isValid = await verifyPassword(
-    options.password,
+    body.password,
     user?.password_hash ?? (await decoyPasswordHash),
   );
   if (!user?.password_hash || !isValid) {
-    await Promise.all(keys.map((k) => limiter.limit(k)));
     throw new KilnError("UNAUTHORIZED", "Invalid email or password");
   }
-  await limiter.reset(keys[0]!);
-  const session = await createSession({ userId: user.id, userAgent: options.userAgent });
-  return { user: toAuthUser(user), session };
+  const session = await createSession({
+    userId: user.id,
+    userAgent: request.headers.get("user-agent"),
+  });
+  return { user: toAuthUser(user), setCookies: [sessionCookie(session.token, session.expiresAt)] };
 }

@@ -34,4 +34,8 @@ export const meResponseSchema = z.object({
 });
 
 export const authUserResponseSchema = z.object({ user: userSchema });
+export const signupResponseSchema = authUserResponseSchema.extend({
+  /** Supabase Auth mode with email confirmation on: confirm, then sign in. */
+  confirmationRequired: z.literal(true).optional(),
+});
 export const logoutResponseSchema = z.object({ ok: z.literal(true) });

@@ -54,7 +54,7 @@ export async function getSessionCaller(
       row.session_id,
       new Date(Date.now() + rotationGraceMs),
     ]);
-    caller.rotatedToken = fresh.token;
+    caller.setCookies = [sessionCookie(fresh.token, fresh.expiresAt)];
   }
   return caller;
 }

@@ -1,8 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import { resolveCaller } from "@/lib/auth/resolve-caller";
-import { sessionCookie } from "@/lib/auth/sessions";
-import type { Caller } from "@/lib/auth/types";
+import { type Caller, isCookieCaller } from "@/lib/auth/types";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { getClientAddress } from "./client-address";
@@ -83,11 +82,10 @@ export function apiRoute<C extends RouteContract>(
             "This action needs a signed-in browser session, not an API key",
           );
         }
-        if (caller.kind !== "api_key") assertSameOrigin(request);
+        if (isCookieCaller(caller)) assertSameOrigin(request);
       }
-      if (caller?.kind === "session" && caller.rotatedToken) {
-        const expires = new Date(Date.now() + env.KILN_SESSION_TTL_HOURS * 3_600_000);
-        responseHeaders.append("Set-Cookie", sessionCookie(caller.rotatedToken, expires));
+      if (caller && "setCookies" in caller) {
+        for (const cookie of caller.setCookies ?? []) responseHeaders.append("Set-Cookie", cookie);
       }
 
       const params = contract.params

@@ -1,10 +1,24 @@
 import { randomUUID } from "node:crypto";
 
-/** A browser-like client for one Kiln server: keeps the session cookie and sends Origin. */
+/** A browser-like client for one Kiln server: keeps the cookies it is given and sends Origin. */
 export class TestClient {
-  cookie: string | undefined;
+  readonly jar = new Map<string, string>();
 
   constructor(readonly baseUrl: string) {}
+
+  /** The Cookie header this client sends, or undefined when it holds no cookies. */
+  get cookie(): string | undefined {
+    if (this.jar.size === 0) return undefined;
+    return [...this.jar].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  set cookie(header: string | undefined) {
+    this.jar.clear();
+    for (const part of header?.split(";") ?? []) {
+      const eq = part.indexOf("=");
+      if (eq > 0) this.jar.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    }
+  }
 
   async fetch(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
     const headers = new Headers(init.headers);
@@ -21,10 +35,14 @@ export class TestClient {
       body,
       redirect: "manual",
     });
-    const setCookie = response.headers.getSetCookie().find((c) => c.startsWith("kiln_session="));
-    if (setCookie) {
-      const value = setCookie.split(";")[0]!;
-      this.cookie = value === "kiln_session=" ? undefined : value;
+    for (const setCookie of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = setCookie.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (expired || value === "") this.jar.delete(name);
+      else this.jar.set(name, value);
     }
     return response;
   }
