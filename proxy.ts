@@ -9,7 +9,7 @@ import { supabaseForRequest } from "@/lib/supabase/server";
 // mode it also refreshes an expired Supabase session before a page renders, because a server
 // component cannot write the refreshed cookies itself.
 
-const publicPages = new Set(["/login", "/signup"]);
+const publicPages = new Set(["/login", "/signup", "/auth/callback"]);
 const requestIdPattern = /^[A-Za-z0-9._-]{8,128}$/;
 
 function hasSessionCookie(request: NextRequest): boolean {

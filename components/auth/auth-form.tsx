@@ -6,18 +6,17 @@ import { type FormEvent, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
+import { safeNextPath } from "@/lib/auth/next-path";
 import { ApiError, apiFetch } from "@/lib/client/fetch-json";
-
-/** Only paths on this site: an open redirect through ?next= would hand the session's trust away. */
-export function safeNextPath(next: string | null): string {
-  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  return next;
-}
 
 export function AuthForm({ mode }: { mode: "login" | "signup" }) {
   const router = useRouter();
   const searchParams = useSearchParams();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(
+    searchParams.get("error") === "link"
+      ? "That sign-in link is invalid or has expired. Sign in again."
+      : undefined,
+  );
   const [notice, setNotice] = useState<string>();
   const [fieldErrors, setFieldErrors] = useState<{ email?: string; password?: string }>({});
   const [isSubmitting, setIsSubmitting] = useState(false);

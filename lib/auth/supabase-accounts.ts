@@ -1,5 +1,6 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
+import { appOrigin } from "@/lib/http/origin";
 import { supabaseForRequest } from "@/lib/supabase/server";
 import type { LoginBody, SignupBody } from "./schemas";
 import { supabaseAuthError, userForIdentity, verifyAccessToken } from "./supabase";
@@ -10,7 +11,11 @@ import type { AccountResult } from "./types";
 
 export async function supabaseSignUp(request: Request, body: SignupBody): Promise<AccountResult> {
   const supabase = supabaseForRequest(request);
-  const { data, error } = await supabase.client.auth.signUp(body);
+  // With email confirmation on, the link in the email comes back to /auth/callback.
+  const { data, error } = await supabase.client.auth.signUp({
+    ...body,
+    options: { emailRedirectTo: `${appOrigin(request)}/auth/callback?next=/ide` },
+  });
   if (error) throw supabaseAuthError(error);
   if (!data.user) throw badAnswer();
   // With confirmation on there is no session yet; the user row is still Kiln's from now on.
@@ -45,3 +50,14 @@ export async function supabaseLogOut(request: Request): Promise<string[]> {
 
 const badAnswer = () =>
   new KilnError("BAD_GATEWAY", "Supabase Auth answered without a valid user or session");
+
+/** Finishes a sign-in link from Supabase (email confirmation): trades its code for a session. */
+export async function supabaseExchangeCode(request: Request, code: string): Promise<string[]> {
+  const supabase = supabaseForRequest(request);
+  const { data, error } = await supabase.client.auth.exchangeCodeForSession(code);
+  if (error) throw supabaseAuthError(error);
+  const identity = await verifyAccessToken(data.session.access_token, supabase.client);
+  if (!identity) throw badAnswer();
+  await userForIdentity(identity);
+  return supabase.setCookies;
+}

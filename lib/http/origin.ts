@@ -18,8 +18,12 @@ export function assertSameOrigin(request: Request): void {
   }
   const origin = request.headers.get("origin");
   if (!origin || origin === "null") throw crossOrigin();
-  const expected = getEnv().KILN_ORIGIN ?? originOfRequest(request);
-  if (new URL(origin).origin !== new URL(expected).origin) throw crossOrigin();
+  if (new URL(origin).origin !== new URL(appOrigin(request)).origin) throw crossOrigin();
+}
+
+/** Kiln's public origin: KILN_ORIGIN when set, else what the request was addressed to. */
+export function appOrigin(request: Request): string {
+  return getEnv().KILN_ORIGIN ?? originOfRequest(request);
 }
 
 /** Refuses a request that a browser says came from another site, whatever its credentials. */

@@ -163,11 +163,10 @@ describe("Supabase Auth mode (asymmetric keys)", () => {
     fake.options.confirmEmail = true;
     const address = email();
     try {
-      const signup = await post(new TestClient(kiln.url), "/api/auth/signup", {
-        email: address,
-        password,
-      });
+      const browser = new TestClient(kiln.url);
+      const signup = await post(browser, "/api/auth/signup", { email: address, password });
       expect(signup.status).toBe(201);
+      const { user } = (await signup.clone().json()) as { user: unknown };
       expect(await signup.json()).toMatchObject({
         user: { email: address },
         confirmationRequired: true,
@@ -182,6 +181,22 @@ describe("Supabase Auth mode (asymmetric keys)", () => {
         error: true,
         message: "Confirm your email address, then sign in",
       });
+
+      // The link in the email comes back to Kiln with a code; the browser that signed up
+      // (it holds the PKCE verifier) leaves with a session.
+      const link = fake.confirm(address);
+      expect(link).toMatch(new RegExp(`^${kiln.url}/auth/callback\\?next=%2Fide&code=`));
+      const callback = await browser.fetch(link.replace(kiln.url, ""));
+      expect(callback.status).toBe(303);
+      expect(callback.headers.get("location")).toBe("/ide");
+      expect(supabaseCookies(callback).length).toBeGreaterThan(0);
+      const me = (await (await browser.fetch("/api/auth/me")).json()) as { user: unknown };
+      expect(me.user).toEqual(user);
+
+      // A stranger's browser (no verifier) or a used code gets the login page, not a session.
+      const replay = await new TestClient(kiln.url).fetch(link.replace(kiln.url, ""));
+      expect(replay.status).toBe(303);
+      expect(replay.headers.get("location")).toBe("/login?error=link");
     } finally {
       fake.options.confirmEmail = false;
     }

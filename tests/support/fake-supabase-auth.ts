@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
@@ -16,6 +16,11 @@ export interface FakeSupabaseAuth {
   requests: string[];
   /** Change behaviour mid-test. */
   options: FakeSupabaseOptions;
+  /**
+   * Confirms an address the way the link in Supabase's email does: returns where the link
+   * sends the browser (the sign-up's redirect URL with ?code=…).
+   */
+  confirm(email: string): string;
   /** A signed access token for any claims: a genuine key, or a stranger's for forgeries. */
   mintToken(claims: Record<string, unknown>, key?: "genuine" | "stranger"): Promise<string>;
   close(): Promise<void>;
@@ -37,6 +42,9 @@ interface FakeUser {
   password: string;
   confirmed: boolean;
   createdAt: string;
+  /** PKCE: the challenge and redirect URL the sign-up sent. */
+  codeChallenge?: string;
+  redirectTo?: string;
 }
 
 async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
@@ -65,6 +73,7 @@ export async function startFakeSupabaseAuth(
   const users = new Map<string, FakeUser>(); // by email
   const refreshTokens = new Map<string, { userId: string; sessionId: string }>();
   const revokedSessions = new Set<string>();
+  const authCodes = new Map<string, FakeUser>();
   const requests: string[] = [];
   let url = "";
 
@@ -188,6 +197,8 @@ export async function startFakeSupabaseAuth(
         password,
         confirmed: !options.confirmEmail,
         createdAt: new Date().toISOString(),
+        codeChallenge: typeof body.code_challenge === "string" ? body.code_challenge : undefined,
+        redirectTo: query.get("redirect_to") ?? undefined,
       };
       users.set(email, user);
       return send(200, user.confirmed ? await session(user) : userJson(user));
@@ -215,6 +226,19 @@ export async function startFakeSupabaseAuth(
         const user = [...users.values()].find((u) => u.id === stored.userId);
         if (!user) return fail(400, "user_not_found", "User not found");
         return send(200, await session(user, stored.sessionId));
+      }
+      if (grant === "pkce") {
+        const user = authCodes.get(String(body.auth_code ?? ""));
+        const verifier = String(body.code_verifier ?? "");
+        const challenge = createHash("sha256").update(verifier).digest("base64url");
+        if (!user?.codeChallenge || challenge !== user.codeChallenge)
+          return fail(
+            400,
+            "bad_code_verifier",
+            "code challenge does not match previously saved code verifier",
+          );
+        authCodes.delete(String(body.auth_code));
+        return send(200, await session(user));
       }
       return fail(400, "validation_failed", "unsupported_grant_type");
     }
@@ -244,6 +268,16 @@ export async function startFakeSupabaseAuth(
     anonKey,
     requests,
     options,
+    confirm(email) {
+      const user = users.get(email.toLowerCase());
+      if (!user?.redirectTo) throw new Error(`no pending sign-up with a redirect for ${email}`);
+      user.confirmed = true;
+      const code = randomUUID();
+      authCodes.set(code, user);
+      const target = new URL(user.redirectTo);
+      target.searchParams.set("code", code);
+      return target.toString();
+    },
     mintToken: (claims, key) => sign(claims, key),
     async close() {
       server.closeAllConnections();
