@@ -12,7 +12,8 @@ import { findUserByEmail, toAuthUser } from "./users";
 
 // Failed attempts are counted per email and per client address, in both account modes; a
 // success clears the email's count. Only failures count, so a user who logs in often is never
-// throttled.
+// throttled. When the shared limiter store is down this fails closed (503): password guessing
+// must not become unlimited during an outage.
 function failureLimiter() {
   return getLimiter("login-failures", parseWindowSpec(getEnv().KILN_RATE_LIMIT_LOGIN));
 }

@@ -2,8 +2,10 @@ import "server-only";
 import type { Caller } from "@/lib/auth/types";
 import { type Env, getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
+import { log } from "@/lib/log";
 import { getLimiter } from "@/lib/rate-limit/get-limiter";
 import { type LimitResult, parseWindowSpec, type RateLimitSpec } from "@/lib/rate-limit/types";
+import { LimiterUnavailableError } from "@/lib/rate-limit/upstash";
 import type { RateLimitGroup, Surface } from "./contract";
 
 // The seed's numbers bind API-key and anonymous callers. A signed-in browser is a person at an
@@ -55,7 +57,16 @@ export async function applyRateLimit(options: {
     });
   }
 
-  const results = await Promise.all(checks.map((c) => getLimiter(c.name, c.spec).limit(subject)));
+  let results: LimitResult[];
+  try {
+    results = await Promise.all(checks.map((c) => getLimiter(c.name, c.spec).limit(subject)));
+  } catch (error) {
+    if (!(error instanceof LimiterUnavailableError)) throw error;
+    // Request limits fail open: an outage of the shared store must not take the API down with
+    // it. (Sign-in throttling fails closed instead; see lib/auth/log-in.ts.)
+    log.warn("rate_limit.store_unavailable", { group, reason: error.message });
+    return new Headers();
+  }
   const denied = results.find((r) => !r.success);
   const shown = denied ?? results.reduce((a, b) => (b.remaining < a.remaining ? b : a));
   const headers = rateLimitHeaders(shown);

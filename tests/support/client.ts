@@ -4,7 +4,11 @@ import { randomUUID } from "node:crypto";
 export class TestClient {
   readonly jar = new Map<string, string>();
 
-  constructor(readonly baseUrl: string) {}
+  /** defaults: headers sent on every request unless given, e.g. an X-Forwarded-For. */
+  constructor(
+    readonly baseUrl: string,
+    readonly defaults: Record<string, string> = {},
+  ) {}
 
   /** The Cookie header this client sends, or undefined when it holds no cookies. */
   get cookie(): string | undefined {
@@ -22,6 +26,7 @@ export class TestClient {
 
   async fetch(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.defaults)) if (!headers.has(k)) headers.set(k, v);
     if (this.cookie && !headers.has("cookie")) headers.set("cookie", this.cookie);
     if (!headers.has("origin")) headers.set("origin", this.baseUrl);
     let body = init.body;

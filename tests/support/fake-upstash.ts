@@ -156,6 +156,7 @@ export async function startFakeUpstash(
     token,
     commands,
     async close() {
+      if (!server.listening) return;
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await redis.quit();
