@@ -57,8 +57,14 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url().optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.url().default("https://api.anthropic.com/v1"),
   GOOGLE_GENERATIVE_AI_API_KEY: z.string().optional(),
+  GOOGLE_GENERATIVE_AI_BASE_URL: z
+    .url()
+    .default("https://generativelanguage.googleapis.com/v1beta"),
   E2B_API_KEY: z.string().optional(),
+  E2B_DOMAIN: z.string().default("e2b.app"),
+  E2B_API_URL: z.url().optional(),
   GITHUB_API_URL: z.url().default("https://api.github.com"),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
 });

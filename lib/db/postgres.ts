@@ -1,15 +1,45 @@
 import "server-only";
 import pg from "pg";
+import { KilnError } from "@/lib/errors";
 import type { Database, Queryable } from "./types";
 
+// Errors that mean "the server is not there", as opposed to a bad query: the caller gets a 503
+// that says so, and nothing of the connection string.
+const unreachableCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "57P01", // admin_shutdown
+  "57P03", // cannot_connect_now
+]);
+
+export function databaseUnavailable(): KilnError {
+  return new KilnError("SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly");
+}
+
+async function reachable<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const timedOut = /timeout|terminated/i.test((error as Error).message ?? "");
+    if ((code && unreachableCodes.has(code)) || timedOut) throw databaseUnavailable();
+    throw error;
+  }
+}
+
 export async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // An idle client whose server went away must not crash the process.
+  pool.on("error", () => {});
   // Fail fast on a wrong URL instead of at the first request.
-  await pool.query("select 1");
+  await reachable(() => pool.query("select 1"));
 
   const wrap = (conn: pg.Pool | pg.PoolClient): Queryable => ({
     async query<Row>(sql: string, params?: unknown[]) {
-      const result = await conn.query(sql, params as unknown[] | undefined);
+      const result = await reachable(() => conn.query(sql, params as unknown[] | undefined));
       return result.rows as Row[];
     },
     async exec(sql: string) {
@@ -18,7 +48,7 @@ export async function openPostgres(url: string): Promise<Database> {
   });
 
   const withClient = async <T>(fn: (client: pg.PoolClient) => Promise<T>) => {
-    const client = await pool.connect();
+    const client = await reachable(() => pool.connect());
     try {
       return await fn(client);
     } finally {

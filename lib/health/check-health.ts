@@ -1,14 +1,10 @@
 import "server-only";
 import { appVersion } from "@/lib/env";
-import {
-  type ComponentStatus,
-  type ProbeResult,
-  probeDatabase,
-  probeModel,
-  probeQueue,
-  probeSandbox,
-  probeWorkers,
-} from "./probes";
+import { probeModel } from "./model-probe";
+import type { ComponentStatus, ProbeResult } from "./probe-kit";
+import { probeDatabase, probeQueue, probeWorkers } from "./probes";
+import { probeRedis } from "./redis-probe";
+import { probeSandbox } from "./sandbox-probe";
 
 export type OverallStatus = "healthy" | "degraded" | "unhealthy";
 
@@ -31,13 +27,14 @@ export function rollUp(components: Record<string, ComponentStatus>): OverallStat
 export async function checkHealth(): Promise<HealthReport> {
   const database = await probeDatabase();
   const unreachable: ProbeResult = { status: "unhealthy", message: "the database is down" };
-  const [queue, workers, sandbox, model] = await Promise.all([
+  const [redis, queue, workers, sandbox, model] = await Promise.all([
+    probeRedis(),
     database.status === "healthy" ? probeQueue() : unreachable,
     database.status === "healthy" ? probeWorkers() : unreachable,
     probeSandbox(),
     probeModel(),
   ]);
-  const checks = { database, queue, workers, sandbox, model };
+  const checks = { database, redis, queue, workers, sandbox, model };
   const components = Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v.status]));
   return { status: rollUp(components), version: appVersion, components, checks };
 }

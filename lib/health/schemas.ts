@@ -7,6 +7,7 @@ export const healthReportSchema = z.object({
   version: z.string(),
   components: z.object({
     database: componentStatus,
+    redis: componentStatus,
     queue: componentStatus,
     workers: componentStatus,
     sandbox: componentStatus,
