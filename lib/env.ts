@@ -67,6 +67,7 @@ const envSchema = z.object({
   E2B_API_URL: z.url().optional(),
   GITHUB_API_URL: z.url().default("https://api.github.com"),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
+  KILN_BENCH_ROUTES: booleanFlag.default(false),
 });
 
 export type Env = z.infer<typeof envSchema> & {

@@ -60,6 +60,8 @@ export async function revokeApiKey(options: { userId: string; id: string }) {
     [options.id, options.userId],
   );
   if (rows.length === 0) throw notFound("API key");
+  for (const [hash, entry] of verified)
+    if (entry.caller.apiKeyId === options.id) verified.delete(hash);
   return { id: options.id, revoked: true as const };
 }
 
@@ -68,10 +70,21 @@ export async function revokeApiKey(options: { userId: string; id: string }) {
 const lastUsedWriteIntervalMs = 60_000;
 const lastUsedWrites = new Map<string, number>();
 
-export async function authenticateApiKey(
-  key: string,
-): Promise<Extract<Caller, { kind: "api_key" }> | null> {
+// A key that checked out is trusted for a few seconds without asking the database again: an API
+// client calls in bursts, and this is the hot path of every call. Revoking a key forgets it here
+// at once; another instance (scale-out) sees a revocation or a tier change within the TTL.
+const verifiedTtlMs = 5_000;
+const verifiedMax = 10_000;
+const verified = new Map<string, { caller: ApiKeyCaller; expires: number }>();
+
+type ApiKeyCaller = Extract<Caller, { kind: "api_key" }>;
+
+export async function authenticateApiKey(key: string): Promise<ApiKeyCaller | null> {
   if (!key.startsWith(apiKeyPrefix)) return null;
+  const hash = sha256(key);
+  const now = Date.now();
+  const hit = verified.get(hash);
+  if (hit && hit.expires > now) return hit.caller;
   const db = await getDb();
   const [row] = await db.query<
     Pick<UserRow, "id" | "email" | "is_admin" | "tier"> & { key_id: string }
@@ -79,13 +92,18 @@ export async function authenticateApiKey(
     `select k.id as key_id, u.id, u.email, u.is_admin, u.tier
        from api_keys k join users u on u.id = k.user_id
       where k.key_hash = $1 and k.revoked_at is null`,
-    [sha256(key)],
+    [hash],
   );
-  if (!row) return null;
-  const now = Date.now();
+  if (!row) {
+    verified.delete(hash);
+    return null;
+  }
   if ((lastUsedWrites.get(row.key_id) ?? 0) + lastUsedWriteIntervalMs <= now) {
     lastUsedWrites.set(row.key_id, now);
     await db.query("update api_keys set last_used_at = now() where id = $1", [row.key_id]);
   }
-  return { kind: "api_key", user: toAuthUser(row), apiKeyId: row.key_id };
+  const caller: ApiKeyCaller = { kind: "api_key", user: toAuthUser(row), apiKeyId: row.key_id };
+  if (verified.size >= verifiedMax) verified.clear();
+  verified.set(hash, { caller, expires: now + verifiedTtlMs });
+  return caller;
 }
