@@ -70,6 +70,9 @@ const envSchema = z.object({
   KILN_BENCH_ROUTES: booleanFlag.default(false),
 });
 
+/** Every variable Kiln reads; .env.example lists each of them (a unit test checks). */
+export const envKeys = Object.keys(envSchema.shape);
+
 export type Env = z.infer<typeof envSchema> & {
   dataDir: string;
   secret: Buffer;
