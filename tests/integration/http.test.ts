@@ -93,7 +93,7 @@ describe.each(inject("backends"))("HTTP layer on $name", ({ url }) => {
     expect(streamed.status).toBe(413);
   });
 
-  test.each(["/api/auth/me", "/login", "/health", "/favicon.ico", "/api/nope"])(
+  test.each(["/api/auth/me", "/login", "/health", "/favicon.svg", "/robots.txt", "/api/nope"])(
     "%s carries the security headers and a request id",
     async (path) => {
       const response = await fetch(url + path, { redirect: "manual" });
