@@ -37,6 +37,23 @@ describe("redact", () => {
     expect(String(result.stack)).not.toContain("kiln_AbCdEf123456789");
   });
 
+  test("bearer credentials are masked in strings and header lists", () => {
+    expect(redact("upstream said: Authorization: Bearer ghp_abc.DEF-123/x=")).toBe(
+      "upstream said: Authorization: [redacted]",
+    );
+    expect(redact([["authorization", "Bearer opaque-token-1"]])).toEqual([
+      ["authorization", "[redacted]"],
+    ]);
+  });
+
+  test("objects nested too deep are cut off, never written unmasked", () => {
+    let deep: Record<string, unknown> = { password: "hunter2" };
+    for (let i = 0; i < 10; i++) deep = { a: deep };
+    const out = JSON.stringify(redact(deep));
+    expect(out).not.toContain("hunter2");
+    expect(out).toBe(`${'{"a":'.repeat(7)}"[truncated]"${"}".repeat(7)}`);
+  });
+
   test("ordinary values pass through", () => {
     expect(redact({ n: 1, ok: true, none: null, list: ["a"] })).toEqual({
       n: 1,
@@ -62,5 +79,13 @@ describe("log", () => {
     expect(info.token).toBe("[redacted]");
     expect(new Date(info.time).getTime()).not.toBeNaN();
     expect(String(err.mock.calls[0]?.[0])).not.toContain("Bearer x");
+  });
+
+  test("a circular value is logged, not thrown", () => {
+    const out = vi.spyOn(console, "log").mockImplementation(() => {});
+    const request: Record<string, unknown> = { url: "/x" };
+    request.self = request;
+    expect(() => log.info("loop", { request })).not.toThrow();
+    expect(JSON.parse(String(out.mock.calls[0]?.[0])).request.url).toBe("/x");
   });
 });

@@ -5,11 +5,13 @@ import "server-only";
 
 const secretKey = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|private/i;
 const secretValue =
-  /\b(kiln_[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)/g;
+  /\b(Bearer\s+[A-Za-z0-9._~+/=-]+|kiln_[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)/g;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return value.replace(secretValue, "[redacted]");
-  if (depth > 6 || value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") return value;
+  // Deeper than this is cut off rather than written unmasked (and a cycle ends here).
+  if (depth > 6) return "[truncated]";
   if (value instanceof Error) {
     return { name: value.name, message: redact(value.message), stack: redact(value.stack) };
   }

@@ -21,6 +21,11 @@ describe("passwords", () => {
     expect(await verifyPassword("x", "bcrypt$whatever")).toBe(false);
     expect(await verifyPassword("x", "")).toBe(false);
     expect(await verifyPassword("x", "scrypt$16384$8$1$$")).toBe(false);
+    // A hash that decodes to zero bytes would compare equal to any password's zero-byte key.
+    expect(await verifyPassword("anything", "scrypt$16384$8$1$c2FsdA$!")).toBe(false);
+    // Parameters scrypt refuses are a damaged hash, answered false rather than thrown.
+    expect(await verifyPassword("x", "scrypt$abc$8$1$c2FsdA$AAAA")).toBe(false);
+    expect(await verifyPassword("x", "scrypt$1073741824$8$1$c2FsdA$AAAA")).toBe(false);
   });
 
   test("the decoy hash is a real hash that no ordinary guess matches", async () => {

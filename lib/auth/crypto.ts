@@ -30,6 +30,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split("$");
   if (scheme !== "scrypt" || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64url");
+  // An empty key would equal an empty key whatever the password.
+  if (expected.length === 0) return false;
+  // Parameters scrypt refuses (not numbers, or too much memory) mean a damaged hash, not a 500.
   const actual = await scryptAsync(
     password,
     Buffer.from(salt, "base64url"),
@@ -37,8 +40,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
     Number(r),
     Number(p),
     expected.length,
-  );
-  return timingSafeEqual(actual, expected);
+  ).catch(() => undefined);
+  return actual !== undefined && timingSafeEqual(actual, expected);
 }
 
 /** A scrypt hash of nothing in particular, so that logins for unknown emails take as long as real ones. */

@@ -34,6 +34,10 @@ describe("assertSameOrigin", () => {
     expect(() => assertSameOrigin(request("DELETE", { origin: "http://evil.test" }))).toThrow();
     expect(() => assertSameOrigin(request("POST", { origin: "null" }))).toThrow();
     expect(() => assertSameOrigin(request("POST", {}))).toThrow();
+    // An unparsable Origin is refused as cross-origin (403), not a TypeError (500).
+    expect(() => assertSameOrigin(request("POST", { origin: "not a url" }))).toThrow(
+      /Cross-origin request refused/,
+    );
     try {
       assertSameOrigin(request("POST", {}));
     } catch (error) {

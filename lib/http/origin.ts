@@ -17,7 +17,7 @@ export function assertSameOrigin(request: Request): void {
     throw crossOrigin();
   }
   const origin = request.headers.get("origin");
-  if (!origin || origin === "null") throw crossOrigin();
+  if (!origin || origin === "null" || !URL.canParse(origin)) throw crossOrigin();
   if (new URL(origin).origin !== new URL(appOrigin(request)).origin) throw crossOrigin();
 }
 

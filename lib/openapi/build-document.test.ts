@@ -52,6 +52,22 @@ describe("the OpenAPI document", () => {
     expect(document.components.schemas).toHaveProperty("ApiError");
   });
 
+  test("every operation has its body, success schema and {param}-style path parameters", () => {
+    for (const contract of allContracts) {
+      const op = document.paths[contract.path]?.[contract.method.toLowerCase()];
+      const name = `${contract.method} ${contract.path}`;
+      expect(contract.path, name).not.toMatch(/[:[\]]/);
+      expect(Boolean(op?.requestBody), name).toBe(Boolean(contract.body));
+      const success = op?.responses[String(contract.status ?? 200)];
+      expect(success?.content?.["application/json"]?.schema, name).toBeTypeOf("object");
+      const pathParams = [...contract.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(
+        op?.parameters.filter((p) => p.in === "path" && p.required).map((p) => p.name),
+        name,
+      ).toEqual(pathParams);
+    }
+  });
+
   test("health is described bare, as the seed has it", () => {
     const health = document.paths["/health"]?.get;
     const schema = health?.responses["200"]?.content?.["application/json"]?.schema;
