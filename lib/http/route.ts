@@ -101,7 +101,9 @@ export function apiRoute<C extends RouteContract>(
       let body: unknown;
       if (contract.body) {
         const raw = await readJsonBody(request, env.KILN_BODY_LIMIT_BYTES);
-        body = parseWith(contract.body, raw ?? {}, "body");
+        // No body at all is an empty object (every field then names itself as missing); a
+        // JSON null is a value, and refused as one.
+        body = parseWith(contract.body, raw === undefined ? {} : raw, "body");
       }
 
       const result = await handler({

@@ -55,6 +55,18 @@ describe.each(inject("backends"))("accounts on $name", ({ url }) => {
     expect(await response.json()).toEqual({ error: true, message });
   });
 
+  test.each([
+    [{ email: "not-an-email", password: "x" }, "email: must be a valid email address"],
+    [{ email: "a@example.test", password: "" }, "password: is required"],
+    [{ email: "a@example.test" }, "password: Invalid input: expected string, received undefined"],
+    [{ password: "whatever" }, "email: Invalid input: expected string, received undefined"],
+    [null, "body: Invalid input: expected object, received null"],
+  ])("log-in with bad input %j is refused naming the field", async (body, message) => {
+    const response = await post(new TestClient(url), "/api/auth/login", body);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: true, message });
+  });
+
   test("log in, use the session, log out: the old cookie stops working", async () => {
     const { email, password, user } = await new TestClient(url).signUp();
     const browser = new TestClient(url);
