@@ -56,6 +56,8 @@ const envSchema = z.object({
   SUPABASE_SERVICE_ROLE_KEY: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url().optional(),
+  KILN_DEFAULT_MODEL: z.string().optional(),
+  KILN_CLIENT_BASE_URLS: z.enum(["off", "public", "any"]).default("public"),
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_BASE_URL: z.url().default("https://api.anthropic.com/v1"),
   GOOGLE_GENERATIVE_AI_API_KEY: z.string().optional(),

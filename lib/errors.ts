@@ -22,17 +22,24 @@ export class KilnError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
   readonly headers: Record<string, string> | undefined;
+  /** A finer, machine-readable reason within the code, such as "model_not_configured". */
+  readonly reason: string | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    options: {
+      details?: Record<string, unknown>;
+      headers?: Record<string, string>;
+      reason?: string;
+    } = {},
   ) {
     super(message);
     this.name = "KilnError";
     this.code = code;
     this.details = options.details;
     this.headers = options.headers;
+    this.reason = options.reason;
   }
 
   get status(): number {

@@ -42,12 +42,19 @@ export function errorResponse(
   }
   const headers = new Headers(context.headers);
   for (const [name, value] of Object.entries(known.headers ?? {})) headers.set(name, value);
+  // A reason (such as "model_not_configured") rides along: as `code` on /api, whose shape has
+  // no code of its own, and in `details` on /api/v1.
+  const reason = known.reason ? { reason: known.reason } : {};
   const body =
     surface === "api"
-      ? { error: true, message: known.message }
+      ? { error: true, message: known.message, ...(known.reason ? { code: known.reason } : {}) }
       : {
           success: false,
-          error: { code: known.code, message: known.message, details: known.details ?? {} },
+          error: {
+            code: known.code,
+            message: known.message,
+            details: { ...known.details, ...reason },
+          },
         };
   return json(body, { status: known.status, headers });
 }

@@ -5,7 +5,7 @@ import { type Caller, isCookieCaller } from "@/lib/auth/types";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { getClientAddress } from "./client-address";
-import { type HttpMethod, type RouteContract, surfaceOf } from "./contract";
+import { type HttpMethod, type RateLimitGroup, type RouteContract, surfaceOf } from "./contract";
 import { assertNotCrossSite, assertSameOrigin } from "./origin";
 import { parseWith, readJsonBody, searchParamsToObject } from "./parse";
 import { applyRateLimit } from "./rate-limit";
@@ -23,6 +23,11 @@ export interface RouteContext<C extends RouteContract> {
   params: Output<C["params"]>;
   /** Headers to add to the response, such as Set-Cookie. */
   responseHeaders: Headers;
+  /**
+   * Counts the request against one more rate-limit group, decided by the handler (for example
+   * the LLM group, only when the server's own model key pays). Throws RATE_LIMITED when spent.
+   */
+  limit(group: RateLimitGroup): Promise<void>;
 }
 
 export type RouteResult<C extends RouteContract> =
@@ -115,6 +120,10 @@ export function apiRoute<C extends RouteContract>(
         query: query as RouteContext<C>["query"],
         params: params as RouteContext<C>["params"],
         responseHeaders,
+        async limit(group) {
+          const headers = await applyRateLimit({ group, surface, caller, clientAddress });
+          for (const [k, v] of headers) responseHeaders.set(k, v);
+        },
       });
       if (result instanceof Response) {
         for (const [k, v] of responseHeaders) result.headers.set(k, v);

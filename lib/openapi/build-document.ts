@@ -18,7 +18,11 @@ const toSchema = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
 const apiErrorSchema: JsonSchema = {
   type: "object",
   required: ["error", "message"],
-  properties: { error: { const: true }, message: { type: "string" } },
+  properties: {
+    error: { const: true },
+    message: { type: "string" },
+    code: { type: "string", description: "A finer reason, such as model_not_configured" },
+  },
 };
 
 const v1ErrorSchema: JsonSchema = {

@@ -1,7 +1,10 @@
+import * as ai from "@/lib/ai/contracts";
 import * as apiKeys from "@/lib/api-keys/contracts";
 import * as auth from "@/lib/auth/contracts";
+import * as chat from "@/lib/chat/contracts";
 import * as health from "@/lib/health/contracts";
 import type { RouteContract } from "@/lib/http/contract";
+import * as templates from "@/lib/templates/contracts";
 import { openApiContract } from "./openapi-contract";
 
 /** Every endpoint Kiln serves. A test checks that each route file's methods appear here. */
@@ -9,5 +12,8 @@ export const allContracts: RouteContract[] = [
   ...Object.values(auth),
   ...Object.values(apiKeys),
   ...Object.values(health),
+  ...Object.values(chat),
+  ...Object.values(ai),
+  ...Object.values(templates),
   openApiContract,
 ];

@@ -1,0 +1,19 @@
+import { deleteChat, getChat, getMessages } from "@/lib/chat/chats";
+import { deleteChatContract, getChatContract } from "@/lib/chat/contracts";
+import { apiRoute, routeMethods } from "@/lib/http/route";
+
+export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(getChatContract.path, {
+  // GET /api/chats/:id — one chat and its messages
+  GET: apiRoute(getChatContract, async ({ caller, params }) => {
+    const [chat, messages] = await Promise.all([
+      getChat(caller.user.id, params.id),
+      getMessages(caller.user.id, params.id),
+    ]);
+    return { chat, messages };
+  }),
+  // DELETE /api/chats/:id — delete a chat and its messages
+  DELETE: apiRoute(deleteChatContract, async ({ caller, params }) => {
+    await deleteChat(caller.user.id, params.id);
+    return { id: params.id, deleted: true as const };
+  }),
+});

@@ -1,0 +1,46 @@
+import { afterAll, expect, test, vi } from "vitest";
+import { importWithEnv } from "@/tests/support/env";
+
+type Module = typeof import("./client-base-url");
+afterAll(() => vi.unstubAllEnvs());
+
+test.each([
+  "http://127.0.0.1:11434/v1",
+  "http://localhost:8080/v1",
+  "http://10.1.2.3/v1",
+  "http://172.20.0.1/v1",
+  "http://192.168.1.10/v1",
+  "http://169.254.169.254/latest",
+  "http://[::1]:8080/v1",
+  "http://[fd00::1]/v1",
+  "http://[::ffff:127.0.0.1]/v1",
+  "http://0.0.0.0/v1",
+])("by default %s (a private address) is refused", async (url) => {
+  const { assertClientBaseUrl } = await importWithEnv<Module>("@/lib/ai/client-base-url");
+  await expect(assertClientBaseUrl(url)).rejects.toThrow(
+    /config\.baseURL: must be a public address/,
+  );
+});
+
+test("public addresses pass; odd URLs are refused whatever the policy", async () => {
+  const { assertClientBaseUrl } = await importWithEnv<Module>("@/lib/ai/client-base-url");
+  await expect(assertClientBaseUrl("https://93.184.215.14/v1")).resolves.toBeUndefined();
+  await expect(assertClientBaseUrl("ftp://93.184.215.14/")).rejects.toThrow(/http or https/);
+  await expect(assertClientBaseUrl("not a url")).rejects.toThrow(/valid URL/);
+  await expect(assertClientBaseUrl("https://user:pw@93.184.215.14/")).rejects.toThrow(
+    /credentials/,
+  );
+});
+
+test("KILN_CLIENT_BASE_URLS=any allows private addresses; off allows nothing", async () => {
+  const any = await importWithEnv<Module>("@/lib/ai/client-base-url", {
+    KILN_CLIENT_BASE_URLS: "any",
+  });
+  await expect(any.assertClientBaseUrl("http://127.0.0.1:11434/v1")).resolves.toBeUndefined();
+  const off = await importWithEnv<Module>("@/lib/ai/client-base-url", {
+    KILN_CLIENT_BASE_URLS: "off",
+  });
+  await expect(off.assertClientBaseUrl("https://93.184.215.14/v1")).rejects.toThrow(
+    /does not accept/,
+  );
+});

@@ -1,0 +1,95 @@
+import "server-only";
+import { getDb } from "@/lib/db/client";
+import { notFound } from "@/lib/errors";
+import { prefixedId } from "@/lib/ids";
+import { decryptSecret, encryptSecret, secretHint } from "@/lib/secrets";
+import type { ProviderAccess, ProviderId } from "./providers";
+
+// A user's own model providers, set in Settings. Keys are sealed at rest and only ever shown as
+// a hint; the plaintext leaves this module only inside a ProviderAccess for a model call.
+
+export interface ModelCredential {
+  id: string;
+  provider: ProviderId;
+  baseURL: string | null;
+  keyHint: string | null;
+  updatedAt: string;
+}
+
+interface Row {
+  id: string;
+  provider: ProviderId;
+  base_url: string | null;
+  key_ciphertext: string | null;
+  key_hint: string | null;
+  updated_at: Date;
+}
+
+const toCredential = (row: Row): ModelCredential => ({
+  id: row.id,
+  provider: row.provider,
+  baseURL: row.base_url,
+  keyHint: row.key_hint,
+  updatedAt: new Date(row.updated_at).toISOString(),
+});
+
+export async function listCredentials(userId: string): Promise<ModelCredential[]> {
+  const db = await getDb();
+  const rows = await db.query<Row>(
+    "select * from model_credentials where user_id = $1 order by provider",
+    [userId],
+  );
+  return rows.map(toCredential);
+}
+
+/** Sets (or replaces) the user's credential for one provider. */
+export async function saveCredential(options: {
+  userId: string;
+  provider: ProviderId;
+  apiKey?: string;
+  baseURL?: string;
+}): Promise<ModelCredential> {
+  const db = await getDb();
+  const key = options.apiKey?.trim() || null;
+  const [row] = await db.query<Row>(
+    `insert into model_credentials (id, user_id, provider, base_url, key_ciphertext, key_hint)
+     values ($1, $2, $3, $4, $5, $6)
+     on conflict (user_id, provider) do update
+       set base_url = excluded.base_url, key_ciphertext = excluded.key_ciphertext,
+           key_hint = excluded.key_hint, updated_at = now()
+     returning *`,
+    [
+      prefixedId("mcred"),
+      options.userId,
+      options.provider,
+      options.baseURL ?? null,
+      key ? encryptSecret(key) : null,
+      key ? secretHint(key) : null,
+    ],
+  );
+  return toCredential(row as Row);
+}
+
+export async function deleteCredential(userId: string, provider: ProviderId): Promise<void> {
+  const db = await getDb();
+  const rows = await db.query(
+    "delete from model_credentials where user_id = $1 and provider = $2 returning id",
+    [userId, provider],
+  );
+  if (rows.length === 0) throw notFound("Model credential");
+}
+
+/** The user's providers, ready for model calls (keys unsealed). */
+export async function userProviders(userId: string): Promise<ProviderAccess[]> {
+  const db = await getDb();
+  const rows = await db.query<Row>(
+    "select * from model_credentials where user_id = $1 order by created_at",
+    [userId],
+  );
+  return rows.map((row) => ({
+    provider: row.provider,
+    apiKey: row.key_ciphertext ? decryptSecret(row.key_ciphertext) : undefined,
+    baseURL: row.base_url ?? undefined,
+    keySource: "user" as const,
+  }));
+}

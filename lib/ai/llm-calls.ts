@@ -1,0 +1,103 @@
+import "server-only";
+import { sha256 } from "@/lib/auth/crypto";
+import { getDb } from "@/lib/db/client";
+import { prefixedId } from "@/lib/ids";
+import { log } from "@/lib/log";
+import type { KeySource, ProviderId } from "./providers";
+
+// Every model call Kiln makes leaves a row: who, why, which model, with whose key, how many
+// tokens, how long, and how it ended. The prompt is kept as a hash, which identifies repeats
+// without storing what users wrote twice.
+
+export type LlmOutcome = "ok" | "invalid_output" | "provider_error" | "aborted";
+
+export interface LlmCallRecord {
+  userId: string | null;
+  chatId?: string | null;
+  purpose: string;
+  provider: ProviderId;
+  model: string;
+  keySource: KeySource;
+  prompt: unknown;
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  latencyMs: number;
+  outcome: LlmOutcome;
+  error?: string | undefined;
+}
+
+export async function recordLlmCall(call: LlmCallRecord): Promise<void> {
+  try {
+    const db = await getDb();
+    await db.query(
+      `insert into llm_calls (id, user_id, chat_id, purpose, provider, model, key_source,
+         prompt_hash, input_tokens, output_tokens, latency_ms, outcome, error)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        prefixedId("llm"),
+        call.userId,
+        call.chatId ?? null,
+        call.purpose,
+        call.provider,
+        call.model,
+        call.keySource,
+        sha256(JSON.stringify(call.prompt)),
+        call.inputTokens ?? null,
+        call.outputTokens ?? null,
+        Math.round(call.latencyMs),
+        call.outcome,
+        call.error?.slice(0, 1000) ?? null,
+      ],
+    );
+  } catch (error) {
+    // Losing a usage row must not fail the user's request.
+    log.warn("llm_call.record_failed", { reason: (error as Error).message });
+  }
+}
+
+export interface UsageRow {
+  provider: string;
+  model: string;
+  purpose: string;
+  calls: number;
+  failures: number;
+  inputTokens: number;
+  outputTokens: number;
+  averageLatencyMs: number;
+}
+
+/** Totals per provider, model and purpose over the last `days` days. */
+export async function usageSummary(userId: string, days = 30): Promise<UsageRow[]> {
+  const db = await getDb();
+  const rows = await db.query<{
+    provider: string;
+    model: string;
+    purpose: string;
+    calls: number;
+    failures: number;
+    input_tokens: number;
+    output_tokens: number;
+    average_latency_ms: number;
+  }>(
+    `select provider, model, purpose, count(*)::int as calls,
+            count(*) filter (where outcome <> 'ok')::int as failures,
+            coalesce(sum(input_tokens), 0)::int as input_tokens,
+            coalesce(sum(output_tokens), 0)::int as output_tokens,
+            coalesce(round(avg(latency_ms)), 0)::int as average_latency_ms
+       from llm_calls
+      where user_id = $1 and created_at > now() - make_interval(days => $2)
+      group by provider, model, purpose
+      order by calls desc, provider, model`,
+    [userId, days],
+  );
+  return rows.map((r) => ({
+    provider: r.provider,
+    model: r.model,
+    purpose: r.purpose,
+    calls: r.calls,
+    failures: r.failures,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    averageLatencyMs: r.average_latency_ms,
+  }));
+}

@@ -1,0 +1,68 @@
+import "server-only";
+import { KilnError } from "@/lib/errors";
+import { assertClientBaseUrl } from "./client-base-url";
+import { type ModelCredential, saveCredential, userProviders } from "./credentials";
+import { listModelsFor, type ModelInfo } from "./list-models";
+import { type ProviderAccess, type ProviderId, serverProviders } from "./providers";
+
+export interface ProviderStatus {
+  provider: ProviderId;
+  keySource: ProviderAccess["keySource"];
+  status: "ok" | "error";
+  message?: string;
+}
+
+/** Every model the user can pick: their own providers first, then the server's. */
+export async function availableModels(
+  userId: string,
+): Promise<{ models: ModelInfo[]; providers: ProviderStatus[] }> {
+  const accesses = [...(await userProviders(userId)), ...serverProviders()];
+  // A provider the user configured themselves replaces the server's for the same provider.
+  const seen = new Set<ProviderId>();
+  const chosen = accesses.filter((a) => !seen.has(a.provider) && seen.add(a.provider));
+  const listed = await Promise.all(
+    chosen.map(async (access) => {
+      try {
+        return { access, models: await listModelsFor(access), error: undefined };
+      } catch (error) {
+        return { access, models: [], error: (error as Error).message };
+      }
+    }),
+  );
+  return {
+    models: listed.flatMap((l) => l.models),
+    providers: listed.map(({ access, error }) => ({
+      provider: access.provider,
+      keySource: access.keySource,
+      status: error ? "error" : "ok",
+      ...(error ? { message: `could not list models: ${error}` } : {}),
+    })),
+  };
+}
+
+/** Checks a provider setting makes sense before it is stored. */
+export async function saveProvider(options: {
+  userId: string;
+  provider: ProviderId;
+  apiKey?: string;
+  baseURL?: string;
+}): Promise<ModelCredential> {
+  if (options.provider === "openai-compatible") {
+    if (!options.baseURL) {
+      throw new KilnError("VALIDATION_ERROR", "baseURL: required for an OpenAI-compatible server");
+    }
+    const url = options.baseURL.replace(/\/+$/, "");
+    await assertClientBaseUrl(url).catch((error: KilnError) => {
+      throw new KilnError("VALIDATION_ERROR", error.message.replace("config.baseURL", "baseURL"));
+    });
+    return saveCredential({ ...options, baseURL: url });
+  }
+  if (options.baseURL) {
+    throw new KilnError(
+      "VALIDATION_ERROR",
+      `baseURL: only an openai-compatible provider takes a base URL, not ${options.provider}`,
+    );
+  }
+  if (!options.apiKey) throw new KilnError("VALIDATION_ERROR", "apiKey: is required");
+  return saveCredential(options);
+}

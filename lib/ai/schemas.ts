@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { providerIds } from "./providers-list";
+
+/** The seed's `model` field: which model the client picked from GET /api/models. */
+export const modelSelectionSchema = z.object({
+  id: z.string().min(1).max(200).optional(),
+  name: z.string().max(200).optional(),
+  provider: z.string().max(100).optional(),
+  providerId: z.string().max(100).optional(),
+});
+export type ModelSelection = z.infer<typeof modelSelectionSchema>;
+
+/** The seed's `config` field. An apiKey here is the client's own and goes nowhere else. */
+export const modelConfigSchema = z.object({
+  model: z.string().min(1).max(200).optional(),
+  apiKey: z.string().max(500).optional(),
+  baseURL: z.string().max(2000).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().min(0).max(1).optional(),
+  topK: z.number().int().min(1).max(1000).optional(),
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  presencePenalty: z.number().min(-2).max(2).optional(),
+  maxTokens: z.number().int().min(1).max(200_000).optional(),
+});
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+export const providerIdSchema = z.enum(providerIds);
+
+export const modelInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  provider: providerIdSchema,
+  providerName: z.string(),
+  structuredOutput: z.boolean(),
+  keySource: z.enum(["server", "user", "request", "none"]),
+});
+
+export const modelsResponseSchema = z.object({
+  models: z.array(modelInfoSchema),
+  providers: z.array(
+    z.object({
+      provider: providerIdSchema,
+      keySource: z.enum(["server", "user", "request", "none"]),
+      status: z.enum(["ok", "error"]),
+      message: z.string().optional(),
+    }),
+  ),
+});
+
+export const credentialSchema = z.object({
+  id: z.string(),
+  provider: providerIdSchema,
+  baseURL: z.string().nullable(),
+  keyHint: z.string().nullable(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const saveCredentialBodySchema = z
+  .object({
+    apiKey: z.string().trim().min(1).max(500).optional(),
+    baseURL: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+  })
+  .refine((b) => b.apiKey !== undefined || b.baseURL !== undefined, {
+    error: "give an apiKey, a baseURL, or both",
+  });
+
+export const providerParamsSchema = z.object({ provider: providerIdSchema });

@@ -1,0 +1,176 @@
+import "server-only";
+import { getDb } from "@/lib/db/client";
+import { notFound } from "@/lib/errors";
+import type { Fragment } from "@/lib/fragments/schema";
+import { prefixedId } from "@/lib/ids";
+
+// Chats belong to one user; every read and write is filtered by the owner, so another user's
+// chat id is indistinguishable from one that does not exist.
+
+export interface ChatSummary {
+  id: string;
+  title: string;
+  template: string | null;
+  model: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChatMessage {
+  id: string;
+  role: "user" | "assistant";
+  content: string;
+  fragment: Fragment | null;
+  status: "complete" | "failed";
+  error: string | null;
+  createdAt: string;
+}
+
+interface ChatRow {
+  id: string;
+  title: string;
+  template: string | null;
+  model: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface MessageRow {
+  id: string;
+  role: "user" | "assistant";
+  content: string;
+  fragment: Fragment | null;
+  status: "complete" | "failed";
+  error: string | null;
+  created_at: Date;
+}
+
+const iso = (d: Date) => new Date(d).toISOString();
+const toSummary = (r: ChatRow): ChatSummary => ({
+  id: r.id,
+  title: r.title,
+  template: r.template,
+  model: r.model,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+const toMessage = (r: MessageRow): ChatMessage => ({
+  id: r.id,
+  role: r.role,
+  content: r.content,
+  fragment: r.fragment,
+  status: r.status,
+  error: r.error,
+  createdAt: iso(r.created_at),
+});
+
+/** A chat's title: the start of its first request, on one line. */
+export function titleFrom(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line || "New chat";
+}
+
+export async function createChat(options: {
+  userId: string;
+  title: string;
+  template?: string | null;
+  model?: string | null;
+}): Promise<ChatSummary> {
+  const db = await getDb();
+  const [row] = await db.query<ChatRow>(
+    `insert into chats (id, user_id, title, template, model) values ($1, $2, $3, $4, $5)
+     returning id, title, template, model, created_at, updated_at`,
+    [
+      prefixedId("chat"),
+      options.userId,
+      options.title,
+      options.template ?? null,
+      options.model ?? null,
+    ],
+  );
+  return toSummary(row as ChatRow);
+}
+
+export async function getChat(userId: string, chatId: string): Promise<ChatSummary> {
+  const db = await getDb();
+  const [row] = await db.query<ChatRow>(
+    `select id, title, template, model, created_at, updated_at from chats
+      where id = $1 and user_id = $2`,
+    [chatId, userId],
+  );
+  if (!row) throw notFound("Chat");
+  return toSummary(row);
+}
+
+export async function listChats(
+  userId: string,
+  options: { limit: number; offset: number },
+): Promise<{ chats: ChatSummary[]; total: number }> {
+  const db = await getDb();
+  const [rows, [count]] = await Promise.all([
+    db.query<ChatRow>(
+      `select id, title, template, model, created_at, updated_at from chats
+        where user_id = $1 order by updated_at desc, id limit $2 offset $3`,
+      [userId, options.limit, options.offset],
+    ),
+    db.query<{ n: number }>("select count(*)::int as n from chats where user_id = $1", [userId]),
+  ]);
+  return { chats: rows.map(toSummary), total: count?.n ?? 0 };
+}
+
+export async function getMessages(userId: string, chatId: string): Promise<ChatMessage[]> {
+  await getChat(userId, chatId);
+  const db = await getDb();
+  const rows = await db.query<MessageRow>(
+    `select id, role, content, fragment, status, error, created_at from chat_messages
+      where chat_id = $1 order by seq`,
+    [chatId],
+  );
+  return rows.map(toMessage);
+}
+
+export async function deleteChat(userId: string, chatId: string): Promise<void> {
+  const db = await getDb();
+  const rows = await db.query("delete from chats where id = $1 and user_id = $2 returning id", [
+    chatId,
+    userId,
+  ]);
+  if (rows.length === 0) throw notFound("Chat");
+}
+
+/** Appends a message to a chat the caller has already been checked to own. */
+export async function appendMessage(
+  chatId: string,
+  message: {
+    id?: string;
+    role: "user" | "assistant";
+    content: string;
+    fragment?: Fragment | null;
+    status?: "complete" | "failed";
+    error?: string | null;
+    model?: string | null;
+  },
+): Promise<ChatMessage> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [row] = await tx.query<MessageRow>(
+      `insert into chat_messages (id, chat_id, role, content, fragment, status, error)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       returning id, role, content, fragment, status, error, created_at`,
+      [
+        message.id ?? prefixedId("msg"),
+        chatId,
+        message.role,
+        message.content,
+        message.fragment ? JSON.stringify(message.fragment) : null,
+        message.status ?? "complete",
+        message.error ?? null,
+      ],
+    );
+    await tx.query(
+      "update chats set updated_at = now(), model = coalesce($2, model), template = coalesce($3, template) where id = $1",
+      [chatId, message.model ?? null, message.fragment?.template ?? null],
+    );
+    return toMessage(row as MessageRow);
+  });
+}

@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { fragmentSchema } from "@/lib/fragments/schema";
+import { defineContract } from "@/lib/http/contract";
+import {
+  chatDetailSchema,
+  chatListQuerySchema,
+  chatListResponseSchema,
+  chatParamsSchema,
+  chatRequestSchema,
+  deletedSchema,
+  morphRequestSchema,
+} from "./schemas";
+
+export const chatContract = defineContract({
+  method: "POST",
+  path: "/api/chat",
+  summary:
+    "Have the model write a fragment for the conversation. Streams the fragment as it grows over the AI SDK's UI message stream (text/event-stream: data-chat, then data-fragment parts with status streaming, done or failed); with Accept: application/json, answers once with the validated fragment (this schema). LLM rate limit unless your own key pays.",
+  tags: ["chat"],
+  auth: "user",
+  body: chatRequestSchema,
+  response: z.object({
+    chatId: z.string(),
+    messageId: z.string(),
+    fragment: z.record(z.string(), z.unknown()),
+  }),
+});
+
+export const listChatsContract = defineContract({
+  method: "GET",
+  path: "/api/chats",
+  summary: "Your chats, most recently active first.",
+  tags: ["chat"],
+  auth: "user",
+  query: chatListQuerySchema,
+  response: chatListResponseSchema,
+});
+
+export const getChatContract = defineContract({
+  method: "GET",
+  path: "/api/chats/{id}",
+  summary: "One chat with its messages (assistant messages carry their fragment).",
+  tags: ["chat"],
+  auth: "user",
+  params: chatParamsSchema,
+  response: chatDetailSchema,
+});
+
+export const deleteChatContract = defineContract({
+  method: "DELETE",
+  path: "/api/chats/{id}",
+  summary: "Delete a chat and its messages.",
+  tags: ["chat"],
+  auth: "user",
+  params: chatParamsSchema,
+  response: deletedSchema,
+});
+
+export const morphContract = defineContract({
+  method: "POST",
+  path: "/api/chat/morph-chat",
+  summary:
+    "Change currentFragment as the last message asks. The model's targeted edits are applied and checked (retried once with the errors); answers with the whole updated fragment, or 502 saying which edit did not apply.",
+  tags: ["chat"],
+  auth: "user",
+  body: morphRequestSchema,
+  response: fragmentSchema,
+});

@@ -1,0 +1,217 @@
+import "server-only";
+import {
+  generateText,
+  type ModelMessage,
+  NoObjectGeneratedError,
+  Output,
+  parsePartialJson,
+  streamText,
+} from "ai";
+import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import type { ResolvedModel } from "@/lib/ai/resolve-model";
+import { type Fragment, fragmentOutputSchema, fragmentSchema } from "@/lib/fragments/schema";
+import { providerFailure, providerFailureReason } from "./provider-errors";
+
+// One fragment, written by the model while the user watches. The caller waits for the first
+// output before answering (so a provider that fails at once is a clean 502), then relays partial
+// fragments as they grow, and finally gets either a fragment that passed validation or the
+// reason there is none. Output that does not validate gets one repair attempt; a half-written
+// fragment is never presented as done.
+
+export type FragmentOutcome =
+  | { ok: true; fragment: Fragment }
+  | { ok: false; reason: string; outcome: "invalid_output" | "provider_error" | "aborted" };
+
+export interface FragmentRun {
+  /** Partial fragments, growing, at most every `throttleMs`; ends when the model stops. */
+  partials(): AsyncGenerator<Record<string, unknown>>;
+  /** After partials() has ended. */
+  outcome(): Promise<FragmentOutcome>;
+}
+
+interface Options {
+  resolved: ResolvedModel;
+  system: string;
+  messages: ModelMessage[];
+  abortSignal?: AbortSignal;
+  record: Pick<LlmCallRecord, "userId" | "chatId">;
+  throttleMs?: number;
+}
+
+export async function startFragment(options: Options): Promise<FragmentRun> {
+  const { resolved } = options;
+  const throttleMs = options.throttleMs ?? 30;
+  const started = performance.now();
+  const record = (call: Partial<LlmCallRecord> & Pick<LlmCallRecord, "outcome" | "purpose">) =>
+    recordLlmCall({
+      ...options.record,
+      provider: resolved.provider,
+      model: resolved.modelId,
+      keySource: resolved.keySource,
+      prompt: [options.system, options.messages],
+      latencyMs: performance.now() - started,
+      ...call,
+    });
+
+  const result = streamText({
+    model: resolved.model,
+    system: options.system,
+    messages: options.messages,
+    output: Output.object({ schema: fragmentOutputSchema }),
+    maxRetries: 1,
+    abortSignal: options.abortSignal,
+    // Errors arrive in the stream and are handled there; the default would print the
+    // provider's raw error (and whatever it quotes) to the console.
+    onError: () => {},
+    ...resolved.settings,
+  });
+  const parts = result.fullStream[Symbol.asyncIterator]();
+  let text = "";
+  let failure: unknown;
+  let finished = false;
+  let usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } = {};
+
+  // Pull until the model has said something (or failed, or finished without a word).
+  const pull = async (): Promise<boolean> => {
+    const { done, value } = await parts.next().catch((error: unknown) => ({
+      done: false as const,
+      value: { type: "error" as const, error },
+    }));
+    if (done) {
+      finished = true;
+      return false;
+    }
+    if (value.type === "text-delta") text += value.text;
+    else if (value.type === "error") failure = value.error;
+    else if (value.type === "abort") failure = new DOMException("aborted", "AbortError");
+    else if (value.type === "finish") usage = value.totalUsage;
+    return value.type === "text-delta";
+  };
+  while (!failure && !finished && !(await pull())) {}
+  if (failure && text === "") {
+    await record({
+      purpose: "chat",
+      outcome: "provider_error",
+      error: providerFailureReason(failure),
+    });
+    throw providerFailure(failure);
+  }
+
+  let outcome: Promise<FragmentOutcome> | undefined;
+  return {
+    async *partials() {
+      let lastSent = "";
+      let lastAt = 0;
+      const emit = async (force: boolean) => {
+        if (!force && performance.now() - lastAt < throttleMs) return undefined;
+        const { value } = await parsePartialJson(text);
+        if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+        const serialised = JSON.stringify(value);
+        if (serialised === lastSent) return undefined;
+        lastSent = serialised;
+        lastAt = performance.now();
+        return value as Record<string, unknown>;
+      };
+      for (;;) {
+        const partial = await emit(false);
+        if (partial) yield partial;
+        if (failure || finished) break;
+        await pull();
+      }
+      const last = await emit(true);
+      if (last) yield last;
+    },
+    outcome() {
+      outcome ??= settle();
+      return outcome;
+    },
+  };
+
+  async function settle(): Promise<FragmentOutcome> {
+    while (!failure && !finished) await pull();
+    if (failure) {
+      const aborted = options.abortSignal?.aborted === true;
+      const reason = aborted ? "the request was cancelled" : providerFailureReason(failure);
+      const kind = aborted ? "aborted" : "provider_error";
+      await record({ purpose: "chat", outcome: kind, error: reason, ...usage });
+      return { ok: false, reason, outcome: kind };
+    }
+    const first = validate(text);
+    await record({
+      purpose: "chat",
+      outcome: first.ok ? "ok" : "invalid_output",
+      error: first.ok ? undefined : first.reason,
+      ...usage,
+    });
+    if (first.ok) return first;
+    return repair(first.reason);
+  }
+
+  /** One more call: the model's own output and what was wrong with it. */
+  async function repair(problem: string): Promise<FragmentOutcome> {
+    const repairStarted = performance.now();
+    try {
+      const fixed = await generateText({
+        model: resolved.model,
+        system: options.system,
+        messages: [
+          ...options.messages,
+          { role: "assistant", content: text },
+          {
+            role: "user",
+            content: `Your fragment did not validate: ${problem}. Reply with the whole corrected fragment.`,
+          },
+        ],
+        output: Output.object({ schema: fragmentOutputSchema }),
+        maxRetries: 1,
+        abortSignal: options.abortSignal,
+        ...resolved.settings,
+      });
+      const second = validate(JSON.stringify(fixed.output));
+      await record({
+        purpose: "chat_repair",
+        outcome: second.ok ? "ok" : "invalid_output",
+        error: second.ok ? undefined : second.reason,
+        latencyMs: performance.now() - repairStarted,
+        inputTokens: fixed.usage.inputTokens,
+        outputTokens: fixed.usage.outputTokens,
+      });
+      return second;
+    } catch (error) {
+      const why = NoObjectGeneratedError.isInstance(error)
+        ? "its corrected output did not match the schema either"
+        : `the repair failed: ${providerFailureReason(error)}`;
+      const reason = `${problem}, and ${why}`;
+      await record({
+        purpose: "chat_repair",
+        outcome: "invalid_output",
+        error: reason,
+        latencyMs: performance.now() - repairStarted,
+      });
+      return { ok: false, reason, outcome: "invalid_output" };
+    }
+  }
+}
+
+/** The model's text as a valid fragment, or what is wrong with it. */
+export function validate(text: string): FragmentOutcome {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      reason: "the model's output is not complete JSON",
+      outcome: "invalid_output",
+    };
+  }
+  const parsed = fragmentSchema.safeParse(value);
+  if (parsed.success) return { ok: true, fragment: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+  return {
+    ok: false,
+    reason: `the model's output is not a valid fragment (${where}${issue?.message ?? "invalid"})`,
+    outcome: "invalid_output",
+  };
+}

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { modelConfigSchema, modelSelectionSchema } from "@/lib/ai/schemas";
+import { fragmentSchema } from "@/lib/fragments/schema";
+
+export const chatIdSchema = z.string().regex(/^chat_[a-z0-9]+$/, { error: "is not a chat id" });
+
+const messageSchema = z.object({
+  role: z.enum(["user", "assistant"]),
+  content: z.string().max(200_000, { error: "must be at most 200000 characters" }),
+});
+
+/**
+ * The seed's POST /api/chat body. `userID` and `teamID` are accepted for compatibility and
+ * ignored: the user is whoever is signed in. `chatId` (Kiln's) continues a stored chat.
+ */
+export const chatRequestSchema = z.object({
+  messages: z
+    .array(messageSchema)
+    .min(1, { error: "must contain at least one message" })
+    .max(200, { error: "must contain at most 200 messages" })
+    .refine((messages) => messages.at(-1)?.role === "user", {
+      error: "the last message must be the user's",
+    })
+    .refine((messages) => (messages.at(-1)?.content.trim().length ?? 0) > 0, {
+      error: "the last message must not be empty",
+    }),
+  userID: z.string().max(200).optional(),
+  teamID: z.string().max(200).optional(),
+  template: z.string().max(100).optional(),
+  model: modelSelectionSchema.optional(),
+  config: modelConfigSchema.optional(),
+  chatId: chatIdSchema.optional(),
+});
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+export const chatSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  template: z.string().nullable(),
+  model: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const chatMessageSchema = z.object({
+  id: z.string(),
+  role: z.enum(["user", "assistant"]),
+  content: z.string(),
+  fragment: z.record(z.string(), z.unknown()).nullable(),
+  status: z.enum(["complete", "failed"]),
+  error: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+});
+
+export const chatListQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const chatListResponseSchema = z.object({
+  chats: z.array(chatSummarySchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+
+export const chatDetailSchema = z.object({
+  chat: chatSummarySchema,
+  messages: z.array(chatMessageSchema),
+});
+
+export const chatParamsSchema = z.object({ id: chatIdSchema });
+export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+
+/** The seed's POST /api/chat/morph-chat body: the conversation and the fragment to change. */
+export const morphRequestSchema = z.object({
+  messages: chatRequestSchema.shape.messages,
+  model: modelSelectionSchema.optional(),
+  config: modelConfigSchema.optional(),
+  currentFragment: fragmentSchema,
+  chatId: chatIdSchema.optional(),
+});
+export type MorphRequest = z.infer<typeof morphRequestSchema>;

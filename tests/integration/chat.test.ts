@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { TestClient } from "../support/client";
+import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
+import { type KilnServer, startKiln } from "../support/kiln-server";
+import { fragmentStates, readUiStream } from "../support/ui-stream";
+import { suiteEnv } from "./global-setup";
+
+// /api/chat and /api/chats against a fake OpenAI-compatible server speaking the real protocol.
+
+const serverKey = "sk-server-held-key-0123456789";
+export const helloFragment = {
+  commentary: "A page that greets you.",
+  template: "static-html",
+  title: "Hello page",
+  description: "A static page that says hello.",
+  additional_dependencies: [],
+  has_additional_dependencies: false,
+  install_dependencies_command: "",
+  port: 8000,
+  file_path: "index.html",
+  code: `<!doctype html>\n<html><body><h1>Hello from Kiln</h1>${"<p>padding</p>".repeat(20)}</body></html>`,
+};
+
+/** What a model following the output schema sends: every field, `files` included. */
+const output = (fragment: Record<string, unknown>) => ({ files: [], ...fragment });
+
+let fake: FakeOpenAI;
+let kiln: KilnServer;
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ apiKey: serverKey, models: ["kiln-test-model", "other-model"] });
+  kiln = await startKiln({
+    env: {
+      ...suiteEnv,
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: serverKey,
+      KILN_CLIENT_BASE_URLS: "any",
+      KILN_RATE_LIMIT_LLM: "3/1m",
+    },
+  });
+});
+afterAll(async () => {
+  await kiln?.stop();
+  await fake?.close();
+});
+
+const ask = (
+  client: TestClient,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) => client.fetch("/api/chat", { method: "POST", json: body, headers });
+const prompt = (content: string) => ({ messages: [{ role: "user", content }] });
+/** A marker in the prompt, so that this test's scripted reply goes to this test's request. */
+const mine = (marker: string) => (r: { prompt: string }) => r.prompt.includes(marker);
+
+describe("POST /api/chat", () => {
+  test("streams a growing fragment, then the validated one, and keeps the chat", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    fake.script({ when: mine("greet-1"), json: output(helloFragment), chunkDelayMs: 3 });
+    const response = await ask(browser, {
+      ...prompt("Make a page that greets me greet-1"),
+      template: "static-html",
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const chatId = response.headers.get("x-chat-id");
+    expect(chatId).toMatch(/^chat_/);
+    const chunks = await readUiStream(response);
+    expect(chunks[0]).toMatchObject({ type: "start" });
+    expect(chunks.at(-1)).toMatchObject({ type: "finish" });
+    const states = fragmentStates(chunks);
+    const streaming = states.filter((s) => s.status === "streaming");
+    expect(streaming.length).toBeGreaterThanOrEqual(3);
+    const lengths = streaming.map((s) => String(s.fragment?.code ?? "").length);
+    expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
+    expect(states.at(-1)).toEqual({ status: "done", fragment: helloFragment });
+    expect(states.filter((s) => s.status === "done")).toHaveLength(1);
+
+    const request = fake.requests.find(mine("greet-1"));
+    expect(request?.api).toBe("chat");
+    expect(request?.body?.response_format?.type).toBe("json_schema");
+    expect(request?.prompt).toContain("static-html");
+    expect(request?.apiKey).toBe(serverKey);
+
+    const list = (await (await browser.fetch("/api/chats")).json()) as {
+      chats: { id: string; title: string }[];
+    };
+    expect(list.chats[0]).toMatchObject({
+      id: chatId,
+      title: "Make a page that greets me greet-1",
+    });
+    const detail = (await (await browser.fetch(`/api/chats/${chatId}`)).json()) as {
+      messages: { role: string; status: string; fragment: unknown; content: string }[];
+    };
+    expect(detail.messages.map((m) => [m.role, m.status])).toEqual([
+      ["user", "complete"],
+      ["assistant", "complete"],
+    ]);
+    expect(detail.messages[1]?.fragment).toEqual(helloFragment);
+    expect(detail.messages[1]?.content).toBe(helloFragment.commentary);
+  });
+
+  test("output that does not validate is repaired once; if the repair fails too, it is never shown as done", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    fake.script(
+      { when: mine("repair-ok"), json: output({ ...helloFragment, template: "cobol" }) },
+      { when: mine("repair-ok"), json: output(helloFragment) },
+    );
+    const repaired = fragmentStates(await readUiStream(await ask(browser, prompt("repair-ok"))));
+    expect(repaired.at(-1)).toEqual({ status: "done", fragment: helloFragment });
+    const repairRequest = fake.requests.filter(mine("repair-ok"))[1];
+    expect(repairRequest?.prompt).toContain("did not validate");
+
+    fake.script(
+      {
+        when: mine("never-valid"),
+        json: output({ ...helloFragment, file_path: "../escape.html" }),
+      },
+      { when: mine("never-valid"), text: "sorry, no JSON" },
+    );
+    const chunks = await readUiStream(await ask(browser, prompt("never-valid")));
+    const states = fragmentStates(chunks);
+    expect(states.some((s) => s.status === "done")).toBe(false);
+    expect(states.at(-1)?.status).toBe("failed");
+    expect(states.at(-1)?.reason).toMatch(/not a valid fragment \(file_path/);
+    expect(chunks.find((c) => c.type === "error")?.errorText).toMatch(/^The model's output/);
+  });
+
+  test("with Accept: application/json: the fragment, or 502 with the reason", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    fake.script({ when: mine("json-ok"), json: output(helloFragment) });
+    const ok = await ask(browser, prompt("json-ok"), { accept: "application/json" });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({
+      fragment: helloFragment,
+      chatId: expect.stringMatching(/^chat_/),
+    });
+
+    fake.script(
+      { when: mine("json-bad"), json: output({ ...helloFragment, port: 70000 }) },
+      { when: mine("json-bad"), json: output({ ...helloFragment, port: 70000 }) },
+    );
+    const bad = await ask(browser, prompt("json-bad"), { accept: "application/json" });
+    expect(bad.status).toBe(502);
+    expect(await bad.json()).toEqual({
+      error: true,
+      message: expect.stringMatching(/^The model's output is not a valid fragment \(port/),
+      code: "invalid_output",
+    });
+  });
+
+  test("a provider failure before any output is a 502 with a sanitised reason", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    const failure = { status: 500, message: `upstream exploded with ${serverKey}` };
+    fake.script({ when: mine("boom"), error: failure }, { when: mine("boom"), error: failure });
+    const response = await ask(browser, prompt("boom"));
+    expect(response.status).toBe(502);
+    const body = (await response.json()) as { message: string; code: string };
+    expect(body.code).toBe("provider_error");
+    expect(body.message).toMatch(/^The model provider failed \(HTTP 500\): upstream exploded/);
+    expect(body.message).not.toContain(serverKey);
+    expect(kiln.output()).not.toContain(serverKey);
+  });
+
+  test("the LLM limit binds callers the server's key pays for: 429 with headers", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    const { key } = await browser.createApiKey();
+    fake.setDefault({ json: output(helloFragment) });
+    const call = () =>
+      fetch(`${kiln.url}/api/chat`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${key}`,
+          "content-type": "application/json",
+          accept: "application/json",
+        },
+        body: JSON.stringify(prompt("limit me")),
+      });
+    for (let i = 0; i < 3; i++) expect((await call()).status).toBe(200);
+    const limited = await call();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("x-ratelimit-limit")).toBe("3");
+    expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("another user's chat is 404 everywhere", async () => {
+    const alice = new TestClient(kiln.url);
+    await alice.signUp();
+    fake.script({ when: mine("alice-only"), json: output(helloFragment) });
+    const chatId = (
+      await ask(alice, prompt("alice-only"), { accept: "application/json" })
+    ).headers.get("x-chat-id");
+    const bob = new TestClient(kiln.url);
+    await bob.signUp();
+    expect((await bob.fetch(`/api/chats/${chatId}`)).status).toBe(404);
+    expect((await bob.fetch(`/api/chats/${chatId}`, { method: "DELETE" })).status).toBe(404);
+    expect((await ask(bob, { ...prompt("sneak"), chatId })).status).toBe(404);
+    expect((await alice.fetch(`/api/chats/${chatId}`)).status).toBe(200);
+    expect((await alice.fetch(`/api/chats/${chatId}`, { method: "DELETE" })).status).toBe(200);
+    expect((await alice.fetch(`/api/chats/${chatId}`)).status).toBe(404);
+  });
+
+  test.each([
+    [{ messages: [] }, "messages: must contain at least one message"],
+    [
+      { messages: [{ role: "assistant", content: "hi" }] },
+      "messages: the last message must be the user's",
+    ],
+    [
+      { messages: [{ role: "system", content: "x" }] },
+      'messages.0.role: Invalid option: expected one of "user"|"assistant"',
+    ],
+    [{ ...prompt("x"), template: "cobol" }, 'template: unknown template "cobol"'],
+    [{ ...prompt("x"), chatId: "nope" }, "chatId: is not a chat id"],
+    [
+      { ...prompt("x"), model: { providerId: "skynet" } },
+      'model.providerId: unknown provider "skynet"',
+    ],
+  ])("bad input %j is a 400 naming the field", async (body, message) => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    const response = await ask(browser, body);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: true, message });
+  });
+});
