@@ -34,6 +34,7 @@ export async function chatTurn(options: {
   try {
     run = await startFragment({
       resolved,
+      template,
       system,
       messages,
       abortSignal: options.signal,

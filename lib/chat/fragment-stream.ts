@@ -31,6 +31,8 @@ export interface FragmentRun {
 
 interface Options {
   resolved: ResolvedModel;
+  /** The template the user chose; a fragment on another one does not count as valid. */
+  template?: string | undefined;
   system: string;
   messages: ModelMessage[];
   abortSignal?: AbortSignal;
@@ -136,7 +138,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
       await record({ purpose: "chat", outcome: kind, error: reason, ...usage });
       return { ok: false, reason, outcome: kind };
     }
-    const first = validate(text);
+    const first = validate(text, options.template);
     await record({
       purpose: "chat",
       outcome: first.ok ? "ok" : "invalid_output",
@@ -167,7 +169,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
         abortSignal: options.abortSignal,
         ...resolved.settings,
       });
-      const second = validate(JSON.stringify(fixed.output));
+      const second = validate(JSON.stringify(fixed.output), options.template);
       await record({
         purpose: "chat_repair",
         outcome: second.ok ? "ok" : "invalid_output",
@@ -194,7 +196,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
 }
 
 /** The model's text as a valid fragment, or what is wrong with it. */
-export function validate(text: string): FragmentOutcome {
+export function validate(text: string, template?: string): FragmentOutcome {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -206,6 +208,13 @@ export function validate(text: string): FragmentOutcome {
     };
   }
   const parsed = fragmentSchema.safeParse(value);
+  if (parsed.success && template && parsed.data.template !== template) {
+    return {
+      ok: false,
+      reason: `the model's output uses the template "${parsed.data.template}", not the chosen "${template}"`,
+      outcome: "invalid_output",
+    };
+  }
   if (parsed.success) return { ok: true, fragment: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";

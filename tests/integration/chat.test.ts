@@ -8,7 +8,7 @@ import { suiteEnv } from "./global-setup";
 // /api/chat and /api/chats against a fake OpenAI-compatible server speaking the real protocol.
 
 const serverKey = "sk-server-held-key-0123456789";
-export const helloFragment = {
+const helloFragment = {
   commentary: "A page that greets you.",
   template: "static-html",
   title: "Hello page",
