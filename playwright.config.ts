@@ -4,6 +4,8 @@ import path from "node:path";
 import { defineConfig } from "@playwright/test";
 
 const port = 3210;
+// The fake model server the IDE tests talk to, in place of a real provider.
+const modelPort = 3211;
 const baseURL = `http://127.0.0.1:${port}`;
 // A fresh database for every run, so the first sign-up is the admin and nothing leaks between runs.
 const dataDir = mkdtempSync(path.join(tmpdir(), "kiln-e2e-"));
@@ -33,16 +35,26 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `node server.ts --port ${port} --hostname 127.0.0.1`,
-    url: `${baseURL}/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    env: {
-      NODE_ENV: "production",
-      DATA_DIR: dataDir,
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
+  webServer: [
+    {
+      command: `node tests/support/fake-openai-server.ts --port ${modelPort}`,
+      url: `http://127.0.0.1:${modelPort}/v1/models`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
     },
-  },
+    {
+      command: `node server.ts --port ${port} --hostname 127.0.0.1`,
+      url: `${baseURL}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: {
+        NODE_ENV: "production",
+        DATA_DIR: dataDir,
+        OPENAI_BASE_URL: `http://127.0.0.1:${modelPort}/v1`,
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+      },
+    },
+  ],
 });

@@ -18,7 +18,7 @@ import {
   splitText,
   unauthorized,
   unparsable,
-} from "./fake-openai-streams";
+} from "./fake-openai-streams.ts";
 
 // A local stand-in for OpenAI's HTTP API under /v1, speaking its wire protocol as @ai-sdk/openai
 // uses it: POST /responses (the provider's default) and POST /chat/completions, each as JSON or

@@ -1,4 +1,6 @@
 import { ApiKeysPanel } from "@/components/settings/api-keys-panel";
+import { ModelProvidersPanel } from "@/components/settings/model-providers-panel";
+import { UsagePanel } from "@/components/settings/usage-panel";
 import { PageHeader } from "@/components/shell/page-header";
 import { requirePageCaller } from "@/lib/http/page-caller";
 
@@ -10,7 +12,7 @@ export default async function SettingsPage() {
     <>
       <PageHeader
         title="Settings"
-        description="Your account and the keys that let scripts act as you."
+        description="Your account, the keys that let scripts act as you, your model providers and usage."
       />
       <div className="space-y-10">
         <section aria-labelledby="account-title" className="rounded-lg border border-zinc-800 p-5">
@@ -27,6 +29,8 @@ export default async function SettingsPage() {
           </dl>
         </section>
         <ApiKeysPanel />
+        <ModelProvidersPanel />
+        <UsagePanel />
       </div>
     </>
   );

@@ -1,0 +1,170 @@
+"use client";
+
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import type { MessageView, ModelView, TemplateView } from "@/lib/client/ide-types";
+
+// The conversation: messages, the prompt box, and the choice of model and template.
+
+export function ChatPanel(props: {
+  messages: MessageView[];
+  busy: "idle" | "writing" | "editing";
+  error: string | undefined;
+  hasFragment: boolean;
+  models: ModelView[];
+  model: string;
+  onModel: (value: string) => void;
+  templates: TemplateView[];
+  template: string;
+  onTemplate: (value: string) => void;
+  onSend: (prompt: string) => void;
+  onStop: () => void;
+  onRetry: () => void;
+}) {
+  const [prompt, setPrompt] = useState("");
+  const end = useRef<HTMLDivElement>(null);
+  const busy = props.busy !== "idle";
+  const lastMessage = props.messages.at(-1);
+
+  // Follow the conversation as it grows.
+  const growth = `${props.messages.length}:${lastMessage?.fragment?.commentary?.length ?? 0}:${lastMessage?.status}`;
+  useEffect(() => {
+    if (growth) end.current?.scrollIntoView?.({ block: "end" });
+  }, [growth]);
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
+    if (!prompt.trim() || busy) return;
+    props.onSend(prompt);
+    setPrompt("");
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === "Enter" && !event.shiftKey) submit(event);
+  };
+
+  return (
+    <section aria-label="Chat" className="flex h-full min-h-0 flex-col">
+      <div className="min-h-0 flex-1 space-y-4 overflow-y-auto p-4" role="log" aria-live="polite">
+        {props.messages.length === 0 ? (
+          <p className="mt-10 text-center text-sm text-zinc-500">
+            Describe an app: “a Streamlit dashboard of a CSV I upload”, “a landing page for my
+            bakery”…
+          </p>
+        ) : null}
+        {props.messages.map((message) => (
+          <Message key={message.id} message={message} />
+        ))}
+        {lastMessage?.status === "failed" && !busy ? (
+          <div className="flex justify-start">
+            <Button variant="secondary" onClick={props.onRetry}>
+              Retry
+            </Button>
+          </div>
+        ) : null}
+        <div ref={end} />
+      </div>
+      {props.error && lastMessage?.status !== "failed" ? (
+        <Alert tone="error">{props.error}</Alert>
+      ) : null}
+      <form onSubmit={submit} className="space-y-2 border-t border-zinc-800 p-3">
+        <div className="flex gap-2">
+          <label className="sr-only" htmlFor="model">
+            Model
+          </label>
+          <select
+            id="model"
+            value={props.model}
+            onChange={(e) => props.onModel(e.target.value)}
+            className="min-w-0 flex-1 rounded-md border border-zinc-700 bg-zinc-900 px-2 py-1.5 text-xs text-zinc-200"
+          >
+            {props.models.map((m) => (
+              <option key={`${m.provider}:${m.id}`} value={`${m.provider}:${m.id}`}>
+                {m.name} · {m.providerName}
+              </option>
+            ))}
+          </select>
+          <label className="sr-only" htmlFor="template">
+            Template
+          </label>
+          <select
+            id="template"
+            value={props.template}
+            onChange={(e) => props.onTemplate(e.target.value)}
+            disabled={props.hasFragment}
+            title={props.hasFragment ? "Start a new chat to change the template" : undefined}
+            className="rounded-md border border-zinc-700 bg-zinc-900 px-2 py-1.5 text-xs text-zinc-200 disabled:opacity-50"
+          >
+            <option value="auto">Any template</option>
+            {props.templates.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <label className="sr-only" htmlFor="prompt">
+          Prompt
+        </label>
+        <textarea
+          id="prompt"
+          value={prompt}
+          onChange={(e) => setPrompt(e.target.value)}
+          onKeyDown={onKeyDown}
+          rows={3}
+          placeholder={props.hasFragment ? "Ask for a change…" : "Describe the app to build…"}
+          className="w-full resize-none rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none"
+        />
+        <div className="flex items-center justify-between">
+          <span className="text-xs text-zinc-500">
+            {props.busy === "writing"
+              ? "The model is writing…"
+              : props.busy === "editing"
+                ? "The model is editing…"
+                : "Enter to send, Shift+Enter for a new line"}
+          </span>
+          {busy ? (
+            <Button variant="secondary" onClick={props.onStop}>
+              Stop
+            </Button>
+          ) : (
+            <Button type="submit" disabled={!prompt.trim()}>
+              {props.hasFragment ? "Edit" : "Build"}
+            </Button>
+          )}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function Message({ message }: { message: MessageView }) {
+  if (message.role === "user") {
+    return (
+      <div className="flex justify-end">
+        <p className="max-w-[85%] whitespace-pre-wrap rounded-lg bg-zinc-800 px-3 py-2 text-sm text-zinc-100">
+          {message.content}
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="max-w-[90%] space-y-1 text-sm" data-testid="assistant-message">
+      {message.fragment?.commentary || message.content ? (
+        <p className="whitespace-pre-wrap text-zinc-300">
+          {message.fragment?.commentary || message.content}
+        </p>
+      ) : null}
+      {message.fragment?.title ? (
+        <p className="font-mono text-xs text-orange-300">
+          {message.fragment.title}
+          {message.fragment.template ? ` · ${message.fragment.template}` : ""}
+        </p>
+      ) : null}
+      {message.status === "streaming" && !message.fragment ? (
+        <p className="animate-pulse text-zinc-500">Thinking…</p>
+      ) : null}
+      {message.status === "failed" ? <Alert tone="error">{message.error}</Alert> : null}
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { type Selection, useChatSession } from "@/hooks/use-chat-session";
+import { useIdeData } from "@/hooks/use-ide-data";
+import { ChatPanel } from "./chat-panel";
+import { FragmentPanel } from "./fragment-panel";
+import { HistorySidebar } from "./history-sidebar";
+import { ModelSetup } from "./model-setup";
+
+// The browser IDE: chat history, the conversation, and the app the model writes.
+
+export function Ide() {
+  const data = useIdeData();
+  const session = useChatSession(() => void data.reloadChats());
+  const [model, setModel] = useState("");
+  const [template, setTemplate] = useState("auto");
+  const { chatId, load } = session;
+  const { loadChat } = data;
+
+  // The open chat lives in the address (?chat=…), so a reload or a shared link reopens it.
+  useEffect(() => {
+    const wanted = new URLSearchParams(window.location.search).get("chat");
+    if (wanted)
+      void loadChat(wanted).then(
+        (messages) => load(wanted, messages),
+        () => {},
+      );
+  }, [loadChat, load]);
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    if ((url.searchParams.get("chat") ?? undefined) === chatId) return;
+    if (chatId) url.searchParams.set("chat", chatId);
+    else url.searchParams.delete("chat");
+    window.history.replaceState(null, "", url);
+  }, [chatId]);
+
+  if (data.models === undefined) {
+    return <p className="p-8 text-sm text-zinc-500">Loading…</p>;
+  }
+  if (data.models.length === 0) {
+    return <ModelSetup onSaved={() => void data.reloadModels()} problems={data.problems} />;
+  }
+
+  const chosen = data.models.find((m) => `${m.provider}:${m.id}` === model) ?? data.models[0];
+  const selection: Selection = {
+    template,
+    ...(chosen ? { model: { id: chosen.id, providerId: chosen.provider } } : {}),
+  };
+
+  const open = async (id: string) => {
+    session.load(id, await data.loadChat(id));
+  };
+  const remove = async (id: string) => {
+    await data.deleteChat(id);
+    if (id === session.chatId) session.reset();
+  };
+
+  return (
+    <div
+      className="grid min-h-0 flex-1 grid-cols-[14rem_minmax(22rem,1fr)_minmax(0,1.4fr)]"
+      style={{ height: "calc(100vh - 3.5rem)" }}
+    >
+      <aside className="min-h-0 border-r border-zinc-800 bg-zinc-950">
+        <HistorySidebar
+          chats={data.chats}
+          activeId={session.chatId}
+          onOpen={(id) => void open(id)}
+          onDelete={(id) => void remove(id)}
+          onNew={() => {
+            session.reset();
+            setTemplate("auto");
+          }}
+        />
+      </aside>
+      <div className="min-h-0 border-r border-zinc-800">
+        <ChatPanel
+          messages={session.messages}
+          busy={session.status}
+          error={session.error}
+          hasFragment={session.hasFragment}
+          models={data.models}
+          model={chosen ? `${chosen.provider}:${chosen.id}` : ""}
+          onModel={setModel}
+          templates={data.templates}
+          template={template}
+          onTemplate={setTemplate}
+          onSend={(prompt) => void session.send(prompt, selection)}
+          onStop={session.stop}
+          onRetry={() => session.retry(selection)}
+        />
+      </div>
+      <div className="min-h-0 bg-zinc-950">
+        <FragmentPanel fragment={session.shown} streaming={session.status === "writing"} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+"use client";
+
+import { useCallback, useEffect, useState } from "react";
+import { apiFetch } from "@/lib/client/fetch-json";
+import type { ChatSummaryView, MessageView, ModelView, TemplateView } from "@/lib/client/ide-types";
+
+/** What the IDE lists: models, templates and chat history, each re-readable. */
+export function useIdeData() {
+  const [models, setModels] = useState<ModelView[]>();
+  const [problems, setProblems] = useState<string[]>([]);
+  const [templates, setTemplates] = useState<TemplateView[]>([]);
+  const [chats, setChats] = useState<ChatSummaryView[]>();
+
+  const reloadModels = useCallback(async () => {
+    const data = await apiFetch<{
+      models: ModelView[];
+      providers: { status: string; message?: string; provider: string }[];
+    }>("/api/models");
+    setModels(data.models);
+    setProblems(
+      data.providers.filter((p) => p.status === "error").map((p) => `${p.provider}: ${p.message}`),
+    );
+  }, []);
+
+  const reloadChats = useCallback(async () => {
+    const data = await apiFetch<{ chats: ChatSummaryView[] }>("/api/chats?pageSize=100");
+    setChats(data.chats);
+  }, []);
+
+  useEffect(() => {
+    void reloadModels().catch(() => setModels([]));
+    void reloadChats().catch(() => setChats([]));
+    void apiFetch<{ templates: TemplateView[] }>("/api/templates")
+      .then((data) => setTemplates(data.templates))
+      .catch(() => setTemplates([]));
+  }, [reloadModels, reloadChats]);
+
+  const loadChat = useCallback(
+    (id: string) =>
+      apiFetch<{ messages: MessageView[] }>(`/api/chats/${id}`).then((d) => d.messages),
+    [],
+  );
+  const deleteChat = useCallback(
+    async (id: string) => {
+      await apiFetch(`/api/chats/${id}`, { method: "DELETE" });
+      await reloadChats();
+    },
+    [reloadChats],
+  );
+
+  return { models, problems, templates, chats, reloadModels, reloadChats, loadChat, deleteChat };
+}

@@ -1,0 +1,72 @@
+"use client";
+
+import { useCallback, useEffect, useState } from "react";
+import type { ProviderId } from "@/lib/ai/providers-list";
+import { ApiError, apiFetch } from "@/lib/client/fetch-json";
+
+/** What the server keeps for one of the caller's providers; the key itself never comes back. */
+export interface ModelProvider {
+  id: string;
+  provider: ProviderId;
+  baseURL: string | null;
+  keyHint: string | null;
+  updatedAt: string;
+}
+
+export interface SaveModelProviderBody {
+  apiKey?: string;
+  baseURL?: string;
+}
+
+/** Short names, used in labels ("OpenAI API key", "Save OpenAI") and in the usage table. */
+export const providerNames: Record<ProviderId, string> = {
+  openai: "OpenAI",
+  anthropic: "Anthropic",
+  google: "Google",
+  "openai-compatible": "OpenAI-compatible",
+};
+
+const message = (error: unknown) =>
+  error instanceof ApiError ? error.message : "Kiln could not be reached. Try again.";
+
+/** The caller's own model providers, and the actions on them; every action re-reads the list. */
+export function useModelProviders() {
+  const [providers, setProviders] = useState<ModelProvider[]>();
+  const [error, setError] = useState<string>();
+
+  const reload = useCallback(async () => {
+    try {
+      const body = await apiFetch<{ providers: ModelProvider[] }>("/api/settings/model-providers");
+      setProviders(body.providers);
+      setError(undefined);
+    } catch (caught) {
+      setError(message(caught));
+    }
+  }, []);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const save = useCallback(
+    async (provider: ProviderId, body: SaveModelProviderBody) => {
+      const saved = await apiFetch<ModelProvider>(`/api/settings/model-providers/${provider}`, {
+        method: "PUT",
+        json: body,
+      });
+      await reload();
+      return saved;
+    },
+    [reload],
+  );
+
+  const remove = useCallback(
+    async (provider: ProviderId) => {
+      await apiFetch(`/api/settings/model-providers/${provider}`, { method: "DELETE" });
+      await reload();
+    },
+    [reload],
+  );
+
+  return { providers, error, save, remove, errorMessage: message };
+}
