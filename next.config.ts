@@ -2,6 +2,9 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // Streams (chat, events) must flush as they are written, and compressing them costs CPU on
+  // the path to every byte. Put compression in the reverse proxy if you want it.
+  compress: false,
   reactStrictMode: true,
   serverExternalPackages: ["@electric-sql/pglite", "pg"],
   // `npm test` runs tsc over the whole tree before it builds; checking again here would only

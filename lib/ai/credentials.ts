@@ -49,6 +49,7 @@ export async function saveCredential(options: {
   apiKey?: string;
   baseURL?: string;
 }): Promise<ModelCredential> {
+  cached.delete(options.userId);
   const db = await getDb();
   const key = options.apiKey?.trim() || null;
   const [row] = await db.query<Row>(
@@ -71,6 +72,7 @@ export async function saveCredential(options: {
 }
 
 export async function deleteCredential(userId: string, provider: ProviderId): Promise<void> {
+  cached.delete(userId);
   const db = await getDb();
   const rows = await db.query(
     "delete from model_credentials where user_id = $1 and provider = $2 returning id",
@@ -79,8 +81,22 @@ export async function deleteCredential(userId: string, provider: ProviderId): Pr
   if (rows.length === 0) throw notFound("Model credential");
 }
 
+// Every chat request asks for the user's providers; a few seconds of memory saves a query each
+// time. Changes made through this module forget the entry at once.
+const cacheMs = 5_000;
+const cached = new Map<string, { at: number; providers: ProviderAccess[] }>();
+
 /** The user's providers, ready for model calls (keys unsealed). */
 export async function userProviders(userId: string): Promise<ProviderAccess[]> {
+  const hit = cached.get(userId);
+  if (hit && Date.now() - hit.at < cacheMs) return hit.providers;
+  const providers = await readProviders(userId);
+  if (cached.size > 10_000) cached.clear();
+  cached.set(userId, { at: Date.now(), providers });
+  return providers;
+}
+
+async function readProviders(userId: string): Promise<ProviderAccess[]> {
   const db = await getDb();
   const rows = await db.query<Row>(
     "select * from model_credentials where user_id = $1 order by created_at",

@@ -26,33 +26,66 @@ export interface LlmCallRecord {
   error?: string | undefined;
 }
 
-export async function recordLlmCall(call: LlmCallRecord): Promise<void> {
-  try {
-    const db = await getDb();
-    await db.query(
-      `insert into llm_calls (id, user_id, chat_id, purpose, provider, model, key_source,
-         prompt_hash, input_tokens, output_tokens, latency_ms, outcome, error)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        prefixedId("llm"),
-        call.userId,
-        call.chatId ?? null,
-        call.purpose,
-        call.provider,
-        call.model,
-        call.keySource,
-        sha256(JSON.stringify(call.prompt)),
-        call.inputTokens ?? null,
-        call.outputTokens ?? null,
-        Math.round(call.latencyMs),
-        call.outcome,
-        call.error?.slice(0, 1000) ?? null,
-      ],
-    );
-  } catch (error) {
-    // Losing a usage row must not fail the user's request.
-    log.warn("llm_call.record_failed", { reason: (error as Error).message });
-  }
+// Rows are written in batches, off the request's path: a model call is already the slow part
+// of a request, and one multi-row insert is far cheaper than one per call. Readers of usage
+// flush first, so they always see every call made before they asked.
+const pending: unknown[][] = [];
+let flushing: Promise<void> | undefined;
+let timer: NodeJS.Timeout | undefined;
+const flushAfterMs = 250;
+const columns = 13;
+
+export function recordLlmCall(call: LlmCallRecord): Promise<void> {
+  pending.push([
+    prefixedId("llm"),
+    call.userId,
+    call.chatId ?? null,
+    call.purpose,
+    call.provider,
+    call.model,
+    call.keySource,
+    sha256(JSON.stringify(call.prompt)),
+    call.inputTokens ?? null,
+    call.outputTokens ?? null,
+    Math.round(call.latencyMs),
+    call.outcome,
+    call.error?.slice(0, 1000) ?? null,
+  ]);
+  if (pending.length >= 200) return flushLlmCalls();
+  timer ??= setTimeout(() => void flushLlmCalls(), flushAfterMs);
+  timer.unref?.();
+  return Promise.resolve();
+}
+
+/** Writes every recorded call not yet written. */
+export async function flushLlmCalls(): Promise<void> {
+  if (timer) clearTimeout(timer);
+  timer = undefined;
+  await flushing;
+  if (pending.length === 0) return;
+  const rows = pending.splice(0, pending.length);
+  flushing = (async () => {
+    try {
+      const db = await getDb();
+      const values = rows
+        .map(
+          (_, r) =>
+            `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(", ")})`,
+        )
+        .join(", ");
+      await db.query(
+        `insert into llm_calls (id, user_id, chat_id, purpose, provider, model, key_source,
+           prompt_hash, input_tokens, output_tokens, latency_ms, outcome, error)
+         values ${values}`,
+        rows.flat(),
+      );
+    } catch (error) {
+      // Losing usage rows must not fail anyone's request; it is logged.
+      log.warn("llm_call.record_failed", { rows: rows.length, reason: (error as Error).message });
+    }
+  })();
+  await flushing;
+  flushing = undefined;
 }
 
 export interface UsageRow {
@@ -68,6 +101,7 @@ export interface UsageRow {
 
 /** Totals per provider, model and purpose over the last `days` days. */
 export async function usageSummary(userId: string, days = 30): Promise<UsageRow[]> {
+  await flushLlmCalls();
   const db = await getDb();
   const rows = await db.query<{
     provider: string;

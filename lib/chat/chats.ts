@@ -71,6 +71,8 @@ export function titleFrom(text: string): string {
 }
 
 export async function createChat(options: {
+  /** Chosen ahead when the id is needed before the chat is stored. */
+  id?: string;
   userId: string;
   title: string;
   template?: string | null;
@@ -81,7 +83,7 @@ export async function createChat(options: {
     `insert into chats (id, user_id, title, template, model) values ($1, $2, $3, $4, $5)
      returning id, title, template, model, created_at, updated_at`,
     [
-      prefixedId("chat"),
+      options.id ?? prefixedId("chat"),
       options.userId,
       options.title,
       options.template ?? null,
@@ -89,6 +91,35 @@ export async function createChat(options: {
     ],
   );
   return toSummary(row as ChatRow);
+}
+
+/** A new chat and its first message, in one statement. */
+export async function createChatWithMessage(options: {
+  id: string;
+  userId: string;
+  title: string;
+  template?: string | null;
+  model?: string | null;
+  content: string;
+}): Promise<void> {
+  const db = await getDb();
+  await db.query(
+    `with chat as (
+       insert into chats (id, user_id, title, template, model) values ($1, $2, $3, $4, $5)
+       returning id
+     )
+     insert into chat_messages (id, chat_id, role, content)
+     select $6, id, 'user', $7 from chat`,
+    [
+      options.id,
+      options.userId,
+      options.title,
+      options.template ?? null,
+      options.model ?? null,
+      prefixedId("msg"),
+      options.content,
+    ],
+  );
 }
 
 export async function getChat(userId: string, chatId: string): Promise<ChatSummary> {
@@ -152,25 +183,28 @@ export async function appendMessage(
   },
 ): Promise<ChatMessage> {
   const db = await getDb();
-  return db.transaction(async (tx) => {
-    const [row] = await tx.query<MessageRow>(
-      `insert into chat_messages (id, chat_id, role, content, fragment, status, error)
-       values ($1, $2, $3, $4, $5, $6, $7)
-       returning id, role, content, fragment, status, error, created_at`,
-      [
-        message.id ?? prefixedId("msg"),
-        chatId,
-        message.role,
-        message.content,
-        message.fragment ? JSON.stringify(message.fragment) : null,
-        message.status ?? "complete",
-        message.error ?? null,
-      ],
-    );
-    await tx.query(
-      "update chats set updated_at = now(), model = coalesce($2, model), template = coalesce($3, template) where id = $1",
-      [chatId, message.model ?? null, message.fragment?.template ?? null],
-    );
-    return toMessage(row as MessageRow);
-  });
+  // One statement (it is on the path to the first streamed byte): the message, and the chat's
+  // activity time, model and template.
+  const [row] = await db.query<MessageRow>(
+    `with touched as (
+       update chats set updated_at = now(), model = coalesce($8, model),
+              template = coalesce($9, template)
+        where id = $2
+     )
+     insert into chat_messages (id, chat_id, role, content, fragment, status, error)
+     values ($1, $2, $3, $4, $5, $6, $7)
+     returning id, role, content, fragment, status, error, created_at`,
+    [
+      message.id ?? prefixedId("msg"),
+      chatId,
+      message.role,
+      message.content,
+      message.fragment ? JSON.stringify(message.fragment) : null,
+      message.status ?? "complete",
+      message.error ?? null,
+      message.model ?? null,
+      message.fragment?.template ?? null,
+    ],
+  );
+  return toMessage(row as MessageRow);
 }

@@ -37,6 +37,8 @@ interface Options {
   messages: ModelMessage[];
   abortSignal?: AbortSignal;
   record: Pick<LlmCallRecord, "userId" | "chatId">;
+  /** Awaited before a call is recorded (the row refers to the chat, stored by then). */
+  beforeRecord?: () => Promise<unknown>;
   throttleMs?: number;
 }
 
@@ -44,16 +46,21 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
   const { resolved } = options;
   const throttleMs = options.throttleMs ?? 30;
   const started = performance.now();
-  const record = (call: Partial<LlmCallRecord> & Pick<LlmCallRecord, "outcome" | "purpose">) =>
-    recordLlmCall({
+  const record = async (
+    call: Partial<LlmCallRecord> & Pick<LlmCallRecord, "outcome" | "purpose">,
+  ) => {
+    const latencyMs = performance.now() - started;
+    await options.beforeRecord?.().catch(() => {});
+    await recordLlmCall({
       ...options.record,
       provider: resolved.provider,
       model: resolved.modelId,
       keySource: resolved.keySource,
       prompt: [options.system, options.messages],
-      latencyMs: performance.now() - started,
+      latencyMs,
       ...call,
     });
+  };
 
   const result = streamText({
     model: resolved.model,
