@@ -215,7 +215,8 @@ function ProviderRow({
       </form>
       {isCompatible ? (
         <p className="text-xs text-zinc-500">
-          Leave the key empty if the server needs none. Saving replaces any key stored before.
+          Leave the key empty if the server needs none, or to keep the key stored before; remove the
+          provider to forget its key.
         </p>
       ) : null}
       {notice ? (

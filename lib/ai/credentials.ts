@@ -56,8 +56,10 @@ export async function saveCredential(options: {
     `insert into model_credentials (id, user_id, provider, base_url, key_ciphertext, key_hint)
      values ($1, $2, $3, $4, $5, $6)
      on conflict (user_id, provider) do update
-       set base_url = excluded.base_url, key_ciphertext = excluded.key_ciphertext,
-           key_hint = excluded.key_hint, updated_at = now()
+       set base_url = excluded.base_url,
+           -- A save without a key (a new URL for the same server) keeps the stored key.
+           key_ciphertext = coalesce(excluded.key_ciphertext, model_credentials.key_ciphertext),
+           key_hint = coalesce(excluded.key_hint, model_credentials.key_hint), updated_at = now()
      returning *`,
     [
       prefixedId("mcred"),

@@ -68,4 +68,13 @@ test("type a prompt, watch the fragment stream in, see highlighted code, find th
   await expect(page.getByTestId("fragment-card")).toContainText("Click counter");
   await expect(page.getByText("Made the heading say hello.")).toBeVisible();
   await shot(page, "ide-05-history");
+
+  // Every model call shows in Settings → Usage.
+  await page.goto("/settings");
+  const usage = page.getByTestId("usage-row");
+  await expect(usage.filter({ hasText: "fake-builder" }).filter({ hasText: "chat" })).toHaveCount(
+    1,
+  );
+  await expect(usage.filter({ hasText: "morph" })).toHaveCount(1);
+  await shot(page, "ide-06-usage");
 });

@@ -115,6 +115,15 @@ describe("whose key goes where", () => {
       }),
     ]);
     expect(JSON.stringify(providers)).not.toContain("0123456789");
+    // A new URL without a key keeps the key stored before.
+    await browser.fetch("/api/settings/model-providers/openai-compatible", {
+      method: "PUT",
+      json: { baseURL: `${elsewhere.url}/` },
+    });
+    const kept = (await (
+      await browser.fetch("/api/settings/model-providers")
+    ).json()) as typeof providers;
+    expect(kept.providers[0]).toMatchObject({ keyHint: "sk-…abcd", baseURL: elsewhere.url });
     const removed = await browser.fetch("/api/settings/model-providers/openai-compatible", {
       method: "DELETE",
     });
