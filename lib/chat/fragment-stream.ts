@@ -39,6 +39,8 @@ interface Options {
   record: Pick<LlmCallRecord, "userId" | "chatId">;
   /** Awaited before a call is recorded (the row refers to the chat, stored by then). */
   beforeRecord?: () => Promise<unknown>;
+  /** Where calls are recorded; llm_calls unless a test says otherwise. */
+  recordCall?: (call: LlmCallRecord) => Promise<void>;
   throttleMs?: number;
 }
 
@@ -51,7 +53,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
   ) => {
     const latencyMs = performance.now() - started;
     await options.beforeRecord?.().catch(() => {});
-    await recordLlmCall({
+    await (options.recordCall ?? recordLlmCall)({
       ...options.record,
       provider: resolved.provider,
       model: resolved.modelId,
