@@ -1,29 +1,15 @@
 "use client";
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback } from "react";
 import type { ApiKey } from "@/lib/api-keys/schemas";
-import { ApiError, v1Fetch } from "@/lib/client/fetch-json";
+import { errorMessage, v1Fetch } from "@/lib/client/fetch-json";
+import { useLoaded } from "./use-loaded";
 
-const message = (error: unknown) =>
-  error instanceof ApiError ? error.message : "Kiln could not be reached. Try again.";
+const loadKeys = () => v1Fetch<ApiKey[]>("/api/v1/api-keys");
 
 /** The caller's API keys, and the actions on them; every action re-reads the list. */
 export function useApiKeys() {
-  const [keys, setKeys] = useState<ApiKey[]>();
-  const [error, setError] = useState<string>();
-
-  const reload = useCallback(async () => {
-    try {
-      setKeys(await v1Fetch<ApiKey[]>("/api/v1/api-keys"));
-      setError(undefined);
-    } catch (caught) {
-      setError(message(caught));
-    }
-  }, []);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
+  const { data: keys, error, reload } = useLoaded(loadKeys);
 
   const create = useCallback(
     async (name: string) => {
@@ -45,5 +31,5 @@ export function useApiKeys() {
     [reload],
   );
 
-  return { keys, error, create, revoke, errorMessage: message };
+  return { keys, error, create, revoke, errorMessage };
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useRef, useState } from "react";
-import { ApiError, apiFetch } from "@/lib/client/fetch-json";
+import { ApiError, apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { FragmentView, MessageView } from "@/lib/client/ide-types";
 import { readUiStream } from "@/lib/client/ui-stream";
 
@@ -96,11 +96,7 @@ export function useChatSession(onChatSaved: () => void) {
         }
         onChatSaved();
       } catch (caught) {
-        const message = controller.signal.aborted
-          ? "Stopped."
-          : caught instanceof ApiError
-            ? caught.message
-            : "Kiln could not be reached. Try again.";
+        const message = controller.signal.aborted ? "Stopped." : errorMessage(caught);
         update(assistantId, { status: "failed", error: message });
         setError(message);
       } finally {

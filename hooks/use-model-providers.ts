@@ -1,8 +1,9 @@
 "use client";
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback } from "react";
 import type { ProviderId } from "@/lib/ai/providers-list";
-import { ApiError, apiFetch } from "@/lib/client/fetch-json";
+import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
+import { useLoaded } from "./use-loaded";
 
 /** What the server keeps for one of the caller's providers; the key itself never comes back. */
 export interface ModelProvider {
@@ -26,27 +27,14 @@ export const providerNames: Record<ProviderId, string> = {
   "openai-compatible": "OpenAI-compatible",
 };
 
-const message = (error: unknown) =>
-  error instanceof ApiError ? error.message : "Kiln could not be reached. Try again.";
+const loadProviders = () =>
+  apiFetch<{ providers: ModelProvider[] }>("/api/settings/model-providers").then(
+    (b) => b.providers,
+  );
 
 /** The caller's own model providers, and the actions on them; every action re-reads the list. */
 export function useModelProviders() {
-  const [providers, setProviders] = useState<ModelProvider[]>();
-  const [error, setError] = useState<string>();
-
-  const reload = useCallback(async () => {
-    try {
-      const body = await apiFetch<{ providers: ModelProvider[] }>("/api/settings/model-providers");
-      setProviders(body.providers);
-      setError(undefined);
-    } catch (caught) {
-      setError(message(caught));
-    }
-  }, []);
-
-  useEffect(() => {
-    void reload();
-  }, [reload]);
+  const { data: providers, error, reload } = useLoaded(loadProviders);
 
   const save = useCallback(
     async (provider: ProviderId, body: SaveModelProviderBody) => {
@@ -68,5 +56,5 @@ export function useModelProviders() {
     [reload],
   );
 
-  return { providers, error, save, remove, errorMessage: message };
+  return { providers, error, save, remove, errorMessage };
 }

@@ -1,46 +1,20 @@
 "use client";
 
-import { useEffect, useState } from "react";
-import { ApiError, apiFetch } from "@/lib/client/fetch-json";
+import type { UsageRow } from "@/lib/ai/schemas";
+import { apiFetch } from "@/lib/client/fetch-json";
+import { useLoaded } from "./use-loaded";
 
-export interface UsageRow {
-  provider: string;
-  model: string;
-  purpose: string;
-  calls: number;
-  failures: number;
-  inputTokens: number;
-  outputTokens: number;
-  averageLatencyMs: number;
-}
+export type { UsageRow };
 
 export interface Usage {
   days: number;
   rows: UsageRow[];
 }
 
-/** The caller's model usage over the last `days` days, read once when the page opens. */
+const loadUsage = () => apiFetch<Usage>("/api/usage");
+
+/** The caller's model usage over the last `days` days, read when the page opens. */
 export function useUsage() {
-  const [usage, setUsage] = useState<Usage>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    let isCurrent = true;
-    apiFetch<Usage>("/api/usage").then(
-      (body) => {
-        if (isCurrent) setUsage(body);
-      },
-      (caught: unknown) => {
-        if (!isCurrent) return;
-        setError(
-          caught instanceof ApiError ? caught.message : "Kiln could not be reached. Try again.",
-        );
-      },
-    );
-    return () => {
-      isCurrent = false;
-    };
-  }, []);
-
+  const { data: usage, error } = useLoaded(loadUsage);
   return { usage, error };
 }

@@ -7,7 +7,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import { safeNextPath } from "@/lib/auth/next-path";
-import { ApiError, apiFetch } from "@/lib/client/fetch-json";
+import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 
 export function AuthForm({ mode }: { mode: "login" | "signup" }) {
   const router = useRouter();
@@ -49,9 +49,7 @@ export function AuthForm({ mode }: { mode: "login" | "signup" }) {
       router.replace(safeNextPath(searchParams.get("next")));
       router.refresh();
     } catch (caught) {
-      setError(
-        caught instanceof ApiError ? caught.message : "Kiln could not be reached. Try again.",
-      );
+      setError(errorMessage(caught));
       setIsSubmitting(false);
     }
   }

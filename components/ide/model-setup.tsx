@@ -4,7 +4,7 @@ import { type FormEvent, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
-import { ApiError, apiFetch } from "@/lib/client/fetch-json";
+import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 
 // Shown when no model can be used: paste a key, or point Kiln at a local OpenAI-compatible
 // server (Ollama, LM Studio, vLLM). Saved as the user's own provider, encrypted.
@@ -37,9 +37,7 @@ export function ModelSetup({ onSaved, problems }: { onSaved: () => void; problem
       });
       onSaved();
     } catch (caught) {
-      setError(
-        caught instanceof ApiError ? caught.message : "Kiln could not be reached. Try again.",
-      );
+      setError(errorMessage(caught));
     } finally {
       setSaving(false);
     }

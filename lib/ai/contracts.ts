@@ -5,6 +5,7 @@ import {
   modelsResponseSchema,
   providerParamsSchema,
   saveCredentialBodySchema,
+  usageRowSchema,
 } from "./schemas";
 
 export const listModelsContract = defineContract({
@@ -56,17 +57,6 @@ export const usageContract = defineContract({
   auth: "user",
   response: z.object({
     days: z.number().int(),
-    rows: z.array(
-      z.object({
-        provider: z.string(),
-        model: z.string(),
-        purpose: z.string(),
-        calls: z.number().int(),
-        failures: z.number().int(),
-        inputTokens: z.number().int(),
-        outputTokens: z.number().int(),
-        averageLatencyMs: z.number().int(),
-      }),
-    ),
+    rows: z.array(usageRowSchema),
   }),
 });

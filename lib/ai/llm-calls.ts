@@ -4,6 +4,7 @@ import { getDb } from "@/lib/db/client";
 import { prefixedId } from "@/lib/ids";
 import { log } from "@/lib/log";
 import type { KeySource, ProviderId } from "./providers";
+import type { UsageRow } from "./schemas";
 
 // Every model call Kiln makes leaves a row: who, why, which model, with whose key, how many
 // tokens, how long, and how it ended. The prompt is kept as a hash, which identifies repeats
@@ -86,17 +87,6 @@ export async function flushLlmCalls(): Promise<void> {
   })();
   await flushing;
   flushing = undefined;
-}
-
-export interface UsageRow {
-  provider: string;
-  model: string;
-  purpose: string;
-  calls: number;
-  failures: number;
-  inputTokens: number;
-  outputTokens: number;
-  averageLatencyMs: number;
 }
 
 /** Totals per provider, model and purpose over the last `days` days. */

@@ -68,3 +68,15 @@ export const saveCredentialBodySchema = z
   });
 
 export const providerParamsSchema = z.object({ provider: providerIdSchema });
+
+export const usageRowSchema = z.object({
+  provider: z.string(),
+  model: z.string(),
+  purpose: z.string(),
+  calls: z.number().int(),
+  failures: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  averageLatencyMs: z.number().int(),
+});
+export type UsageRow = z.infer<typeof usageRowSchema>;

@@ -53,3 +53,8 @@ export async function v1Fetch<T>(
   }
   return body.data as T;
 }
+
+/** What to tell the user when a call failed: the server's message, or that it was unreachable. */
+export function errorMessage(error: unknown): string {
+  return error instanceof ApiError ? error.message : "Kiln could not be reached. Try again.";
+}
