@@ -165,6 +165,29 @@ describe("POST /api/chat", () => {
     expect(kiln.output()).not.toContain(serverKey);
   });
 
+  test("a client that goes away stops the model call; the turn is kept as cancelled", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    const long = { ...helloFragment, code: "<p>slow</p>".repeat(400) };
+    fake.script({ when: mine("walk-away"), json: output(long), chunkDelayMs: 30 });
+    const response = await ask(browser, prompt("walk-away"));
+    const chatId = response.headers.get("x-chat-id");
+    const reader = response.body?.getReader();
+    await reader?.read();
+    await reader?.cancel();
+    let messages: { role: string; status: string; error: string | null }[] = [];
+    for (let i = 0; i < 50 && messages.length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const detail = await browser.fetch(`/api/chats/${chatId}`);
+      if (detail.status === 200)
+        messages = ((await detail.json()) as { messages: typeof messages }).messages;
+    }
+    expect(messages.map((m) => [m.role, m.status, m.error])).toEqual([
+      ["user", "complete", null],
+      ["assistant", "failed", "The request was cancelled"],
+    ]);
+  });
+
   test("the LLM limit binds callers the server's key pays for: 429 with headers", async () => {
     const browser = new TestClient(kiln.url);
     await browser.signUp();
