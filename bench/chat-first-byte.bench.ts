@@ -60,6 +60,8 @@ fake.setDefault({ json: fragment });
 const kiln = await startKiln({
   env: {
     OPENAI_BASE_URL: fake.url,
+    // BENCH_DATABASE_URL runs Kiln on that Postgres instead of the embedded PGlite.
+    DATABASE_URL: process.env.BENCH_DATABASE_URL,
     ...(process.env.BENCH_PROFILE
       ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }
       : {}),
@@ -152,6 +154,7 @@ try {
         addedP50Ms: Number((burst.subject.p50Ms - burst.baseline.p50Ms).toFixed(1)),
         addedP99Ms: Number((burst.subject.p99Ms - burst.baseline.p99Ms).toFixed(1)),
       },
+      database: process.env.BENCH_DATABASE_URL ? "postgres" : "pglite",
       goal: "<= 30 ms added at p50",
       met: addedP50 <= 30,
     }),

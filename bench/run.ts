@@ -21,7 +21,14 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
 
 // Measured processes get a clean environment: NODE_EXTRA_CA_CERTS and friends slow every
 // Node start, and nothing of the caller's configuration should leak into a measurement.
-const kept = ["PATH", "HOME", "BENCH_SECONDS", "BENCH_ROUNDS", "BENCH_CONCURRENCY"];
+const kept = [
+  "PATH",
+  "HOME",
+  "BENCH_SECONDS",
+  "BENCH_ROUNDS",
+  "BENCH_CONCURRENCY",
+  "BENCH_DATABASE_URL",
+];
 const env = Object.fromEntries(
   kept.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
 ) as NodeJS.ProcessEnv;
