@@ -44,3 +44,17 @@ test("KILN_CLIENT_BASE_URLS=any allows private addresses; off allows nothing", a
     /does not accept/,
   );
 });
+
+test("an admin may use private addresses under the default policy, but not when it is off", async () => {
+  const { assertClientBaseUrl } = await importWithEnv<Module>("@/lib/ai/client-base-url");
+  await expect(
+    assertClientBaseUrl("http://127.0.0.1:11434/v1", { isAdmin: true }),
+  ).resolves.toBeUndefined();
+  await expect(
+    assertClientBaseUrl("http://127.0.0.1:11434/v1", { isAdmin: false }),
+  ).rejects.toThrow();
+  const off = await importWithEnv<Module>("@/lib/ai/client-base-url", {
+    KILN_CLIENT_BASE_URLS: "off",
+  });
+  await expect(off.assertClientBaseUrl("http://127.0.0.1/v1", { isAdmin: true })).rejects.toThrow();
+});

@@ -6,7 +6,9 @@ import { KilnError } from "@/lib/errors";
 
 // A base URL sent by a client makes Kiln's server open connections on the client's behalf. By
 // default only public addresses are allowed, so a request cannot reach Kiln's own network
-// (databases, metadata services, other internal APIs) through the model client.
+// (databases, metadata services, other internal APIs) through the model client. Admins run the
+// instance and may point it anywhere (a model server on localhost is the usual self-hosted
+// setup), unless the policy is "off".
 
 function isPrivate(address: string): boolean {
   if (isIP(address) === 4) {
@@ -45,9 +47,13 @@ const refuse = (message: string) =>
     details: { field: "config.baseURL" },
   });
 
-/** Throws unless this server lets clients send model requests to `url`. */
-export async function assertClientBaseUrl(url: string): Promise<void> {
-  const policy = getEnv().KILN_CLIENT_BASE_URLS;
+/** Throws unless this server lets this client send model requests to `url`. */
+export async function assertClientBaseUrl(
+  url: string,
+  client: { isAdmin: boolean } = { isAdmin: false },
+): Promise<void> {
+  const configured = getEnv().KILN_CLIENT_BASE_URLS;
+  const policy = configured === "public" && client.isAdmin ? "any" : configured;
   if (policy === "off") throw refuse("this server does not accept client-supplied base URLs");
   let parsed: URL;
   try {

@@ -43,6 +43,7 @@ export async function availableModels(
 /** Checks a provider setting makes sense before it is stored. */
 export async function saveProvider(options: {
   userId: string;
+  isAdmin: boolean;
   provider: ProviderId;
   apiKey?: string;
   baseURL?: string;
@@ -52,7 +53,7 @@ export async function saveProvider(options: {
       throw new KilnError("VALIDATION_ERROR", "baseURL: required for an OpenAI-compatible server");
     }
     const url = options.baseURL.replace(/\/+$/, "");
-    await assertClientBaseUrl(url).catch((error: KilnError) => {
+    await assertClientBaseUrl(url, { isAdmin: options.isAdmin }).catch((error: KilnError) => {
       throw new KilnError("VALIDATION_ERROR", error.message.replace("config.baseURL", "baseURL"));
     });
     return saveCredential({ ...options, baseURL: url });

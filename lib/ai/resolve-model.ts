@@ -60,15 +60,16 @@ function providerOf(selection: ModelSelection | undefined): ProviderId | undefin
  * client supplied; such a URL only ever gets the key that came with the same request.
  */
 export async function resolveModel(
-  userId: string,
+  user: { id: string; isAdmin: boolean },
   request: { model?: ModelSelection; config?: ModelConfig },
 ): Promise<ResolvedModel> {
+  const userId = user.id;
   const { config } = request;
   const wanted = providerOf(request.model);
   let access: ProviderAccess | undefined;
 
   if (config?.baseURL) {
-    await assertClientBaseUrl(config.baseURL);
+    await assertClientBaseUrl(config.baseURL, user);
     access = {
       provider: "openai-compatible",
       apiKey: config.apiKey,

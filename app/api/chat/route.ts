@@ -6,7 +6,7 @@ import { apiRoute, routeMethods } from "@/lib/http/route";
 // POST /api/chat — the model writes a fragment, streamed as it grows
 export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(chatContract.path, {
   POST: apiRoute(chatContract, async ({ caller, body, request, limit }) => {
-    const resolved = await resolveModel(caller.user.id, body);
+    const resolved = await resolveModel(caller.user, body);
     // The server's key is shared by everyone: it is what the LLM limit protects.
     if (resolved.keySource === "server") await limit("llm");
     return chatTurn({

@@ -8,7 +8,7 @@ import { apiRoute, routeMethods } from "@/lib/http/route";
 export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(morphContract.path, {
   POST: apiRoute(morphContract, async ({ caller, body, request, limit }) => {
     const userId = caller.user.id;
-    const resolved = await resolveModel(userId, body);
+    const resolved = await resolveModel(caller.user, body);
     if (resolved.keySource === "server") await limit("llm");
     if (body.chatId) await getChat(userId, body.chatId);
     const fragment = await morphFragment({

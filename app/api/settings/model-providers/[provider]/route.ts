@@ -6,7 +6,12 @@ import { apiRoute, routeMethods } from "@/lib/http/route";
 export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(saveCredentialContract.path, {
   // PUT /api/settings/model-providers/:provider — set the caller's key or server URL
   PUT: apiRoute(saveCredentialContract, ({ caller, params, body }) =>
-    saveProvider({ userId: caller.user.id, provider: params.provider, ...body }),
+    saveProvider({
+      userId: caller.user.id,
+      isAdmin: caller.user.isAdmin,
+      provider: params.provider,
+      ...body,
+    }),
   ),
   // DELETE /api/settings/model-providers/:provider — forget it
   DELETE: apiRoute(deleteCredentialContract, async ({ caller, params }) => {
