@@ -9,12 +9,17 @@ import { supabaseSignUp } from "./supabase-accounts";
 import type { AccountResult } from "./types";
 import { countUsers, DuplicateEmailError, insertUser, toAuthUser } from "./users";
 
-export async function signUp(request: Request, body: SignupBody): Promise<AccountResult> {
+/** `origin`: Kiln's public origin (for Supabase's confirmation links). */
+export async function signUp(
+  request: Request,
+  body: SignupBody,
+  origin: string,
+): Promise<AccountResult> {
   // The first account may always be created: it is how an instance gets its admin.
   if (!getEnv().KILN_ALLOW_SIGNUP && (await countUsers()) > 0) {
     throw new KilnError("FORBIDDEN", "Sign-up is disabled on this server");
   }
-  if (getEnv().isSupabaseAuth) return supabaseSignUp(request, body);
+  if (getEnv().isSupabaseAuth) return supabaseSignUp(request, body, origin);
 
   const passwordHash = await hashPassword(body.password);
   const db = await getDb();

@@ -1,6 +1,5 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
-import { appOrigin } from "@/lib/http/origin";
 import { supabaseForRequest } from "@/lib/supabase/server";
 import type { LoginBody, SignupBody } from "./schemas";
 import { supabaseAuthError, userForIdentity, verifyAccessToken } from "./supabase";
@@ -9,12 +8,17 @@ import type { AccountResult } from "./types";
 // Sign-up, sign-in and sign-out when Supabase Auth owns accounts. Kiln's server talks to
 // Supabase, so the browser never needs a Supabase client and the session cookies stay HttpOnly.
 
-export async function supabaseSignUp(request: Request, body: SignupBody): Promise<AccountResult> {
+/** `origin`: Kiln's public origin, where the confirmation link comes back to. */
+export async function supabaseSignUp(
+  request: Request,
+  body: SignupBody,
+  origin: string,
+): Promise<AccountResult> {
   const supabase = supabaseForRequest(request);
   // With email confirmation on, the link in the email comes back to /auth/callback.
   const { data, error } = await supabase.client.auth.signUp({
     ...body,
-    options: { emailRedirectTo: `${appOrigin(request)}/auth/callback?next=/ide` },
+    options: { emailRedirectTo: `${origin}/auth/callback?next=/ide` },
   });
   if (error) throw supabaseAuthError(error);
   if (!data.user) throw badAnswer();

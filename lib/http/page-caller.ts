@@ -2,8 +2,8 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import { resolveCaller } from "@/lib/auth/resolve-caller";
 import type { Caller } from "@/lib/auth/types";
+import { resolveCaller } from "./resolve-caller";
 
 /**
  * The signed-in caller of a page, or a redirect to /login. proxy.ts only checks that a session

@@ -1,6 +1,5 @@
 import "server-only";
 import type { z } from "zod";
-import { resolveCaller } from "@/lib/auth/resolve-caller";
 import { type Caller, isCookieCaller } from "@/lib/auth/types";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
@@ -9,6 +8,7 @@ import { type HttpMethod, type RateLimitGroup, type RouteContract, surfaceOf } f
 import { assertNotCrossSite, assertSameOrigin } from "./origin";
 import { parseWith, readJsonBody, searchParamsToObject } from "./parse";
 import { applyRateLimit } from "./rate-limit";
+import { resolveCaller } from "./resolve-caller";
 import { errorResponse, json, successBody } from "./responses";
 
 type Output<T> = [NonNullable<T>] extends [z.ZodType] ? z.output<NonNullable<T>> : undefined;

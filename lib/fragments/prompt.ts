@@ -1,7 +1,7 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
-import { fragmentLimits } from "@/lib/fragments/schema";
-import { getTemplate, type Template, templates } from "./templates";
+import { getTemplate, type Template, templates } from "@/lib/templates/templates";
+import { fragmentLimits } from "./schema";
 
 // The system prompt for the model that writes fragments. Everything it says about a template
 // comes from the registry, so the prompt and the sandbox can never disagree on a port or path.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { KilnError } from "@/lib/errors";
+import { templateIds } from "@/lib/templates/templates";
 import { systemPromptFor } from "./prompt";
-import { templateIds } from "./templates";
 
 describe("systemPromptFor", () => {
   test.each([
