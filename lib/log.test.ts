@@ -28,6 +28,9 @@ describe("redact", () => {
     const text = `key kiln_AbCdEf123456789 and sk-proj-0123456789abcdef and ${jwt} done`;
     expect(redact(text)).toBe("key [redacted] and [redacted] and [redacted] done");
     expect(redact(["kiln_AbCdEf123456789"])).toEqual(["[redacted]"]);
+    expect(redact("google AIzaSyDk0123456789abcdefghijABCDEFGHIJK ok")).toBe(
+      "google [redacted] ok",
+    );
     expect(
       redact("token ghp_0123456789abcdefABCDEF0123 and github_pat_11ABCDEFG0123456789_xyz"),
     ).toBe("token [redacted] and [redacted]");

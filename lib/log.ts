@@ -5,7 +5,7 @@ import "server-only";
 
 const secretKey = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|private/i;
 const secretValue =
-  /\b(Bearer\s+[A-Za-z0-9._~+/=-]+|kiln_[A-Za-z0-9_-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)/g;
+  /\b(Bearer\s+[A-Za-z0-9._~+/=-]+|kiln_[A-Za-z0-9_-]{8,}|AIza[0-9A-Za-z_-]{35}|sk-ant-[A-Za-z0-9_-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|sk-[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)/g;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return value.replace(secretValue, "[redacted]");

@@ -39,7 +39,7 @@ const defaults: Partial<Record<ProviderId, string>> = {
 export function notConfigured(message = "No model is configured on this server"): KilnError {
   return new KilnError(
     "SERVICE_UNAVAILABLE",
-    `${message}. Add a provider key in Settings, or set OPENAI_API_KEY or OPENAI_BASE_URL.`,
+    `${message}. Add a provider key in Settings, or set OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY or GOOGLE_GENERATIVE_AI_API_KEY.`,
     { reason: "model_not_configured" },
   );
 }
@@ -94,11 +94,14 @@ export async function resolveModel(
     }
   }
 
-  const modelId =
-    config?.model ??
-    request.model?.id ??
-    getEnv().KILN_DEFAULT_MODEL ??
-    (await defaultModel(access));
+  // KILN_DEFAULT_MODEL names a model of the server's first provider; others get their own.
+  const envDefault =
+    (access.keySource === "server" || access.keySource === "none") &&
+    !config?.baseURL &&
+    access.provider === serverProviders()[0]?.provider
+      ? getEnv().KILN_DEFAULT_MODEL
+      : undefined;
+  const modelId = config?.model ?? request.model?.id ?? envDefault ?? (await defaultModel(access));
   return {
     model: languageModel(access, modelId),
     provider: access.provider,

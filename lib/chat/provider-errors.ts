@@ -12,6 +12,11 @@ export function providerFailureReason(error: unknown): string {
     return clip(`the model provider failed (${status}): ${said}`);
   }
   if (cause instanceof Error && cause.name === "AbortError") return "the request was cancelled";
+  // An error the provider sent inside the stream, with its own status.
+  const status = (cause as { statusCode?: unknown })?.statusCode;
+  if (cause instanceof Error && typeof status === "number") {
+    return clip(`the model provider failed (HTTP ${status}): ${cause.message}`);
+  }
   return clip(
     `the model provider failed: ${cause instanceof Error ? cause.message : String(cause)}`,
   );
