@@ -64,6 +64,9 @@ const envSchema = z.object({
   GOOGLE_GENERATIVE_AI_BASE_URL: z
     .url()
     .default("https://generativelanguage.googleapis.com/v1beta"),
+  MORPH_API_KEY: z.string().optional(),
+  MORPH_BASE_URL: z.url().default("https://api.morphllm.com/v1"),
+  MORPH_MODEL: z.string().default("morph-v3-fast"),
   E2B_API_KEY: z.string().optional(),
   E2B_DOMAIN: z.string().default("e2b.app"),
   E2B_API_URL: z.url().optional(),

@@ -16,7 +16,8 @@ export interface LlmCallRecord {
   userId: string | null;
   chatId?: string | null;
   purpose: string;
-  provider: ProviderId;
+  /** A model provider, or "morph" for Morph's apply model. */
+  provider: ProviderId | "morph";
   model: string;
   keySource: KeySource;
   prompt: unknown;

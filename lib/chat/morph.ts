@@ -10,7 +10,9 @@ import {
   fragmentEditsSchema,
 } from "@/lib/fragments/edits";
 import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
+import { log } from "@/lib/log";
 import { getTemplate } from "@/lib/templates/templates";
+import { morphApplyEnabled, morphUpdatesPrompt, morphWithApplyModel } from "./morph-apply";
 import { providerFailure, providerFailureReason } from "./provider-errors";
 
 // Morph: change an existing fragment from an instruction. The model answers with search/replace
@@ -18,14 +20,17 @@ import { providerFailure, providerFailureReason } from "./provider-errors";
 // go back to the model once, with what was wrong; if they still do not apply the caller hears
 // why. Nothing is ever dropped silently.
 
-function systemPrompt(fragment: Fragment): string {
+const editsInstruction =
+  "Answer with edits: each names a file, the exact text to replace (`search`, copied character for character from the current file, long enough to occur once) and its replacement. To create a file, leave `search` empty and put the whole file in `replace`.";
+
+function systemPrompt(fragment: Fragment, style: "edits" | "updates"): string {
   const template = getTemplate(fragment.template);
   const files = fragmentFiles(fragment)
     .map((f) => `--- ${f.file_path}\n${f.code}`)
     .join("\n\n");
   return [
     "You are Kiln's app builder. You change an existing app (a fragment) as the user asks, with targeted edits.",
-    "Answer with edits: each names a file, the exact text to replace (`search`, copied character for character from the current file, long enough to occur once) and its replacement. To create a file, leave `search` empty and put the whole file in `replace`.",
+    style === "edits" ? editsInstruction : morphUpdatesPrompt,
     "Change only what the request needs. Keep the template, the entry file and the port. Never put secrets in code.",
     "In `commentary`, tell the user briefly what you changed.",
     template
@@ -46,7 +51,16 @@ export async function morphFragment(options: {
   signal?: AbortSignal;
 }): Promise<Fragment> {
   const { resolved, fragment } = options;
-  const system = systemPrompt(fragment);
+  const system = systemPrompt(fragment, "edits");
+  if (morphApplyEnabled()) {
+    const merged = await morphWithApplyModel({
+      ...options,
+      system: systemPrompt(fragment, "updates"),
+    });
+    if (merged.ok) return merged.fragment;
+    // Morph is a help, not a dependency: Kiln's own edits still do the job.
+    log.warn("morph.apply_failed", { reason: merged.reason });
+  }
   const call = async (purpose: string, messages: ModelMessage[]): Promise<FragmentEdits> => {
     const started = performance.now();
     const record = (rest: Pick<LlmCallRecord, "outcome"> & Partial<LlmCallRecord>) =>
