@@ -18,6 +18,10 @@ import { providerFailure, providerFailureReason } from "./provider-errors";
 // reason there is none. Output that does not validate gets one repair attempt; a half-written
 // fragment is never presented as done.
 
+// Built once: the JSON schema the provider is sent is derived from the zod schema, which is
+// work better not repeated for every request.
+const fragmentOutput = Output.object({ schema: fragmentOutputSchema });
+
 export type FragmentOutcome =
   | { ok: true; fragment: Fragment }
   | { ok: false; reason: string; outcome: "invalid_output" | "provider_error" | "aborted" };
@@ -68,7 +72,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
     model: resolved.model,
     system: options.system,
     messages: options.messages,
-    output: Output.object({ schema: fragmentOutputSchema }),
+    output: fragmentOutput,
     maxRetries: 1,
     abortSignal: options.abortSignal,
     // Errors arrive in the stream and are handled there; the default would print the
@@ -173,7 +177,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
             content: `Your fragment did not validate: ${problem}. Reply with the whole corrected fragment.`,
           },
         ],
-        output: Output.object({ schema: fragmentOutputSchema }),
+        output: fragmentOutput,
         maxRetries: 1,
         abortSignal: options.abortSignal,
         ...resolved.settings,

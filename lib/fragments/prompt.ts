@@ -40,8 +40,20 @@ function describeTemplate(template: Template): string {
  * The system prompt for writing a fragment. `template` is a registry id, or "auto" (or absent)
  * to let the model choose among all templates. An unknown id is the caller's mistake.
  */
+const prompts = new Map<string, string>();
+
 export function systemPromptFor(options: { template?: string }): string {
-  const { template } = options;
+  const key = options.template ?? "auto";
+  let prompt = prompts.get(key);
+  if (prompt === undefined) {
+    prompt = buildPrompt(options.template);
+    // Only ids that produced a prompt are kept: unknown ones threw above.
+    prompts.set(key, prompt);
+  }
+  return prompt;
+}
+
+function buildPrompt(template: string | undefined): string {
   const auto = template === undefined || template === "auto";
   const chosen = auto ? undefined : getTemplate(template);
   if (!auto && !chosen) {
