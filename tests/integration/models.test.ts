@@ -309,3 +309,36 @@ describe("with no model configured", () => {
     });
   });
 });
+
+describe("model servers on private addresses, default policy", () => {
+  let fresh: KilnServer;
+  beforeAll(async () => {
+    fresh = await startKiln({ env: suiteEnv });
+  });
+  afterAll(async () => fresh?.stop());
+
+  test("the admin may point Kiln at one (a local model server); other users may not", async () => {
+    const admin = new TestClient(fresh.url);
+    expect((await admin.signUp()).user.isAdmin).toBe(true);
+    const saved = await admin.fetch("/api/settings/model-providers/openai-compatible", {
+      method: "PUT",
+      json: { baseURL: server.url, apiKey: serverKey },
+    });
+    expect(saved.status).toBe(200);
+    const models = (await (await admin.fetch("/api/models")).json()) as {
+      models: { id: string }[];
+    };
+    expect(models.models.map((m) => m.id)).toEqual(["server-model"]);
+
+    const member = new TestClient(fresh.url);
+    await member.signUp();
+    const refused = await member.fetch("/api/settings/model-providers/openai-compatible", {
+      method: "PUT",
+      json: { baseURL: server.url },
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(
+      /^baseURL: must be a public address/,
+    );
+  });
+});
