@@ -1,0 +1,111 @@
+import "server-only";
+import { getDb } from "@/lib/db/client";
+import { notFound } from "@/lib/errors";
+import { prefixedId } from "@/lib/ids";
+
+// The rows behind sandboxes. Every lookup is by owner: a sandbox id alone grants nothing, and
+// another user's id is indistinguishable from one that does not exist.
+
+export interface SandboxRow {
+  id: string;
+  userId: string;
+  provider: "local" | "e2b";
+  template: string;
+  status: "running" | "stopped" | "expired";
+  externalId: string | null;
+  workingDirectory: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+interface Row {
+  id: string;
+  user_id: string;
+  provider: "local" | "e2b";
+  template: string;
+  status: "running" | "stopped" | "expired";
+  external_id: string | null;
+  working_directory: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+const toSandbox = (r: Row): SandboxRow => ({
+  id: r.id,
+  userId: r.user_id,
+  provider: r.provider,
+  template: r.template,
+  status: r.status,
+  externalId: r.external_id,
+  workingDirectory: r.working_directory,
+  createdAt: new Date(r.created_at).toISOString(),
+  expiresAt: new Date(r.expires_at).toISOString(),
+});
+
+export async function insertSandbox(options: {
+  userId: string;
+  provider: "local" | "e2b";
+  template: string;
+  lifetimeMs: number;
+  externalId?: string;
+}): Promise<SandboxRow> {
+  const db = await getDb();
+  const [row] = await db.query<Row>(
+    `insert into sandboxes (id, user_id, provider, template, external_id, expires_at)
+     values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) returning *`,
+    [
+      prefixedId("sbx"),
+      options.userId,
+      options.provider,
+      options.template,
+      options.externalId ?? null,
+      options.lifetimeMs / 1000,
+    ],
+  );
+  return toSandbox(row as Row);
+}
+
+/** The caller's running sandbox, or 404. */
+export async function getSandbox(userId: string, id: string): Promise<SandboxRow> {
+  const db = await getDb();
+  const [row] = await db.query<Row>("select * from sandboxes where id = $1 and user_id = $2", [
+    id,
+    userId,
+  ]);
+  if (!row) throw notFound("Sandbox");
+  return toSandbox(row);
+}
+
+export async function setWorkingDirectory(id: string, directory: string): Promise<void> {
+  const db = await getDb();
+  await db.query("update sandboxes set working_directory = $2, updated_at = now() where id = $1", [
+    id,
+    directory,
+  ]);
+}
+
+export async function extendSandbox(id: string, lifetimeMs: number): Promise<void> {
+  const db = await getDb();
+  await db.query(
+    `update sandboxes set expires_at = greatest(expires_at, now() + make_interval(secs => $2)),
+            updated_at = now() where id = $1 and status = 'running'`,
+    [id, lifetimeMs / 1000],
+  );
+}
+
+export async function markSandbox(id: string, status: "stopped" | "expired"): Promise<void> {
+  const db = await getDb();
+  await db.query("update sandboxes set status = $2, updated_at = now() where id = $1", [
+    id,
+    status,
+  ]);
+}
+
+/** Running sandboxes past their expiry, for the reaper. */
+export async function expiredSandboxes(): Promise<SandboxRow[]> {
+  const db = await getDb();
+  const rows = await db.query<Row>(
+    "select * from sandboxes where status = 'running' and expires_at <= now() limit 100",
+  );
+  return rows.map(toSandbox);
+}
