@@ -31,3 +31,48 @@ export const sandboxSchema = z.object({
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
 });
+
+/** The seed's POST /api/sandbox body. `userID`, `teamID` and `accessToken` are ignored. */
+export const createSandboxBodySchema = z.object({
+  fragment: z.record(z.string(), z.unknown()),
+  userID: z.string().max(200).optional(),
+  teamID: z.string().max(200).optional(),
+  accessToken: z.string().max(4000).optional(),
+  /** Kiln's: run in this existing sandbox instead of a new one. */
+  sbxId: sandboxIdSchema.optional(),
+});
+
+export const terminalBodySchema = z.object({
+  command: z.string().min(1, { error: "is required" }).max(10_000),
+  sbxId: sandboxIdSchema,
+  workingDirectory: workspacePathSchema.optional(),
+  teamID: z.string().max(200).optional(),
+  accessToken: z.string().max(4000).optional(),
+});
+
+export const terminalResultSchema = z.object({
+  stdout: z.string(),
+  stderr: z.string(),
+  exitCode: z.number().int(),
+  workingDirectory: z.string(),
+  limit: z.string().optional(),
+});
+
+export const interpreterResultSchema = z.object({
+  sbxId: z.string(),
+  template: z.string(),
+  stdout: z.string(),
+  stderr: z.string(),
+  runtimeError: runtimeErrorSchema.nullable(),
+  cellResults: z.array(cellResultSchema),
+  files: z.array(z.string()),
+});
+
+export const sandboxParamsSchema = z.object({ id: sandboxIdSchema });
+export const filesQuerySchema = z.object({ path: workspacePathSchema.default("/workspace") });
+export const writeFilesBodySchema = z.object({
+  files: z
+    .array(z.object({ path: workspacePathSchema, content: z.string().max(1024 * 1024) }))
+    .min(1)
+    .max(50),
+});

@@ -1,0 +1,212 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import { KilnError } from "@/lib/errors";
+import { log } from "@/lib/log";
+
+// What one sandboxed command may use. Hitting any of these ends the whole run, and the result
+// names the limit, so a user sees "killed: memory" rather than a bare exit code 137.
+
+export interface SandboxLimits {
+  /** Wall-clock time from start until every process of the sandbox is killed. */
+  wallMs: number;
+  /** Memory of the whole sandbox (processes, page cache, its /tmp). */
+  memoryBytes: number;
+  /** Processes and threads alive at once, the command itself included. */
+  processes: number;
+  /** Largest file any process may write. */
+  fileBytes: number;
+  /** stdout and stderr together; beyond this the output is cut and the run killed. */
+  outputBytes: number;
+}
+
+export type SandboxLimit = "wall" | "memory" | "processes" | "file_size" | "output";
+
+const MiB = 1024 * 1024;
+
+export const defaultSandboxLimits: Readonly<SandboxLimits> = {
+  wallMs: 30_000,
+  memoryBytes: 512 * MiB,
+  processes: 128,
+  fileBytes: 64 * MiB,
+  outputBytes: 1 * MiB,
+};
+
+const count = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const sandboxLimitsSchema = z
+  .object({
+    wallMs: count(100, 24 * 60 * 60 * 1000),
+    // Below this even a Python interpreter cannot start, and the run would look broken.
+    memoryBytes: count(32 * MiB, 64 * 1024 * MiB),
+    processes: count(1, 4096),
+    fileBytes: count(1, 64 * 1024 * MiB),
+    outputBytes: count(1, 256 * MiB),
+  })
+  .partial();
+
+/** The defaults with the given overrides; an invalid override is a 400 naming its field. */
+export function resolveSandboxLimits(overrides: Partial<SandboxLimits> = {}): SandboxLimits {
+  const parsed = sandboxLimitsSchema.safeParse(overrides);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = `limits.${issue.path.join(".")}`;
+    throw new KilnError("VALIDATION_ERROR", `${field}: ${issue.message}`, { details: { field } });
+  }
+  const given = Object.entries(parsed.data).filter(([, value]) => value !== undefined);
+  return { ...defaultSandboxLimits, ...Object.fromEntries(given) };
+}
+
+const SIGXFSZ = 25;
+
+/**
+ * The limit that explains a failed run when no monitor caught it in the act: a process killed
+ * by SIGXFSZ or a write refused with EFBIG ("File too large") is the file size limit; without
+ * cgroups, allocation and fork failures are the only sign of the memory and process limits.
+ */
+export function limitFromFailure(options: {
+  exitCode: number | null;
+  stderr: string;
+  hasMemoryCgroup: boolean;
+  hasPidsCgroup: boolean;
+}): SandboxLimit | undefined {
+  const { exitCode, stderr } = options;
+  if (exitCode === 0) return undefined;
+  // bwrap reports a command killed by signal N as exit status 128 + N.
+  if (exitCode === 128 + SIGXFSZ || /File too large/.test(stderr)) return "file_size";
+  if (
+    !options.hasMemoryCgroup &&
+    /MemoryError|Cannot allocate memory|out of memory/i.test(stderr)
+  ) {
+    return "memory";
+  }
+  if (!options.hasPidsCgroup && /fork.*(Resource temporarily unavailable|EAGAIN)/i.test(stderr)) {
+    return "processes";
+  }
+  return undefined;
+}
+
+export interface Cgroups {
+  memory?: string;
+  pids?: string;
+}
+
+// Memory and process counts are held by a cgroup v1 leaf per run, which the launcher joins before
+// it execs bwrap, so nothing the command starts is outside it. RLIMIT_NPROC is no substitute:
+// the kernel does not apply it to uid 0, which the sandbox user is on the host.
+
+// bwrap's monitor outside and its reaper inside count against pids.max too.
+const bwrapProcesses = 2;
+let warnedOfFallback = false;
+
+/** A fresh leaf per run under Kiln's own cgroups, so limits set on Kiln still apply above it. */
+export function createCgroups(limits: SandboxLimits): Cgroups {
+  const id = randomUUID();
+  const memory = createCgroup("memory", id, (dir) => {
+    writeFileSync(path.join(dir, "memory.limit_in_bytes"), String(limits.memoryBytes));
+    // Present only with swap accounting; without it there is no swap to escape to anyway.
+    try {
+      writeFileSync(path.join(dir, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
+    } catch {}
+  });
+  const pids = createCgroup("pids", id, (dir) => {
+    writeFileSync(path.join(dir, "pids.max"), String(limits.processes + bwrapProcesses));
+  });
+  if ((!memory || !pids) && !warnedOfFallback) {
+    warnedOfFallback = true;
+    log.warn("sandbox cgroups unavailable: memory and processes limited by rlimits only", {
+      memory: Boolean(memory),
+      pids: Boolean(pids),
+    });
+  }
+  return { ...(memory ? { memory } : {}), ...(pids ? { pids } : {}) };
+}
+
+function createCgroup(controller: string, id: string, configure: (dir: string) => void) {
+  let own: string | undefined;
+  try {
+    for (const line of readFileSync("/proc/self/cgroup", "utf8").split("\n")) {
+      const [, controllers, ...rest] = line.split(":");
+      if (controllers?.split(",").includes(controller)) own = rest.join(":");
+    }
+  } catch {}
+  if (own === undefined) return undefined;
+  const dir = path.join("/sys/fs/cgroup", controller, own, `kiln-sandbox-${id}`);
+  try {
+    mkdirSync(dir);
+  } catch {
+    return undefined; // not cgroup v1, or not allowed: the prlimit fallbacks take over
+  }
+  try {
+    configure(dir);
+    return dir;
+  } catch {
+    rmdirSync(dir);
+    return undefined;
+  }
+}
+
+/** A limit the kernel enforced inside the run's cgroups: an OOM kill or a refused fork. */
+export function cgroupLimit(cgroups: Cgroups): SandboxLimit | undefined {
+  if (cgroups.memory && counter(path.join(cgroups.memory, "memory.oom_control"), "oom_kill") > 0) {
+    return "memory";
+  }
+  if (cgroups.pids && counter(path.join(cgroups.pids, "pids.events"), "max") > 0) {
+    return "processes";
+  }
+  return undefined;
+}
+
+function counter(file: string, name: string): number {
+  try {
+    const match = readFileSync(file, "utf8").match(new RegExp(`^${name} (\\d+)$`, "m"));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function members(dir: string): number[] {
+  try {
+    return readFileSync(path.join(dir, "cgroup.procs"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function killCgroupMembers(dirs: string[]) {
+  for (const dir of dirs) {
+    for (const pid of members(dir)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  }
+}
+
+/** Kills whatever is left in the cgroups and removes them; a dying process can hold one briefly. */
+export async function removeCgroups(dirs: string[]) {
+  for (const dir of dirs) {
+    for (let attempt = 0; ; attempt++) {
+      killCgroupMembers([dir]);
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") break;
+        if (attempt >= 100) {
+          log.error("sandbox cgroup left behind", { dir, code });
+          break;
+        }
+        await sleep(20);
+      }
+    }
+  }
+}
