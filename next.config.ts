@@ -6,6 +6,9 @@ const nextConfig: NextConfig = {
   // the path to every byte. Put compression in the reverse proxy if you want it.
   compress: false,
   reactStrictMode: true,
+  // A preview's root is /api/sandbox/<id>/preview/<token>/ with its slash: relative URLs in the
+  // app resolve against it. Next would otherwise redirect it to the slash-less form.
+  skipTrailingSlashRedirect: true,
   serverExternalPackages: ["@electric-sql/pglite", "pg"],
   // `npm test` runs tsc over the whole tree before it builds; checking again here would only
   // double the build time (and fail a start-up on a test file's types).

@@ -1,6 +1,7 @@
 import { type NextRequest, NextResponse } from "next/server";
 import { getEnv } from "@/lib/env";
-import { securityHeaders } from "@/lib/http/security-headers";
+import { previewHeaders, securityHeaders } from "@/lib/http/security-headers";
+import { parsePreviewPath } from "@/lib/sandbox/preview-token";
 import { supabaseForRequest } from "@/lib/supabase/server";
 
 // Next 16 calls this file "proxy" (it was middleware.ts before). It does only cheap per-request
@@ -62,9 +63,17 @@ export async function proxy(request: NextRequest) {
   const supabase = env.NEXT_PUBLIC_SUPABASE_URL
     ? [new URL(env.NEXT_PUBLIC_SUPABASE_URL).origin]
     : [];
-  for (const [name, value] of Object.entries(
-    securityHeaders({ isProduction: env.isProduction, connectSources: supabase }),
-  )) {
+  const e2bPreviews = env.E2B_API_KEY ? [`https://*.${env.E2B_DOMAIN}`] : [];
+  // A sandbox's app is untrusted code: it gets the preview's sandboxing headers, never Kiln's
+  // (headers set here win over the route's own).
+  const headers = parsePreviewPath(pathname)
+    ? previewHeaders
+    : securityHeaders({
+        isProduction: env.isProduction,
+        connectSources: supabase,
+        frameSources: e2bPreviews,
+      });
+  for (const [name, value] of Object.entries(headers)) {
     response.headers.set(name, value);
   }
   response.headers.set("X-Request-Id", requestId);

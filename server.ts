@@ -1,7 +1,8 @@
 // Kiln's HTTP server: Next's request handler behind a plain node:http server, so that Kiln
 // knows each request's real socket address (rate limits key on it) and can later take
 // websocket upgrades itself. Usage: node server.ts [--dev] [--port N] [--hostname H]
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 import next from "next";
 import { EnvError, getEnv } from "./lib/env.ts";
@@ -33,6 +34,16 @@ const server = createServer((req, res) => {
   req.headers["x-kiln-client-address"] = req.socket.remoteAddress ?? "unknown";
   handle(req, res);
 });
+// Websocket upgrades: a sandbox preview's (its app's hot reload) go to the hook Kiln's sandbox
+// code installs (lib/sandbox/preview-upgrade.ts); the rest, such as Next's own, to Next.
+const upgradeNext = app.getUpgradeHandler();
+type UpgradeHook = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+server.on("upgrade", (req, socket, head) => {
+  const hook = (globalThis as { __kilnPreviewUpgrade?: UpgradeHook }).__kilnPreviewUpgrade;
+  if (hook?.(req, socket, head)) return;
+  void upgradeNext(req, socket, head);
+});
+
 server.listen(port, values.hostname, () => {
   const address = server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;

@@ -72,6 +72,9 @@ const envSchema = z.object({
   E2B_API_URL: z.url().optional(),
   GITHUB_API_URL: z.url().default("https://api.github.com"),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
+  KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
+  KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
+  KILN_SANDBOX_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   KILN_BENCH_ROUTES: booleanFlag.default(false),
 });
 

@@ -2,6 +2,7 @@ import "server-only";
 import { deleteExpiredSessions } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
 import { log } from "@/lib/log";
+import { reapExpiredSandboxes } from "@/lib/sandbox/open-sandbox";
 
 const holder = globalThis as unknown as { __kilnStarted?: boolean };
 
@@ -14,4 +15,10 @@ export function startBackground(): void {
     60 * 60 * 1000,
   );
   sweep.unref();
+  const reap = () =>
+    reapExpiredSandboxes()
+      .then((count) => count > 0 && log.info("expired sandboxes removed", { count }))
+      .catch((error) => log.warn("sandbox reaper failed", { error }));
+  void reap();
+  setInterval(reap, 60 * 1000).unref();
 }

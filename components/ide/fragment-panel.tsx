@@ -1,21 +1,30 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import type { useSandboxRun } from "@/hooks/use-sandbox-run";
 import { type FragmentView, filesOf } from "@/lib/client/ide-types";
 import { CodeView } from "./code-view";
+import { RunOutput } from "./run-output";
+import { TerminalPanel } from "./terminal-panel";
 
-// The fragment on show: its card (title, template, description, dependencies) and its files,
-// one tab each, in a highlighted code view. While it streams, the newest file is followed.
+// The fragment on show: its card (title, template, description, dependencies, Run) and three
+// views: its files, one tab each, in a highlighted code view (the newest followed while it
+// streams); what running it produced; and a terminal in its sandbox.
+
+type View = "code" | "output" | "terminal";
 
 export function FragmentPanel({
   fragment,
   streaming,
+  run,
 }: {
   fragment: FragmentView | undefined;
   streaming: boolean;
+  run: ReturnType<typeof useSandboxRun>;
 }) {
   const files = fragment ? filesOf(fragment) : [];
   const [selected, setSelected] = useState<string>();
+  const [view, setView] = useState<View>("code");
   const newest = files.at(-1)?.file_path;
 
   useEffect(() => {
@@ -51,7 +60,19 @@ export function FragmentPanel({
             <span role="status" className="ml-auto animate-pulse text-xs text-orange-300">
               Writing…
             </span>
-          ) : null}
+          ) : (
+            <button
+              type="button"
+              onClick={() => {
+                setView("output");
+                void run.run(fragment);
+              }}
+              disabled={run.status === "running"}
+              className="ml-auto rounded bg-orange-500 px-3 py-1 text-sm font-medium text-zinc-950 hover:bg-orange-400 disabled:opacity-50"
+            >
+              {run.status === "running" ? "Running…" : "Run"}
+            </button>
+          )}
         </div>
         {fragment.description ? (
           <p className="mt-1 text-sm text-zinc-400">{fragment.description}</p>
@@ -60,7 +81,34 @@ export function FragmentPanel({
           <p className="mt-1 font-mono text-xs text-zinc-500">+ {dependencies.join(", ")}</p>
         ) : null}
       </header>
+      <div role="tablist" aria-label="View" className="flex gap-1 border-b border-zinc-800 px-2">
+        {(["code", "output", "terminal"] as const).map((v) => (
+          <button
+            key={v}
+            type="button"
+            role="tab"
+            aria-selected={view === v}
+            onClick={() => setView(v)}
+            className={`px-3 py-1.5 text-xs capitalize ${
+              view === v ? "text-zinc-100" : "text-zinc-500 hover:text-zinc-300"
+            }`}
+          >
+            {v === "output" && fragment.port ? "preview" : v}
+          </button>
+        ))}
+      </div>
+      {view === "output" ? (
+        <div className="min-h-0 flex-1">
+          <RunOutput run={run} />
+        </div>
+      ) : null}
+      {view === "terminal" ? (
+        <div className="min-h-0 flex-1">
+          <TerminalPanel sbxId={run.sbxId} />
+        </div>
+      ) : null}
       <div
+        hidden={view !== "code"}
         role="tablist"
         aria-label="Files"
         className="flex gap-1 overflow-x-auto border-b border-zinc-800 px-2"
@@ -82,7 +130,7 @@ export function FragmentPanel({
           </button>
         ))}
       </div>
-      <div className="min-h-0 flex-1">
+      <div hidden={view !== "code"} className="min-h-0 flex-1">
         {file ? <CodeView path={file.file_path} code={file.code} /> : null}
       </div>
     </section>

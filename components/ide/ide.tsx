@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { type Selection, useChatSession } from "@/hooks/use-chat-session";
 import { useIdeData } from "@/hooks/use-ide-data";
+import { useSandboxRun } from "@/hooks/use-sandbox-run";
 import { ChatPanel } from "./chat-panel";
 import { FragmentPanel } from "./fragment-panel";
 import { HistorySidebar } from "./history-sidebar";
@@ -13,6 +14,7 @@ import { ModelSetup } from "./model-setup";
 export function Ide() {
   const data = useIdeData();
   const session = useChatSession(() => void data.reloadChats());
+  const run = useSandboxRun();
   const [model, setModel] = useState("");
   const [template, setTemplate] = useState("auto");
   const { chatId, load } = session;
@@ -91,7 +93,11 @@ export function Ide() {
         />
       </div>
       <div className="min-h-0 bg-zinc-950">
-        <FragmentPanel fragment={session.shown} streaming={session.status === "writing"} />
+        <FragmentPanel
+          fragment={session.shown}
+          streaming={session.status === "writing"}
+          run={run}
+        />
       </div>
     </div>
   );

@@ -3,8 +3,11 @@
 export function securityHeaders(options: {
   isProduction: boolean;
   connectSources?: string[];
+  /** Where previews may be framed from besides Kiln itself (E2B's hosts). */
+  frameSources?: string[];
 }): Record<string, string> {
   const connect = ["'self'", ...(options.connectSources ?? [])].join(" ");
+  const frames = ["'self'", ...(options.frameSources ?? [])].join(" ");
   const csp = [
     "default-src 'self'",
     `script-src 'self' 'unsafe-inline'${options.isProduction ? "" : " 'unsafe-eval'"}`,
@@ -12,7 +15,7 @@ export function securityHeaders(options: {
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     `connect-src ${connect}`,
-    "frame-src 'self'",
+    `frame-src ${frames}`,
     "frame-ancestors 'none'",
     "object-src 'none'",
     "base-uri 'self'",
@@ -30,3 +33,22 @@ export function securityHeaders(options: {
       : {}),
   };
 }
+
+/**
+ * Headers on every proxied response. The preview is untrusted code served from Kiln's origin:
+ * the CSP sandbox gives its documents an opaque origin even when opened top-level, so they can
+ * neither read Kiln's cookies or storage nor call Kiln's API as the user; Kiln's IDE alone may
+ * frame it. Its subresource and fetch requests are cross-origin (origin "null"), hence the
+ * wildcard CORS: module scripts need it, and it grants nothing the capability URL does not.
+ */
+export const previewContentSecurityPolicy =
+  "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads; frame-ancestors 'self'";
+export const previewHeaders: Readonly<Record<string, string>> = {
+  "Content-Security-Policy": previewContentSecurityPolicy,
+  "X-Frame-Options": "SAMEORIGIN",
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+  // The path holds the token: other sites see only Kiln's origin.
+  "Referrer-Policy": "strict-origin-when-cross-origin",
+  "Access-Control-Allow-Origin": "*",
+};

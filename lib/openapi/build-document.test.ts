@@ -80,6 +80,7 @@ const notOperations = new Set([
   "ANY /api/{...path}", // the JSON 404 for unknown /api paths
   "GET /api/bench/bare", // the benchmarks' baseline, off unless KILN_BENCH_ROUTES
   "GET /auth/callback", // where Supabase's email links land: a browser redirect
+  "ANY /api/sandbox/{id}/preview/{...path}", // a running app's own HTTP, proxied as it is
 ]);
 
 function routeFiles(dir: string): string[] {

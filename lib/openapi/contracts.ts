@@ -4,6 +4,7 @@ import * as auth from "@/lib/auth/contracts";
 import * as chat from "@/lib/chat/contracts";
 import * as health from "@/lib/health/contracts";
 import type { RouteContract } from "@/lib/http/contract";
+import * as sandbox from "@/lib/sandbox/contracts";
 import * as templates from "@/lib/templates/contracts";
 import { openApiContract } from "./openapi-contract";
 
@@ -15,5 +16,6 @@ export const allContracts: RouteContract[] = [
   ...Object.values(chat),
   ...Object.values(ai),
   ...Object.values(templates),
+  ...Object.values(sandbox),
   openApiContract,
 ];

@@ -40,6 +40,8 @@ export interface SandboxRun {
   kill(): void;
   /** The cgroup directories holding this run, removed before `done` settles. */
   cgroupDirs: string[];
+  /** The command's stdin, when started with `openStdin`. */
+  stdin: NodeJS.WritableStream | null;
 }
 
 export interface RunInSandboxOptions {
@@ -54,7 +56,15 @@ export interface RunInSandboxOptions {
   network?: boolean;
   readOnlyBinds?: { host: string; sandbox: string }[];
   limits?: Partial<SandboxLimits>;
+  /** Written to the command's stdin, which is then closed. */
   stdin?: string;
+  /** Leaves stdin open as the run's `stdin` instead (after writing `stdin`, if given). */
+  openStdin?: boolean;
+  /**
+   * For long-lived processes (a kernel, a dev server): output goes only to the callbacks, is not
+   * kept in the result, and `outputBytes` does not apply.
+   */
+  streamOnly?: boolean;
   onStdout?(chunk: string): void;
   onStderr?(chunk: string): void;
   signal?: AbortSignal;
@@ -67,6 +77,10 @@ const defaultEnv = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: sandboxRoot, LA
 const launcherEnv = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
 // Name resolution and certificates, for installs; nothing else of /etc is shown.
 const networkFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/ssl"];
+// Files of /etc that Debian's packages need to work at all: shared libraries such as numpy's
+// libblas.so.3 link through /etc/alternatives; matplotlib reads /etc/matplotlibrc and fontconfig
+// /etc/fonts. They hold no secrets.
+const systemFiles = ["/etc/alternatives", "/etc/matplotlibrc", "/etc/fonts"];
 const pollMs = 50;
 
 // Joins the cgroups named by its first arguments, then becomes the rest: setpriv ties the
@@ -101,7 +115,11 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
       cwd: "/",
       detached: true,
       env: Object.assign({} as NodeJS.ProcessEnv, launcherEnv),
-      stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: [
+        options.stdin === undefined && !options.openStdin ? "ignore" : "pipe",
+        "pipe",
+        "pipe",
+      ],
     });
   } catch (error) {
     void removeCgroups(cgroupDirs);
@@ -132,6 +150,11 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
     const decoder = new StringDecoder("utf8");
     child[stream]?.on("data", (chunk: Buffer) => {
       if (limit === "output") return;
+      if (options.streamOnly) {
+        const text = decoder.write(chunk);
+        if (text) callback?.(text);
+        return;
+      }
       const room = limits.outputBytes - outputBytes;
       const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
       outputBytes += part.length;
@@ -148,7 +171,9 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
   collect("stderr", options.onStderr);
   if (child.stdin) {
     child.stdin.on("error", () => {}); // the command may exit without reading it
-    child.stdin.end(options.stdin);
+    if (options.openStdin) {
+      if (options.stdin) child.stdin.write(options.stdin);
+    } else child.stdin.end(options.stdin);
   }
 
   const wallTimer = setTimeout(() => stop("wall"), limits.wallMs);
@@ -189,7 +214,8 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
     });
   });
 
-  return { pid: child.pid, done, kill: () => stop(), cgroupDirs };
+  const stdin = options.openStdin ? child.stdin : null;
+  return { pid: child.pid, done, kill: () => stop(), cgroupDirs, stdin };
 }
 
 function bwrapArgs(options: RunInSandboxOptions, limits: SandboxLimits): string[] {
@@ -206,6 +232,7 @@ function bwrapArgs(options: RunInSandboxOptions, limits: SandboxLimits): string[
   args.push("--uid", sandboxUid, "--gid", sandboxUid, "--die-with-parent", "--new-session");
   if (options.network) args.push("--share-net");
   for (const dir of ["/usr", "/bin", "/lib", "/lib64"]) args.push("--ro-bind-try", dir, dir);
+  for (const file of systemFiles) args.push("--ro-bind-try", file, file);
   if (options.network) for (const file of networkFiles) args.push("--ro-bind-try", file, file);
   args.push("--proc", "/proc", "--dev", "/dev");
   // Bounded even where no memory cgroup counts the pages of /tmp.

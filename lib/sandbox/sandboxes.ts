@@ -109,3 +109,20 @@ export async function expiredSandboxes(): Promise<SandboxRow[]> {
   );
   return rows.map(toSandbox);
 }
+
+export async function setSandboxExternalId(id: string, externalId: string): Promise<void> {
+  const db = await getDb();
+  await db.query("update sandboxes set external_id = $2, updated_at = now() where id = $1", [
+    id,
+    externalId,
+  ]);
+}
+
+export async function countRunningSandboxes(userId: string): Promise<number> {
+  const db = await getDb();
+  const [row] = await db.query<{ count: number | string }>(
+    "select count(*) as count from sandboxes where user_id = $1 and status = 'running' and expires_at > now()",
+    [userId],
+  );
+  return Number(row?.count ?? 0);
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fragmentSchema } from "@/lib/fragments/schema";
 
 export const sandboxIdSchema = z
   .string()
@@ -34,7 +35,7 @@ export const sandboxSchema = z.object({
 
 /** The seed's POST /api/sandbox body. `userID`, `teamID` and `accessToken` are ignored. */
 export const createSandboxBodySchema = z.object({
-  fragment: z.record(z.string(), z.unknown()),
+  fragment: fragmentSchema,
   userID: z.string().max(200).optional(),
   teamID: z.string().max(200).optional(),
   accessToken: z.string().max(4000).optional(),
@@ -65,7 +66,41 @@ export const interpreterResultSchema = z.object({
   stderr: z.string(),
   runtimeError: runtimeErrorSchema.nullable(),
   cellResults: z.array(cellResultSchema),
+  /** Paths written into the sandbox. */
   files: z.array(z.string()),
+  /** What did not go as asked but did not stop the run, such as dependencies not installed. */
+  warnings: z.array(z.string()),
+});
+
+export const webResultSchema = z.object({
+  sbxId: z.string(),
+  template: z.string(),
+  /** Where the running app is seen: a Kiln path for local sandboxes, an https URL on E2B. */
+  url: z.string(),
+  files: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+
+export const runFragmentResultSchema = z.union([interpreterResultSchema, webResultSchema]);
+
+export const workspaceEntrySchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  type: z.enum(["file", "directory", "symlink"]),
+  size: z.number().int(),
+});
+
+export const filesResultSchema = z.union([
+  z.object({
+    path: z.string(),
+    type: z.literal("directory"),
+    entries: z.array(workspaceEntrySchema),
+  }),
+  z.object({ path: z.string(), type: z.literal("file"), content: z.string() }),
+]);
+
+export const commandParamsSchema = z.object({
+  commandId: z.string().regex(/^cmd_[a-z0-9]+$/, { error: "is not a command id" }),
 });
 
 export const sandboxParamsSchema = z.object({ id: sandboxIdSchema });
@@ -76,3 +111,6 @@ export const writeFilesBodySchema = z.object({
     .min(1)
     .max(50),
 });
+
+export type CellResult = z.infer<typeof cellResultSchema>;
+export type RuntimeError = z.infer<typeof runtimeErrorSchema>;

@@ -1,7 +1,7 @@
 import "server-only";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { runInSandbox } from "./bwrap";
+import { type RunInSandboxOptions, runInSandbox } from "./bwrap";
 import type { SandboxLimits } from "./limits";
 import { sandboxPath, sandboxRoot } from "./workspace";
 
@@ -36,6 +36,9 @@ export async function runCommand(options: {
   workingDirectory: string;
   limits?: Partial<SandboxLimits>;
   network?: boolean;
+  readOnlyBinds?: RunInSandboxOptions["readOnlyBinds"];
+  env?: Record<string, string>;
+  bwrap?: string;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
   signal?: AbortSignal;
@@ -48,6 +51,9 @@ export async function runCommand(options: {
     command: ["/bin/sh", "-c", wrapper, "sh", cwd, options.command],
     limits: options.limits,
     network: options.network,
+    readOnlyBinds: options.readOnlyBinds,
+    env: options.env,
+    bwrap: options.bwrap,
     onStdout: options.onStdout,
     onStderr: options.onStderr,
     signal: options.signal,

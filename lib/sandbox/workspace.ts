@@ -3,6 +3,9 @@ import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from "node:f
 import path from "node:path";
 import { KilnError } from "@/lib/errors";
 
+// Paths here are data, not source: the turbopackIgnore comments keep Next's file tracing from
+// taking them for the whole project.
+//
 // A sandbox's files live in one host directory, seen inside the sandbox as /workspace. Paths
 // from clients are resolved against it and refused when they would leave it: "..", absolute
 // paths elsewhere, NUL bytes, and symbolic links that point out.
@@ -66,7 +69,7 @@ export async function readWorkspaceFile(workspace: string, inside: string): Prom
   if (stat.size > 1024 * 1024) {
     throw new KilnError("PAYLOAD_TOO_LARGE", `${sandboxPath(inside)} is larger than 1 MiB`);
   }
-  return readFile(target, "utf8");
+  return readFile(/* turbopackIgnore: true */ target, "utf8");
 }
 
 export interface WorkspaceEntry {
@@ -79,12 +82,15 @@ export interface WorkspaceEntry {
 export async function listWorkspace(workspace: string, inside: string): Promise<WorkspaceEntry[]> {
   const target = await hostPath(workspace, inside);
   const at = sandboxPath(inside);
-  const entries = await readdir(target, { withFileTypes: true }).catch(() => {
-    throw new KilnError("NOT_FOUND", `No directory at ${at}`);
-  });
+  const entries = await readdir(/* turbopackIgnore: true */ target, { withFileTypes: true }).catch(
+    () => {
+      throw new KilnError("NOT_FOUND", `No directory at ${at}`);
+    },
+  );
   const out: WorkspaceEntry[] = [];
   for (const entry of entries.slice(0, 1000)) {
-    const stat = await lstat(path.join(target, entry.name)).catch(() => undefined);
+    const full = path.join(/* turbopackIgnore: true */ target, entry.name);
+    const stat = await lstat(/* turbopackIgnore: true */ full).catch(() => undefined);
     if (!stat) continue;
     out.push({
       name: entry.name,

@@ -1,0 +1,38 @@
+import { apiRoute, routeMethods } from "@/lib/http/route";
+import { eventStream, wantsEventStream } from "@/lib/http/sse";
+import { log } from "@/lib/log";
+import { terminalContract } from "@/lib/sandbox/contracts";
+import { runTerminalCommand } from "@/lib/sandbox/terminal-commands";
+
+export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(terminalContract.path, {
+  // POST /api/terminal — run a command in a sandbox (streams with Accept: text/event-stream)
+  POST: apiRoute(terminalContract, async ({ caller, body, request, requestId }) => {
+    const options = {
+      userId: caller.user.id,
+      sbxId: body.sbxId,
+      command: body.command,
+      workingDirectory: body.workingDirectory,
+    };
+    if (!wantsEventStream(request)) {
+      const { commandId: _, ...outcome } = await runTerminalCommand({
+        ...options,
+        signal: request.signal,
+      });
+      return outcome;
+    }
+    return eventStream(
+      request,
+      async (events) => {
+        const { commandId, ...outcome } = await runTerminalCommand({
+          ...options,
+          signal: events.signal,
+          onStart: (id) => events.send("start", { commandId: id }),
+          onStdout: (text) => events.send("stdout", { text }),
+          onStderr: (text) => events.send("stderr", { text }),
+        });
+        events.send("exit", { commandId, ...outcome });
+      },
+      { onUnexpected: (error) => log.error("terminal command failed", { requestId, error }) },
+    );
+  }),
+});

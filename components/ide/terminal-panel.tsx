@@ -1,0 +1,143 @@
+"use client";
+
+import "@xterm/xterm/css/xterm.css";
+import { useEffect, useRef } from "react";
+import { postEventStream } from "@/lib/client/event-stream";
+import { errorMessage } from "@/lib/client/fetch-json";
+
+// A terminal bound to the fragment's sandbox. Each line typed runs as one command through
+// POST /api/terminal (streamed), in the directory the previous command left; Ctrl+C stops a
+// running command, and the arrow keys walk the history of this session.
+
+const reset = "\x1b[0m";
+
+export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
+  const host = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!sbxId || !host.current) return;
+    const element = host.current;
+    let disposed = false;
+    let cleanup = () => {};
+    void (async () => {
+      const [{ Terminal }, { FitAddon }] = await Promise.all([
+        import("@xterm/xterm"),
+        import("@xterm/addon-fit"),
+      ]);
+      if (disposed) return;
+      const term = new Terminal({
+        convertEol: true,
+        cursorBlink: true,
+        fontSize: 12,
+        theme: { background: "#09090b" },
+      });
+      const fit = new FitAddon();
+      term.loadAddon(fit);
+      term.open(element);
+      fit.fit();
+      const observer = new ResizeObserver(() => fit.fit());
+      observer.observe(element);
+
+      let cwd = "/workspace";
+      let line = "";
+      let running: { commandId?: string; abort: AbortController } | undefined;
+      const history: string[] = [];
+      let back = 0;
+      const prompt = () => term.write(`\x1b[33m${cwd}${reset} $ `);
+      const replaceLine = (text: string) => {
+        term.write("\b \b".repeat(line.length));
+        line = text;
+        term.write(line);
+      };
+
+      const execute = async (command: string) => {
+        const abort = new AbortController();
+        running = { abort };
+        try {
+          await postEventStream(
+            "/api/terminal",
+            { command, sbxId, workingDirectory: cwd },
+            (event, data) => {
+              const payload = data as { text?: string; commandId?: string; exitCode?: number };
+              if (event === "start" && running) running.commandId = payload.commandId;
+              else if (event === "stdout") term.write(payload.text ?? "");
+              else if (event === "stderr") term.write(`\x1b[31m${payload.text ?? ""}${reset}`);
+              else if (event === "exit") {
+                const exit = data as { workingDirectory: string; exitCode: number; limit?: string };
+                cwd = exit.workingDirectory;
+                if (exit.limit) term.write(`\x1b[31m[stopped: ${exit.limit} limit]${reset}\n`);
+                else if (exit.exitCode !== 0)
+                  term.write(`\x1b[90m[exit ${exit.exitCode}]${reset}\n`);
+              }
+            },
+            abort.signal,
+          );
+        } catch (error) {
+          if (!abort.signal.aborted) term.write(`\x1b[31m${errorMessage(error)}${reset}\n`);
+        }
+        running = undefined;
+        prompt();
+      };
+
+      term.writeln(`\x1b[90mSandbox ${sbxId}. Commands run in /workspace, offline.${reset}`);
+      prompt();
+      const input = term.onData((data) => {
+        if (running) {
+          if (data === "\x03" && running.commandId) {
+            void fetch(`/api/terminal/${running.commandId}`, { method: "DELETE" });
+            term.write("^C\n");
+          }
+          return;
+        }
+        if (data === "\r") {
+          term.write("\n");
+          const command = line.trim();
+          line = "";
+          back = 0;
+          if (!command) return prompt();
+          history.push(command);
+          if (command === "clear") {
+            term.clear();
+            return prompt();
+          }
+          void execute(command);
+        } else if (data === "\x7f") {
+          if (line.length > 0) {
+            line = line.slice(0, -1);
+            term.write("\b \b");
+          }
+        } else if (data === "\x03") {
+          line = "";
+          term.write("^C\n");
+          prompt();
+        } else if (data === "\x1b[A" || data === "\x1b[B") {
+          back = Math.max(0, Math.min(history.length, back + (data === "\x1b[A" ? 1 : -1)));
+          replaceLine(back === 0 ? "" : (history[history.length - back] ?? ""));
+        } else if (!data.startsWith("\x1b")) {
+          const printable = [...data].filter((c) => c >= " ").join("");
+          line += printable;
+          term.write(printable);
+        }
+      });
+      cleanup = () => {
+        running?.abort.abort();
+        input.dispose();
+        observer.disconnect();
+        term.dispose();
+      };
+    })();
+    return () => {
+      disposed = true;
+      cleanup();
+    };
+  }, [sbxId]);
+
+  if (!sbxId) {
+    return (
+      <p className="p-8 text-center text-sm text-zinc-500">
+        Run the fragment first: the terminal opens in its sandbox.
+      </p>
+    );
+  }
+  return <div ref={host} data-testid="terminal" className="h-full min-h-0 p-2" />;
+}

@@ -1,0 +1,84 @@
+"use client";
+
+import { useCallback, useRef, useState } from "react";
+import { postEventStream } from "@/lib/client/event-stream";
+import { errorMessage } from "@/lib/client/fetch-json";
+import type { FragmentView } from "@/lib/client/ide-types";
+
+// Running the fragment on show: POST /api/sandbox in its streamed form, keeping the progress
+// lines and output as they come, then the result (output cells or a preview URL). The sandbox
+// is reused for the next run of the same template, so state and installed packages carry over.
+
+export interface RuntimeErrorView {
+  name: string;
+  value: string;
+  traceback: string;
+}
+
+export interface RunResultView {
+  sbxId: string;
+  template: string;
+  url?: string;
+  stdout?: string;
+  stderr?: string;
+  runtimeError?: RuntimeErrorView | null;
+  cellResults?: ({ text: string } | { png: string })[];
+  files: string[];
+  warnings: string[];
+}
+
+export interface SandboxRunState {
+  status: "idle" | "running" | "done" | "failed";
+  log: string[];
+  result?: RunResultView;
+  error?: string;
+  sbxId?: string;
+}
+
+const maxLogLines = 400;
+
+export function useSandboxRun() {
+  const [state, setState] = useState<SandboxRunState>({ status: "idle", log: [] });
+  const abort = useRef<AbortController | null>(null);
+  const sandboxes = useRef(new Map<string, string>());
+
+  const run = useCallback(async (fragment: FragmentView) => {
+    abort.current?.abort();
+    const controller = new AbortController();
+    abort.current = controller;
+    const template = fragment.template ?? "";
+    const sbxId = sandboxes.current.get(template);
+    setState((previous) => ({ status: "running", log: [], sbxId: previous.sbxId }));
+    const append = (line: string) =>
+      setState((s) => ({ ...s, log: [...s.log, line].slice(-maxLogLines) }));
+    try {
+      await postEventStream(
+        "/api/sandbox",
+        { fragment, ...(sbxId ? { sbxId } : {}) },
+        (event, data) => {
+          const payload = data as { message?: string; text?: string };
+          if (event === "progress" && payload.message) append(payload.message);
+          else if ((event === "stdout" || event === "stderr") && payload.text) append(payload.text);
+          else if (event === "result") {
+            const result = data as RunResultView;
+            sandboxes.current.set(result.template, result.sbxId);
+            setState((s) => ({ ...s, status: "done", result, sbxId: result.sbxId }));
+          }
+        },
+        controller.signal,
+      );
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      // A sandbox that expired is forgotten, so the next run makes a new one.
+      sandboxes.current.delete(template);
+      setState((s) => ({ ...s, status: "failed", error: errorMessage(error) }));
+    }
+  }, []);
+
+  const reset = useCallback(() => {
+    abort.current?.abort();
+    setState((s) => ({ status: "idle", log: [], sbxId: s.sbxId }));
+  }, []);
+
+  return { ...state, run, reset };
+}

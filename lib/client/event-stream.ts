@@ -1,0 +1,33 @@
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import { ApiError } from "./fetch-json";
+
+// POSTs JSON to one of Kiln's streamed endpoints (Accept: text/event-stream) and hands each
+// event to `onEvent` as it arrives. A refusal before the stream starts (400, 404, 429...)
+// throws the server's message; an `error` event in the stream throws it as well.
+
+export async function postEventStream(
+  path: string,
+  body: unknown,
+  onEvent: (event: string, data: unknown) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+    signal,
+  });
+  if (!response.ok || !response.body) {
+    const error = await response.json().catch(() => null);
+    throw new ApiError(error?.message ?? `Request failed (${response.status})`, response.status);
+  }
+  const events = response.body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream());
+  for await (const message of events) {
+    const data = JSON.parse(message.data);
+    if (message.event === "error") throw new ApiError(data.message, 500, data.code);
+    onEvent(message.event ?? "message", data);
+  }
+}

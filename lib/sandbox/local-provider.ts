@@ -1,0 +1,328 @@
+import "server-only";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { getEnv } from "@/lib/env";
+import { KilnError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { getTemplate, type TemplateId } from "@/lib/templates/templates";
+import { runInSandbox, type SandboxRun } from "./bwrap";
+import { startPreviewRelay, waitForPort } from "./preview-relay";
+import { previewPath } from "./preview-token";
+import { installPreviewUpgrade, type PreviewTarget } from "./preview-upgrade";
+import type {
+  CreateSandboxOptions,
+  PrepareProgress,
+  SandboxHandle,
+  SandboxProvider,
+  StartServerOptions,
+} from "./provider";
+import { type PythonSession, startPythonSession } from "./python-session";
+import {
+  copyTemplateDependencies,
+  type PreparedTemplate,
+  prepareTemplate,
+  sandboxNodeRuntime,
+  seedWorkspace,
+  templateBinds,
+} from "./template-cache";
+import { runCommand } from "./terminal";
+import { listWorkspace, readWorkspaceFile, writeWorkspaceFile } from "./workspace";
+
+// Sandboxes on this machine, in bubblewrap. Each has a directory under DATA_DIR/sandboxes: its
+// workspace (seen as /workspace inside) and a record of its template. Processes that outlive a
+// call (the Python kernel, an app's server and its preview relay) belong to the handle, which
+// lives in this process's registry until the sandbox is killed or reaped.
+
+interface SandboxRecord {
+  template: TemplateId;
+  expiresAt: number;
+}
+
+interface Server {
+  run: SandboxRun;
+  closeRelay(): void;
+  socketPath: string;
+}
+
+// On globalThis, so development reloads of this module keep the sandboxes they started.
+const holder = globalThis as { __kilnLocalSandboxes?: Map<string, LocalSandbox> };
+holder.__kilnLocalSandboxes ??= new Map();
+const registry = holder.__kilnLocalSandboxes;
+
+const serverStartMs = 60_000;
+// Templates whose scaffold configures the framework's base path from KILN_BASE_PATH; the proxy
+// then forwards the full path. Others are served from / and the proxy strips the prefix.
+const basePathTemplates = new Set<TemplateId>(["nextjs-developer", "vue-developer"]);
+
+function sandboxDir(sandboxId: string) {
+  if (!/^sbx_[a-z0-9]+$/.test(sandboxId)) throw new Error("not a sandbox id");
+  return path.join(getEnv().dataDir, "sandboxes", sandboxId);
+}
+
+class LocalSandbox implements SandboxHandle {
+  readonly provider = "local" as const;
+  readonly workspace: string;
+  private python?: PythonSession;
+  private readonly servers = new Map<number, Server>();
+  private starting = new Map<number, Promise<void>>();
+
+  constructor(
+    readonly externalId: string,
+    readonly template: TemplateId,
+    private expiresAt: number,
+  ) {
+    this.workspace = path.join(sandboxDir(externalId), "workspace");
+  }
+
+  private remainingMs() {
+    return Math.max(1_000, this.expiresAt - Date.now());
+  }
+
+  async prepare(onProgress?: (progress: PrepareProgress) => void) {
+    await this.runtime({ required: true, onProgress });
+  }
+
+  /**
+   * What every process of this sandbox sees: Kiln's Node.js and the template's prepared
+   * dependencies, with the scaffold in the workspace. A template that cannot be prepared on this
+   * server (a Python framework PyPI would have to supply) still gets a shell: `required` says
+   * whether the caller needs the template to work.
+   */
+  private async runtime(options: {
+    required: boolean;
+    network?: boolean;
+    onProgress?: (progress: PrepareProgress) => void;
+  }) {
+    const node = sandboxNodeRuntime();
+    let prepared: PreparedTemplate | undefined;
+    try {
+      prepared = await prepareTemplate({
+        template: getTemplate(this.template)!,
+        onProgress: (p) => options.onProgress?.({ stage: p.stage, message: p.message }),
+      });
+      await seedWorkspace({ workspace: this.workspace, prepared });
+    } catch (error) {
+      if (options.required || !(error instanceof KilnError)) throw error;
+    }
+    return {
+      prepared,
+      binds: [
+        ...node.binds,
+        ...(prepared ? templateBinds(prepared, { workspace: this.workspace }) : []),
+      ],
+      env: {
+        PATH: `${node.pathPrefix}:/usr/local/bin:/usr/bin:/bin`,
+        NEXT_TELEMETRY_DISABLED: "1",
+        NUXT_TELEMETRY_DISABLED: "1",
+        ...(options.network ? node.networkEnv : {}),
+      },
+    };
+  }
+
+  async runCode(code: string, options: Parameters<SandboxHandle["runCode"]>[1] = {}) {
+    if (!this.python?.alive) {
+      this.python = startPythonSession({
+        workspace: this.workspace,
+        lifetimeMs: this.remainingMs(),
+        bwrap: getEnv().KILN_SANDBOX_BWRAP,
+      });
+    }
+    return this.python.run(code, options);
+  }
+
+  async runCommand(options: Parameters<SandboxHandle["runCommand"]>[0]) {
+    const runtime = await this.runtime({ required: false, network: options.network });
+    // npm cannot add packages to the read-only shared node_modules: an install gets its own copy.
+    if (options.network && runtime.prepared?.nodeModules) {
+      await copyTemplateDependencies({ workspace: this.workspace, prepared: runtime.prepared });
+      runtime.binds = runtime.binds.filter((bind) => !bind.sandbox.endsWith("/node_modules"));
+    }
+    return runCommand({
+      workspace: this.workspace,
+      command: options.command,
+      workingDirectory: options.workingDirectory,
+      network: options.network,
+      readOnlyBinds: runtime.binds,
+      env: runtime.env,
+      bwrap: getEnv().KILN_SANDBOX_BWRAP,
+      limits: { wallMs: Math.min(options.timeoutMs ?? 60_000, this.remainingMs()) },
+      onStdout: options.onStdout,
+      onStderr: options.onStderr,
+      signal: options.signal,
+    });
+  }
+
+  async writeFiles(files: { path: string; content: string }[]) {
+    const written: string[] = [];
+    for (const file of files) {
+      written.push(await writeWorkspaceFile(this.workspace, file.path, file.content));
+    }
+    return written;
+  }
+
+  readFile(inside: string) {
+    return readWorkspaceFile(this.workspace, inside);
+  }
+
+  listFiles(inside: string) {
+    return listWorkspace(this.workspace, inside);
+  }
+
+  async startServer(options: StartServerOptions) {
+    // One start at a time per port; a second Run while the first starts waits for it.
+    const pending = this.starting.get(options.port);
+    if (pending) return pending;
+    const start = this.restartServer(options).finally(() => this.starting.delete(options.port));
+    this.starting.set(options.port, start);
+    return start;
+  }
+
+  private async restartServer(options: StartServerOptions) {
+    this.stopServer(options.port);
+    const runtime = await this.runtime({ required: true });
+    // The last of the server's output, to explain a server that exits instead of serving.
+    let output = "";
+    const collect = (chunk: string) => {
+      output = (output + chunk).slice(-4000);
+      options.onOutput?.(chunk);
+    };
+    const run = runInSandbox({
+      workspace: this.workspace,
+      command: ["/bin/sh", "-c", options.command],
+      env: { ...runtime.env, PORT: String(options.port), KILN_BASE_PATH: this.previewBase() },
+      readOnlyBinds: runtime.binds,
+      limits: { wallMs: this.remainingMs(), memoryBytes: 2048 * 1024 * 1024 },
+      streamOnly: true,
+      bwrap: getEnv().KILN_SANDBOX_BWRAP,
+      onStdout: collect,
+      onStderr: collect,
+    });
+    const exited = run.done.then((result) => {
+      if (this.servers.get(options.port)?.run === run) this.stopServer(options.port);
+      return result;
+    });
+    try {
+      if (!run.pid) throw new Error("the sandbox did not start");
+      const relay = await startPreviewRelay({
+        bwrapPid: run.pid,
+        port: options.port,
+        socketDir: path.join(getEnv().dataDir, "run", "preview"),
+        name: `${this.externalId}-${options.port}`,
+      });
+      this.servers.set(options.port, {
+        run,
+        closeRelay: relay.close,
+        socketPath: relay.socketPath,
+      });
+      const ready = waitForPort({
+        socketPath: relay.socketPath,
+        timeoutMs: serverStartMs,
+        signal: options.signal,
+      });
+      const died = exited.then((result) => {
+        throw new KilnError(
+          "VALIDATION_ERROR",
+          `The app exited before it served on port ${options.port}${
+            result.limit ? ` (limit: ${result.limit})` : ` (exit code ${result.exitCode})`
+          }`,
+          { reason: "app_exited", details: { output } },
+        );
+      });
+      await Promise.race([ready, died]);
+    } catch (error) {
+      this.stopServer(options.port);
+      run.kill();
+      throw error;
+    }
+  }
+
+  private previewBase() {
+    return previewPath(this.externalId).replace(/\/$/, "");
+  }
+
+  /**
+   * Where the preview proxy reaches the running app, and whether the app serves under its
+   * preview path itself (it was given KILN_BASE_PATH) or from /.
+   */
+  previewTarget(): PreviewTarget | undefined {
+    const server = this.servers.values().next().value;
+    if (!server) return undefined;
+    return { socketPath: server.socketPath, keepPrefix: basePathTemplates.has(this.template) };
+  }
+
+  private stopServer(port: number) {
+    const server = this.servers.get(port);
+    if (!server) return;
+    this.servers.delete(port);
+    server.closeRelay();
+    server.run.kill();
+  }
+
+  previewUrl(_port: number) {
+    return previewPath(this.externalId);
+  }
+
+  async setTimeout(lifetimeMs: number) {
+    this.expiresAt = Date.now() + lifetimeMs;
+    await saveRecord(this.externalId, { template: this.template, expiresAt: this.expiresAt });
+  }
+
+  async kill() {
+    registry.delete(this.externalId);
+    for (const port of [...this.servers.keys()]) this.stopServer(port);
+    await this.python?.close();
+    await rm(sandboxDir(this.externalId), { recursive: true, force: true });
+  }
+}
+
+installPreviewUpgrade((sandboxId) => registry.get(sandboxId)?.previewTarget());
+
+async function saveRecord(sandboxId: string, record: SandboxRecord) {
+  await writeFile(path.join(sandboxDir(sandboxId), "sandbox.json"), JSON.stringify(record));
+}
+
+async function loadRecord(sandboxId: string): Promise<SandboxRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(sandboxDir(sandboxId), "sandbox.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The live handle of a local sandbox in this process, for the preview proxy. */
+export function localSandbox(sandboxId: string): LocalSandbox | undefined {
+  return registry.get(sandboxId);
+}
+
+export const localProvider: SandboxProvider = {
+  name: "local",
+
+  async create(options: CreateSandboxOptions) {
+    const dir = sandboxDir(options.sandboxId);
+    await mkdir(path.join(dir, "workspace"), { recursive: true, mode: 0o700 });
+    const expiresAt = Date.now() + options.lifetimeMs;
+    await saveRecord(options.sandboxId, { template: options.template, expiresAt });
+    const sandbox = new LocalSandbox(options.sandboxId, options.template, expiresAt);
+    registry.set(options.sandboxId, sandbox);
+    return sandbox;
+  },
+
+  async connect(sandboxId: string) {
+    const live = registry.get(sandboxId);
+    if (live) return live;
+    // After a restart the files are still there; processes start again on first use.
+    const record = await loadRecord(sandboxId);
+    if (!record || !getTemplate(record.template)) return undefined;
+    const sandbox = new LocalSandbox(sandboxId, record.template, record.expiresAt);
+    registry.set(sandboxId, sandbox);
+    return sandbox;
+  },
+
+  async destroy(sandboxId: string) {
+    const live = registry.get(sandboxId);
+    if (live) return live.kill();
+    await rm(sandboxDir(sandboxId), { recursive: true, force: true }).catch((error) =>
+      log.warn("sandbox directory not removed", { sandboxId, error }),
+    );
+  },
+};

@@ -1,0 +1,27 @@
+import "server-only";
+import { KilnError } from "@/lib/errors";
+import { getSandboxOrThrow } from "./open-sandbox";
+
+// The files API of a sandbox: paths are checked by the provider (workspace.ts locally), and a
+// path is read as a file or listed as a directory, whichever it is.
+
+export async function writeSandboxFiles(options: {
+  userId: string;
+  sbxId: string;
+  files: { path: string; content: string }[];
+}): Promise<string[]> {
+  const { handle } = await getSandboxOrThrow(options.userId, options.sbxId);
+  return handle.writeFiles(options.files);
+}
+
+export async function readSandboxPath(options: { userId: string; sbxId: string; path: string }) {
+  const { handle } = await getSandboxOrThrow(options.userId, options.sbxId);
+  try {
+    const entries = await handle.listFiles(options.path);
+    return { path: options.path, type: "directory" as const, entries };
+  } catch (error) {
+    if (!(error instanceof KilnError) || error.code !== "NOT_FOUND") throw error;
+  }
+  const content = await handle.readFile(options.path);
+  return { path: options.path, type: "file" as const, content };
+}

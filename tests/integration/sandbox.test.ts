@@ -1,0 +1,320 @@
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import { describe, expect, inject, test } from "vitest";
+import { TestClient } from "../support/client";
+
+// The Sandbox and Terminal APIs end to end: real bubblewrap sandboxes behind a real Kiln.
+
+const fragment = (code: string, extra: Record<string, unknown> = {}) => ({
+  commentary: "",
+  template: "code-interpreter-v1",
+  title: "Test",
+  description: "",
+  additional_dependencies: [],
+  has_additional_dependencies: false,
+  install_dependencies_command: "",
+  port: null,
+  file_path: "script.py",
+  code,
+  ...extra,
+});
+
+const staticSite = fragment(
+  '<!doctype html><link rel="stylesheet" href="style.css"><h1>Hello from the sandbox</h1>',
+  {
+    template: "static-html",
+    port: 8000,
+    file_path: "index.html",
+    files: [{ file_path: "style.css", code: "h1 { color: rebeccapurple }" }],
+  },
+);
+
+// Response bodies are checked field by field with toMatchObject; their shapes live in the route
+// contracts, not here.
+type Json = ReturnType<typeof JSON.parse>;
+
+async function signedIn(url: string) {
+  const client = new TestClient(url);
+  await client.signUp();
+  return client;
+}
+
+async function run(client: TestClient, body: unknown) {
+  const response = await client.fetch("/api/sandbox", { method: "POST", json: body });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+async function terminal(client: TestClient, body: Record<string, unknown>) {
+  const response = await client.fetch("/api/terminal", { method: "POST", json: body });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+async function readEvents(response: Response, onEvent?: (event: string, data: Json) => void) {
+  const events: { event: string; data: Json }[] = [];
+  const stream = response
+    .body!.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream());
+  for await (const message of stream) {
+    const entry = { event: message.event ?? "message", data: JSON.parse(message.data) };
+    events.push(entry);
+    onEvent?.(entry.event, entry.data);
+  }
+  return events;
+}
+
+describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
+  test("a Python fragment runs: output, last expression, errors, and state kept between runs", async () => {
+    const client = await signedIn(url);
+    const first = await run(client, { fragment: fragment("x = 41\nprint('hello')\nx + 1") });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      template: "code-interpreter-v1",
+      stdout: "hello\n",
+      stderr: "",
+      runtimeError: null,
+      cellResults: [{ text: "42" }],
+      files: ["/workspace/script.py"],
+      warnings: [],
+    });
+    expect(first.body.sbxId).toMatch(/^sbx_/);
+
+    const again = await run(client, { fragment: fragment("x * 2"), sbxId: first.body.sbxId });
+    expect(again.body).toMatchObject({ sbxId: first.body.sbxId, cellResults: [{ text: "82" }] });
+
+    const failing = await run(client, {
+      fragment: fragment("def f():\n    return 1 / 0\nf()"),
+      sbxId: first.body.sbxId,
+    });
+    expect(failing.body.runtimeError).toMatchObject({
+      name: "ZeroDivisionError",
+      value: "division by zero",
+    });
+    expect(failing.body.runtimeError.traceback).toContain("line 2");
+  });
+
+  test("a static site is served through Kiln's preview proxy, framable only by Kiln", async () => {
+    const client = await signedIn(url);
+    const { status, body } = await run(client, { fragment: staticSite });
+    expect(status).toBe(200);
+    expect(body.url).toMatch(new RegExp(`^/api/sandbox/${body.sbxId}/preview/[\\w-]+/$`));
+    expect(body).not.toHaveProperty("stdout");
+
+    // The URL is the credential: no cookie is sent, as from the preview's opaque origin.
+    const page = await fetch(new URL(body.url, url));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Hello from the sandbox");
+    expect(page.headers.get("content-security-policy")).toMatch(/^sandbox /);
+    expect(page.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    const css = await fetch(new URL(`${body.url}style.css`, url));
+    expect(await css.text()).toContain("rebeccapurple");
+
+    const wrongToken = body.url.replace(/preview\/[\w-]+\//, "preview/not-the-token/");
+    expect((await fetch(new URL(wrongToken, url))).status).toBe(404);
+  });
+
+  test("a Node server's dependencies are prepared once, and its app is previewed", async () => {
+    const client = await signedIn(url);
+    const server = fragment(
+      [
+        "const express = require('express');",
+        "const app = express();",
+        "app.get('/', (req, res) => res.send(`<a href='api'>node ${process.version}</a>`));",
+        "app.get('/api', (req, res) => res.json({ ok: true, path: req.path }));",
+        "app.listen(process.env.PORT, '0.0.0.0');",
+      ].join("\n"),
+      { template: "node-server", port: 3000, file_path: "index.js" },
+    );
+    const { status, body } = await run(client, { fragment: server });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const page = await fetch(new URL(body.url, url));
+    expect(await page.text()).toMatch(/^<a href='api'>node v2\d\./);
+    const api = await fetch(new URL(`${body.url}api`, url));
+    expect(await api.json()).toEqual({ ok: true, path: "/api" });
+
+    // The template's node_modules is shared and read-only; the app's own files are not.
+    const write = await terminal(client, {
+      command: "touch node_modules/x; echo $?; ls package.json index.js",
+      sbxId: body.sbxId,
+    });
+    expect(write.body.stdout).toBe("1\nindex.js\npackage.json\n");
+  });
+
+  test("a template whose packages this server cannot install says so", async () => {
+    const client = await signedIn(url);
+    const app = fragment("import streamlit as st\nst.write('hi')", {
+      template: "streamlit-developer",
+      port: 8501,
+      file_path: "app.py",
+    });
+    const { status, body } = await run(client, { fragment: app });
+    expect(status).toBe(503);
+    expect(body).toMatchObject({ error: true, code: "template_unavailable" });
+    expect(body.message).toMatch(/streamlit/);
+  });
+
+  test("the streamed form sends progress, then the result", async () => {
+    const client = await signedIn(url);
+    const response = await client.fetch("/api/sandbox", {
+      method: "POST",
+      headers: { accept: "text/event-stream" },
+      json: { fragment: fragment("import sys\nprint('out')\nprint('err', file=sys.stderr)") },
+    });
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const events = await readEvents(response);
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe("progress");
+    expect(names).toContain("stdout");
+    expect(names).toContain("stderr");
+    expect(events.at(-1)).toMatchObject({
+      event: "result",
+      data: { stdout: "out\n", stderr: "err\n" },
+    });
+  });
+
+  test("sandbox rows: described, another user's is 404, deleted ones are gone", async () => {
+    const alice = await signedIn(url);
+    const { body } = await run(alice, { fragment: fragment("1") });
+    const described = await alice.fetch(`/api/sandbox/${body.sbxId}`);
+    expect(await described.json()).toMatchObject({
+      sbxId: body.sbxId,
+      template: "code-interpreter-v1",
+      provider: "local",
+      status: "running",
+      workingDirectory: "/workspace",
+    });
+
+    const bob = await signedIn(url);
+    for (const [method, path, json] of [
+      ["GET", `/api/sandbox/${body.sbxId}`, undefined],
+      ["DELETE", `/api/sandbox/${body.sbxId}`, undefined],
+      ["GET", `/api/sandbox/${body.sbxId}/files?path=script.py`, undefined],
+      ["POST", "/api/terminal", { command: "ls", sbxId: body.sbxId }],
+      ["POST", "/api/sandbox", { fragment: fragment("1"), sbxId: body.sbxId }],
+    ] as const) {
+      const response = await bob.fetch(path, { method, json });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(await response.json()).toEqual({ error: true, message: "Sandbox not found" });
+    }
+
+    expect((await alice.fetch(`/api/sandbox/${body.sbxId}`, { method: "DELETE" })).status).toBe(
+      200,
+    );
+    expect(await (await alice.fetch(`/api/sandbox/${body.sbxId}`)).json()).toMatchObject({
+      status: "stopped",
+    });
+    const after = await terminal(alice, { command: "ls", sbxId: body.sbxId });
+    expect(after.status).toBe(404);
+    expect(after.body.message).toMatch(/was deleted/);
+  });
+
+  test("terminal: output, exit codes, and a cd that carries to the next command", async () => {
+    const client = await signedIn(url);
+    const { body } = await run(client, { fragment: fragment("1") });
+    const sbxId = body.sbxId;
+
+    const made = await terminal(client, { command: "mkdir -p app/src && cd app", sbxId });
+    expect(made.body).toEqual({
+      stdout: "",
+      stderr: "",
+      exitCode: 0,
+      workingDirectory: "/workspace/app",
+    });
+    const pwd = await terminal(client, { command: "pwd; ls", sbxId });
+    expect(pwd.body).toMatchObject({ stdout: "/workspace/app\nsrc\n", exitCode: 0 });
+    const explicit = await terminal(client, {
+      command: "pwd",
+      sbxId,
+      workingDirectory: "/workspace",
+    });
+    expect(explicit.body.stdout).toBe("/workspace\n");
+
+    const failed = await terminal(client, { command: "echo oops >&2; exit 3", sbxId });
+    expect(failed.body).toMatchObject({ stderr: "oops\n", exitCode: 3 });
+
+    const outside = await terminal(client, { command: "cd / && pwd", sbxId });
+    expect(outside.body.stdout).toBe("/\n");
+    expect(outside.body.workingDirectory).toBe("/workspace");
+
+    const env = await terminal(client, { command: "env", sbxId });
+    expect(env.body.stdout).not.toMatch(/KILN_|DATABASE_URL|DATA_DIR|NODE_EXTRA_CA_CERTS/);
+  });
+
+  test("terminal streams output as it happens and a streamed command can be stopped", async () => {
+    const client = await signedIn(url);
+    const { body } = await run(client, { fragment: fragment("1") });
+    const streamed = await client.fetch("/api/terminal", {
+      method: "POST",
+      headers: { accept: "text/event-stream" },
+      json: { command: "echo one; sleep 30; echo two", sbxId: body.sbxId },
+    });
+    const started = Date.now();
+    let commandId = "";
+    let stopped: Promise<Response> | undefined;
+    const events = await readEvents(streamed, (event, data) => {
+      if (event === "start") commandId = data.commandId;
+      if (event === "stdout" && data.text.includes("one")) {
+        stopped = client.fetch(`/api/terminal/${commandId}`, { method: "DELETE" });
+      }
+    });
+    expect(await (await stopped!).json()).toEqual({ commandId, stopped: true });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(events[0]).toMatchObject({ event: "start", data: { commandId: expect.any(String) } });
+    expect(events.filter((e) => e.event === "stdout").map((e) => e.data.text)).toEqual(["one\n"]);
+    expect(events.at(-1)).toMatchObject({ event: "exit", data: { exitCode: 137 } });
+  });
+
+  test("files: write, read, list; paths outside the workspace are refused", async () => {
+    const client = await signedIn(url);
+    const { body } = await run(client, { fragment: fragment("1") });
+    const base = `/api/sandbox/${body.sbxId}/files`;
+    const written = await client.fetch(base, {
+      method: "POST",
+      json: { files: [{ path: "data/in.txt", content: "héllo" }] },
+    });
+    expect(await written.json()).toEqual({ files: ["/workspace/data/in.txt"] });
+    const read = await client.fetch(`${base}?path=/workspace/data/in.txt`);
+    expect(await read.json()).toEqual({
+      path: "/workspace/data/in.txt",
+      type: "file",
+      content: "héllo",
+    });
+    const listed = await client.fetch(`${base}?path=data`);
+    expect(await listed.json()).toMatchObject({
+      type: "directory",
+      entries: [{ name: "in.txt", path: "/workspace/data/in.txt", type: "file", size: 6 }],
+    });
+    const python = await run(client, {
+      fragment: fragment("open('data/in.txt').read()"),
+      sbxId: body.sbxId,
+    });
+    expect(python.body.cellResults).toEqual([{ text: "'héllo'" }]);
+
+    for (const path of ["../etc/passwd", "/etc/passwd"]) {
+      const response = await client.fetch(`${base}?path=${encodeURIComponent(path)}`);
+      expect(response.status, path).toBe(400);
+      expect((await response.json()).message).toMatch(/outside \/workspace/);
+    }
+    const missing = await client.fetch(`${base}?path=nope.txt`);
+    expect(missing.status).toBe(404);
+  });
+
+  test.each([
+    [{ fragment: fragment("1", { template: "cobol" }) }, /fragment\.template: must be one of/],
+    [{ fragment: fragment("1"), sbxId: "../etc" }, /sbxId: is not a sandbox id/],
+    [{ fragment: fragment("1", { file_path: "../x.py" }) }, /fragment\.file_path: must not/],
+    [{}, /fragment: /],
+  ])("bad input %# is a 400 naming the field", async (input, message) => {
+    const client = await signedIn(url);
+    const { status, body } = await run(client, input);
+    expect(status).toBe(400);
+    expect(body.message).toMatch(message);
+  });
+
+  test("without a session or key, sandboxes are 401", async () => {
+    const response = await fetch(`${url}/api/sandbox`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ fragment: fragment("1") }),
+    });
+    expect(response.status).toBe(401);
+  });
+});
