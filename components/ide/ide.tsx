@@ -52,6 +52,7 @@ export function Ide() {
 
   const open = async (id: string) => {
     session.load(id, await data.loadChat(id));
+    run.reset();
   };
   const remove = async (id: string) => {
     await data.deleteChat(id);
@@ -71,6 +72,7 @@ export function Ide() {
           onDelete={(id) => void remove(id)}
           onNew={() => {
             session.reset();
+            run.reset();
             setTemplate("auto");
           }}
         />

@@ -139,5 +139,10 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
       </p>
     );
   }
-  return <div ref={host} data-testid="terminal" className="h-full min-h-0 p-2" />;
+  // Absolutely placed, so that the terminal's own size never feeds back into its container's.
+  return (
+    <div className="relative h-full min-h-0">
+      <div ref={host} data-testid="terminal" className="absolute inset-0 p-2" />
+    </div>
+  );
 }

@@ -6,6 +6,7 @@ import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { getTemplate, type TemplateId } from "@/lib/templates/templates";
 import { runInSandbox, type SandboxRun } from "./bwrap";
+import { sandboxNodeRuntime } from "./node-runtime";
 import { startPreviewRelay, waitForPort } from "./preview-relay";
 import { previewPath } from "./preview-token";
 import { installPreviewUpgrade, type PreviewTarget } from "./preview-upgrade";
@@ -17,14 +18,8 @@ import type {
   StartServerOptions,
 } from "./provider";
 import { type PythonSession, startPythonSession } from "./python-session";
-import {
-  copyTemplateDependencies,
-  type PreparedTemplate,
-  prepareTemplate,
-  sandboxNodeRuntime,
-  seedWorkspace,
-  templateBinds,
-} from "./template-cache";
+import { type PreparedTemplate, prepareTemplate } from "./template-cache";
+import { copyTemplateDependencies, seedWorkspace, templateBinds } from "./template-workspace";
 import { runCommand } from "./terminal";
 import { listWorkspace, readWorkspaceFile, writeWorkspaceFile } from "./workspace";
 

@@ -4,7 +4,14 @@ import { KilnError } from "@/lib/errors";
 import { runInSandbox, type SandboxResult, type SandboxRun } from "./bwrap";
 import { resolveSandboxLimits, type SandboxLimits } from "./limits";
 import type { Execution, Streaming } from "./provider";
-import type { CellResult, RuntimeError } from "./schemas";
+import {
+  deathReason,
+  type KernelMessage,
+  kernelError,
+  OutputBuffer,
+  parseMessage,
+} from "./python-output";
+import type { RuntimeError } from "./schemas";
 import { sandboxRoot } from "./workspace";
 
 // A persistent Python interpreter in a sandbox, for the code-interpreter template: the kernel in
@@ -50,20 +57,11 @@ const interruptGraceMs = 2_000;
 const maxLineChars = 32 * 1024 * 1024;
 const stateLost = "Its state is lost; the next execution starts a fresh kernel.";
 
-interface Message {
-  type?: string;
-  id?: string;
-  text?: string;
-  results?: CellResult[];
-  error?: RuntimeError | null;
-  truncated?: boolean;
-}
-
 interface Kernel {
   run: SandboxRun;
   send(message: object): void;
   /** The execution in progress, which receives the kernel's messages and its death. */
-  listener?: { message(message: Message): void; exit(result: SandboxResult): void };
+  listener?: { message(message: KernelMessage): void; exit(result: SandboxResult): void };
   hasExited: boolean;
   /** The end of the kernel's own stderr (bwrap's complaints, a crash), for error messages. */
   stderrTail: string;
@@ -218,90 +216,6 @@ export function startPythonSession(options: StartPythonSessionOptions): PythonSe
   return session;
 }
 
-function parseMessage(line: string): Message | undefined {
-  try {
-    const message = JSON.parse(line);
-    return typeof message === "object" && message !== null ? message : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function kernelError(name: string, value: string, traceback = ""): RuntimeError {
-  return { name, value, traceback };
-}
-
-function deathReason(result: SandboxResult, limits: SandboxLimits, kernel: Kernel): string {
-  const MiB = 1024 * 1024;
-  switch (result.limit) {
-    case "memory":
-      return `The kernel exceeded the memory limit (${Math.round(limits.memoryBytes / MiB)} MiB) and was killed.`;
-    case "processes":
-      return `The kernel exceeded the process limit (${limits.processes}) and was killed.`;
-    case "wall":
-      return "The session's lifetime ended and the kernel was killed.";
-    case "file_size":
-      return `The kernel wrote a file beyond the size limit (${Math.round(limits.fileBytes / MiB)} MiB) and was killed.`;
-  }
-  const detail = kernel.stderrTail.trim().split("\n").at(-1);
-  const because = detail ? ` (${detail})` : "";
-  if (result.signal) return "The kernel was killed.";
-  if (result.exitCode === null) return `The kernel could not start${because}.`;
-  return `The kernel exited with code ${result.exitCode}${because}.`;
-}
-
 function closedError() {
   return new KilnError("CONFLICT", "The Python session is closed");
-}
-
-/** One execution's stdout and stderr, streamed to the callbacks and kept up to a byte cap. */
-class OutputBuffer {
-  private stdout = "";
-  private stderr = "";
-  private room: number;
-  private isTruncated = false;
-
-  constructor(
-    capBytes: number,
-    private readonly streaming: Streaming,
-  ) {
-    this.room = capBytes;
-  }
-
-  add(stream: "stdout" | "stderr", text: string) {
-    if (this.isTruncated || !text) return;
-    const bytes = Buffer.byteLength(text);
-    if (bytes <= this.room) {
-      this.room -= bytes;
-      this.append(stream, text);
-      return;
-    }
-    // encodeInto stops before a character that does not fit whole.
-    const { read } = new TextEncoder().encodeInto(text, new Uint8Array(this.room));
-    this.room = 0;
-    this.append(stream, text.slice(0, read));
-    this.truncate();
-  }
-
-  /** The kernel dropped output past the cap before it reached the host. */
-  truncate() {
-    if (this.isTruncated) return;
-    this.isTruncated = true;
-    this.append("stderr", "\n[output truncated: this execution wrote more than the limit]\n");
-  }
-
-  result() {
-    return { stdout: this.stdout, stderr: this.stderr };
-  }
-
-  private append(stream: "stdout" | "stderr", text: string) {
-    if (!text) return;
-    if (stream === "stdout") {
-      this.stdout += text;
-      this.streaming.onStdout?.(text);
-    } else {
-      this.stderr += text;
-      this.streaming.onStderr?.(text);
-    }
-  }
 }

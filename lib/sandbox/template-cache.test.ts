@@ -19,17 +19,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KilnError } from "@/lib/errors";
 import { getTemplate, type Template, templates } from "@/lib/templates/templates";
 import { runInSandbox } from "./bwrap";
+import { sandboxNodeRuntime } from "./node-runtime";
 import {
-  copyTemplateDependencies,
   type PreparedTemplate,
   prepareTemplate,
-  sandboxNodeRuntime,
-  seedWorkspace,
   type TemplateProgress,
-  templateBinds,
   templateVersion,
 } from "./template-cache";
 import { templateFiles } from "./template-files";
+import { copyTemplateDependencies, seedWorkspace, templateBinds } from "./template-workspace";
 
 const bwrap = "bwrap";
 const nodeServer = getTemplate("node-server")!;

@@ -1,6 +1,7 @@
 // The fake OpenAI server as a process, for Playwright's web servers and for trying the IDE by
 // hand: `node tests/support/fake-openai-server.ts --port 3211`. Every chat request gets a small
-// static page written slowly enough to watch it stream; edit requests get one edit.
+// static page written slowly enough to watch it stream (a Python script when the prompt asks for
+// a "sum of squares"); edit requests get one edit.
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai.ts";
 
@@ -49,6 +50,23 @@ const fake = await startFakeOpenAI({
           title: null,
           description: null,
           additional_dependencies: null,
+        },
+      };
+    }
+    if (request.prompt.includes("sum of squares")) {
+      return {
+        json: {
+          commentary: "A short script.",
+          template: "code-interpreter-v1",
+          title: "Sum of squares",
+          description: "Adds up the first ten squares.",
+          additional_dependencies: [],
+          has_additional_dependencies: false,
+          install_dependencies_command: "",
+          port: null,
+          file_path: "script.py",
+          code: "squares = [n * n for n in range(1, 11)]\nprint('squares:', squares)\nsum(squares)\n",
+          files: [],
         },
       };
     }

@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import { expect, type Page, test } from "@playwright/test";
+
+// Running what the model wrote: a static page comes up as a live preview that cannot act as the
+// signed-in user, a Python script shows its output cells, and the terminal runs in the sandbox.
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+}
+
+async function build(page: Page, prompt: string) {
+  await page.getByLabel("Prompt").fill(prompt);
+  await page.getByRole("button", { name: "Build", exact: true }).click();
+  await expect(page.getByText("Writing…", { exact: true })).toBeHidden({ timeout: 20_000 });
+  await expect(page.getByRole("button", { name: "Run" })).toBeEnabled();
+}
+
+test("Run shows a live preview, output cells, and a terminal in the sandbox", async ({ page }) => {
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(`run-${randomUUID()}@example.test`);
+  await page.getByLabel("Password").fill("a good password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/ide/);
+
+  await build(page, "Build a click counter page");
+  await page.getByRole("button", { name: "Run" }).click();
+  const preview = page.frameLocator("iframe[title='App preview']");
+  await expect(preview.getByRole("heading", { name: "Click counter" })).toBeVisible({
+    timeout: 15_000,
+  });
+  await preview.getByRole("button", { name: "Clicked 0 times" }).click();
+  await expect(preview.getByRole("button", { name: "Clicked 1 times" })).toBeVisible();
+  // The app runs with an opaque origin: Kiln's cookies and storage are out of its reach.
+  const frame = page.frames().find((f) => f.url().includes("/preview/"));
+  expect(await frame?.evaluate(() => window.origin)).toBe("null");
+  expect(
+    await frame?.evaluate(() => {
+      try {
+        return document.cookie;
+      } catch (error) {
+        return (error as Error).name;
+      }
+    }),
+  ).toBe("SecurityError");
+  await shot(page, "sandbox-01-preview");
+
+  await page.getByRole("tab", { name: "terminal" }).click();
+  const terminal = page.getByTestId("terminal");
+  await expect(terminal).toContainText("/workspace $");
+  await terminal.click();
+  await page.keyboard.type("mkdir site && cd site && pwd");
+  await page.keyboard.press("Enter");
+  await expect(terminal).toContainText("/workspace/site $");
+  await page.keyboard.type("ls .. && echo done-$((6*7))");
+  await page.keyboard.press("Enter");
+  await expect(terminal).toContainText("index.html");
+  await expect(terminal).toContainText("done-42");
+  await shot(page, "sandbox-02-terminal");
+
+  await page.getByRole("button", { name: "New chat" }).click();
+  await build(page, "Print the sum of squares");
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(page.getByTestId("run-stdout")).toHaveText(
+    "squares: [1, 4, 9, 16, 25, 36, 49, 64, 81, 100]",
+  );
+  await expect(page.getByTestId("run-cell")).toHaveText("385");
+  await shot(page, "sandbox-03-python");
+});
