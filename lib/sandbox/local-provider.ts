@@ -18,6 +18,7 @@ import type {
   StartServerOptions,
 } from "./provider";
 import { type PythonSession, startPythonSession } from "./python-session";
+import { takeSpareKernel } from "./python-spare";
 import { type PreparedTemplate, prepareTemplate } from "./template-cache";
 import { copyTemplateDependencies, seedWorkspace, templateBinds } from "./template-workspace";
 import { runCommand } from "./terminal";
@@ -57,7 +58,6 @@ function sandboxDir(sandboxId: string) {
 class LocalSandbox implements SandboxHandle {
   readonly provider = "local" as const;
   readonly workspace: string;
-  private python?: PythonSession;
   private readonly servers = new Map<number, Server>();
   private starting = new Map<number, Promise<void>>();
 
@@ -65,6 +65,7 @@ class LocalSandbox implements SandboxHandle {
     readonly externalId: string,
     readonly template: TemplateId,
     private expiresAt: number,
+    private python?: PythonSession,
   ) {
     this.workspace = path.join(sandboxDir(externalId), "workspace");
   }
@@ -294,10 +295,16 @@ export const localProvider: SandboxProvider = {
 
   async create(options: CreateSandboxOptions) {
     const dir = sandboxDir(options.sandboxId);
-    await mkdir(path.join(dir, "workspace"), { recursive: true, mode: 0o700 });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const workspace = path.join(dir, "workspace");
+    const python =
+      options.template === "code-interpreter-v1"
+        ? await takeSpareKernel({ workspace, lifetimeMs: options.lifetimeMs })
+        : undefined;
+    if (!python) await mkdir(workspace, { mode: 0o700 });
     const expiresAt = Date.now() + options.lifetimeMs;
     await saveRecord(options.sandboxId, { template: options.template, expiresAt });
-    const sandbox = new LocalSandbox(options.sandboxId, options.template, expiresAt);
+    const sandbox = new LocalSandbox(options.sandboxId, options.template, expiresAt, python);
     registry.set(options.sandboxId, sandbox);
     return sandbox;
   },

@@ -91,6 +91,21 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     expect(failing.body.runtimeError.traceback).toContain("line 2");
   });
 
+  test("new sandboxes share nothing: not state, not files", async () => {
+    const client = await signedIn(url);
+    const first = await run(client, {
+      fragment: fragment("mine = 'a'\nopen('mine.txt', 'w').write('a')"),
+    });
+    for (let i = 0; i < 3; i++) {
+      const next = await run(client, {
+        fragment: fragment("import os\n('mine' in globals(), sorted(os.listdir('.')))"),
+      });
+      expect(next.body.sbxId).not.toBe(first.body.sbxId);
+      expect(next.body.cellResults).toEqual([{ text: "(False, ['script.py'])" }]);
+      await client.fetch(`/api/sandbox/${next.body.sbxId}`, { method: "DELETE" });
+    }
+  });
+
   test("a static site is served through Kiln's preview proxy, framable only by Kiln", async () => {
     const client = await signedIn(url);
     const { status, body } = await run(client, { fragment: staticSite });
