@@ -48,6 +48,8 @@ export default defineConfig({
       url: `${baseURL}/health`,
       reuseExistingServer: false,
       timeout: 60_000,
+      // SIGTERM lets Kiln unmount its sandboxes' workspace volumes before it exits.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
       env: {
         NODE_ENV: "production",
         DATA_DIR: dataDir,

@@ -52,9 +52,14 @@ server.listen(port, values.hostname, () => {
   );
 });
 
+// On the way out, Kiln's own code may release what the kernel would otherwise keep after the
+// process is gone (sandbox workspace mounts); it registers that on globalThis, as above.
+const beforeExitTimeoutMs = 5_000;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     server.close();
-    process.exit(0);
+    const hook = (globalThis as { __kilnBeforeExit?: () => Promise<void> }).__kilnBeforeExit;
+    const timeout = new Promise((resolve) => setTimeout(resolve, beforeExitTimeoutMs).unref());
+    void Promise.race([hook?.().catch(() => {}), timeout]).finally(() => process.exit(0));
   });
 }

@@ -23,7 +23,7 @@ export interface SandboxLimits {
   outputBytes: number;
 }
 
-export type SandboxLimit = "wall" | "memory" | "processes" | "file_size" | "output";
+export type SandboxLimit = "wall" | "memory" | "processes" | "file_size" | "disk" | "output";
 
 const MiB = 1024 * 1024;
 
@@ -77,6 +77,8 @@ export function limitFromFailure(options: {
   if (exitCode === 0) return undefined;
   // bwrap reports a command killed by signal N as exit status 128 + N.
   if (exitCode === 128 + SIGXFSZ || /File too large/.test(stderr)) return "file_size";
+  // The workspace's own volume is full (workspace-volume.ts).
+  if (/No space left on device/.test(stderr)) return "disk";
   if (
     !options.hasMemoryCgroup &&
     /MemoryError|Cannot allocate memory|out of memory/i.test(stderr)

@@ -1,5 +1,5 @@
 import "server-only";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
@@ -23,6 +23,12 @@ import { type PreparedTemplate, prepareTemplate } from "./template-cache";
 import { copyTemplateDependencies, seedWorkspace, templateBinds } from "./template-workspace";
 import { runCommand } from "./terminal";
 import { listWorkspace, readWorkspaceFile, writeWorkspaceFile } from "./workspace";
+import {
+  createWorkspace,
+  mountWorkspace,
+  removeWorkspace,
+  unmountWorkspaces,
+} from "./workspace-volume";
 
 // Sandboxes on this machine, in bubblewrap. Each has a directory under DATA_DIR/sandboxes: its
 // workspace (seen as /workspace inside) and a record of its template. Processes that outlive a
@@ -267,11 +273,15 @@ class LocalSandbox implements SandboxHandle {
     registry.delete(this.externalId);
     for (const port of [...this.servers.keys()]) this.stopServer(port);
     await this.python?.close();
-    await rm(sandboxDir(this.externalId), { recursive: true, force: true });
+    await removeWorkspace(sandboxDir(this.externalId));
   }
 }
 
 installPreviewUpgrade((sandboxId) => registry.get(sandboxId)?.previewTarget());
+// Workspace volumes stay mounted while Kiln runs; when it stops they are unmounted (its
+// sandboxes' processes die with it), and the next use of a sandbox mounts its volume again.
+(globalThis as { __kilnBeforeExit?: () => Promise<void> }).__kilnBeforeExit = () =>
+  unmountWorkspaces(path.join(getEnv().dataDir, "sandboxes"));
 
 async function saveRecord(sandboxId: string, record: SandboxRecord) {
   await writeFile(path.join(sandboxDir(sandboxId), "sandbox.json"), JSON.stringify(record));
@@ -295,13 +305,13 @@ export const localProvider: SandboxProvider = {
 
   async create(options: CreateSandboxOptions) {
     const dir = sandboxDir(options.sandboxId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const workspace = path.join(dir, "workspace");
+    await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+    const diskBytes = getEnv().KILN_SANDBOX_DISK_MB * 1024 * 1024;
     const python =
       options.template === "code-interpreter-v1"
-        ? await takeSpareKernel({ workspace, lifetimeMs: options.lifetimeMs })
+        ? await takeSpareKernel({ dir, lifetimeMs: options.lifetimeMs, diskBytes })
         : undefined;
-    if (!python) await mkdir(workspace, { mode: 0o700 });
+    if (!python) await createWorkspace({ dir, sizeBytes: diskBytes });
     const expiresAt = Date.now() + options.lifetimeMs;
     await saveRecord(options.sandboxId, { template: options.template, expiresAt });
     const sandbox = new LocalSandbox(options.sandboxId, options.template, expiresAt, python);
@@ -315,6 +325,7 @@ export const localProvider: SandboxProvider = {
     // After a restart the files are still there; processes start again on first use.
     const record = await loadRecord(sandboxId);
     if (!record || !getTemplate(record.template)) return undefined;
+    await mountWorkspace(sandboxDir(sandboxId));
     const sandbox = new LocalSandbox(sandboxId, record.template, record.expiresAt);
     registry.set(sandboxId, sandbox);
     return sandbox;
@@ -323,7 +334,7 @@ export const localProvider: SandboxProvider = {
   async destroy(sandboxId: string) {
     const live = registry.get(sandboxId);
     if (live) return live.kill();
-    await rm(sandboxDir(sandboxId), { recursive: true, force: true }).catch((error) =>
+    await removeWorkspace(sandboxDir(sandboxId)).catch((error) =>
       log.warn("sandbox directory not removed", { sandboxId, error }),
     );
   },

@@ -1,19 +1,20 @@
 import "server-only";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { readdir, rename } from "node:fs/promises";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { prefixedId } from "@/lib/ids";
 import { log } from "@/lib/log";
 import { type PythonSession, startPythonSession } from "./python-session";
+import { createWorkspace, removeWorkspace } from "./workspace-volume";
 
 // One Python kernel kept started ahead of need, in a workspace of its own, so that a new
-// code-interpreter sandbox does not wait for bubblewrap and Python to start: the sandbox takes
-// the kernel and its workspace (renamed into place; the kernel's bind mount follows the
-// directory), and another spare starts in the background. The first interpreter sandbox of a
+// code-interpreter sandbox does not wait for its workspace volume, bubblewrap and Python to
+// start: the sandbox takes the kernel and its directory (renamed into place; the kernel's bind
+// mount and the volume's mount follow it), and another spare starts in the background. The first interpreter sandbox of a
 // server's life starts the pool; until then no kernel waits idle.
 
 interface Spare {
-  workspace: string;
+  dir: string;
   session: PythonSession;
   ready: Promise<boolean>;
   bornAt: number;
@@ -28,16 +29,17 @@ let leftoversRemoved = false;
 const sparesDir = () => path.join(getEnv().dataDir, "sandboxes", ".spares");
 
 /**
- * A started kernel whose workspace is now `workspace` (which must not exist yet), or undefined
- * when none is ready; either way the next spare starts.
+ * A started kernel whose sandbox directory (workspace included) is now `dir`, which must not
+ * exist yet; undefined when none is ready. Either way the next spare starts.
  */
 export async function takeSpareKernel(options: {
-  workspace: string;
+  dir: string;
   lifetimeMs: number;
+  diskBytes: number;
 }): Promise<PythonSession | undefined> {
   const taken = spare;
   spare = undefined;
-  setImmediate(() => void refill(options.lifetimeMs));
+  setImmediate(() => void refill(options));
   if (!taken || Date.now() - taken.bornAt > spareMaxAgeMs) {
     if (taken) void discard(taken);
     return undefined;
@@ -46,22 +48,22 @@ export async function takeSpareKernel(options: {
     void discard(taken);
     return undefined;
   }
-  await rename(taken.workspace, options.workspace);
+  await rename(taken.dir, options.dir);
   return taken.session;
 }
 
-async function refill(lifetimeMs: number) {
+async function refill(options: { lifetimeMs: number; diskBytes: number }) {
   if (spare || starting) return;
   starting = true;
   try {
     // A previous process's spares are of no use: their kernels died with it.
-    if (!leftoversRemoved) await rm(sparesDir(), { recursive: true, force: true });
+    if (!leftoversRemoved) await removeLeftovers();
     leftoversRemoved = true;
-    const workspace = path.join(sparesDir(), prefixedId("spare"));
-    await mkdir(workspace, { recursive: true, mode: 0o700 });
+    const dir = path.join(sparesDir(), prefixedId("spare"));
+    const workspace = await createWorkspace({ dir, sizeBytes: options.diskBytes });
     const session = startPythonSession({
       workspace,
-      lifetimeMs: lifetimeMs + spareMaxAgeMs,
+      lifetimeMs: options.lifetimeMs + spareMaxAgeMs,
       bwrap: getEnv().KILN_SANDBOX_BWRAP,
     });
     // Running an empty cell starts the kernel and waits until it answers.
@@ -69,7 +71,7 @@ async function refill(lifetimeMs: number) {
       () => true,
       () => false,
     );
-    spare = { workspace, session, ready, bornAt: Date.now() };
+    spare = { dir, session, ready, bornAt: Date.now() };
   } catch (error) {
     log.warn("spare Python kernel not started", { error });
   } finally {
@@ -79,5 +81,10 @@ async function refill(lifetimeMs: number) {
 
 async function discard(old: Spare) {
   await old.session.close();
-  await rm(old.workspace, { recursive: true, force: true });
+  await removeWorkspace(old.dir);
+}
+
+async function removeLeftovers() {
+  const names = await readdir(sparesDir()).catch(() => []);
+  for (const name of names) await removeWorkspace(path.join(sparesDir(), name));
 }

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -21,6 +21,13 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env as NodeJS.ProcessEnv;
+}
+
+function mountsUnder(dir: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4] ?? "")
+    .filter((point) => point.startsWith(`${dir}/`));
 }
 
 /**
@@ -63,7 +70,11 @@ export async function startKiln(
         child.kill("SIGTERM");
         await exited;
       }
+      // A stopped Kiln leaves no sandbox workspace mounted; if it did, clean up and say so.
+      const left = mountsUnder(dataDir);
+      for (const point of left) execFileSync("umount", ["-l", point]);
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (left.length > 0) throw new Error(`Kiln left mounts behind: ${left.join(", ")}`);
     },
   };
 }

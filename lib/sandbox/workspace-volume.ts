@@ -1,0 +1,112 @@
+import "server-only";
+import { execFile } from "node:child_process";
+import { constants } from "node:fs";
+import { access, mkdir, readFile, rm, rmdir } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { log } from "@/lib/log";
+
+// A sandbox's workspace is a file system of its own: a sparse ext4 image, loop-mounted at
+// <dir>/workspace. Filling it fills only the image (ENOSPC inside the sandbox), never the host's
+// disk; deleting files gives the space back (discard). Mounting needs root; elsewhere the
+// workspace is a plain directory and only the per-file size limit holds, which Kiln says once.
+
+const run = promisify(execFile);
+const tools = Object.assign({} as NodeJS.ProcessEnv, {
+  PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+});
+const imageName = "workspace.img";
+let usable: Promise<boolean> | undefined;
+
+/** Whether this server can give workspaces their own file systems. */
+export function canMountVolumes(): Promise<boolean> {
+  usable ??= (async () => {
+    const ok =
+      process.getuid?.() === 0 &&
+      (await access("/dev/loop-control", constants.W_OK).then(
+        () => true,
+        () => false,
+      )) &&
+      (await run("mkfs.ext4", ["-V"], { env: tools }).then(
+        () => true,
+        () => false,
+      ));
+    if (!ok) log.warn("sandbox workspaces are plain directories: their total size is not limited");
+    return ok;
+  })();
+  return usable;
+}
+
+/** Creates `<dir>/workspace`, as a mounted volume of `sizeBytes` where this server can. */
+export async function createWorkspace(options: { dir: string; sizeBytes: number }) {
+  const workspace = path.join(options.dir, "workspace");
+  await mkdir(workspace, { recursive: true, mode: 0o700 });
+  if (!(await canMountVolumes())) return workspace;
+  const image = path.join(options.dir, imageName);
+  await run("truncate", ["-s", String(options.sizeBytes), image], { env: tools });
+  // No journal: the image lives as long as the sandbox and is never recovered after a crash.
+  await run("mkfs.ext4", ["-q", "-F", "-m", "0", "-O", "^has_journal", image], { env: tools });
+  await mountWorkspace(options.dir);
+  return workspace;
+}
+
+/** Mounts the volume again if it is not mounted (after a restart of the machine). */
+export async function mountWorkspace(dir: string) {
+  const workspace = path.join(dir, "workspace");
+  const image = path.join(dir, imageName);
+  if (!(await exists(image)) || (await isMounted(workspace))) return;
+  await run("mount", ["-o", "loop,nosuid,nodev,discard", image, workspace], { env: tools });
+  // mkfs's lost+found would show in every listing of the workspace.
+  await rmdir(path.join(workspace, "lost+found")).catch(() => {});
+}
+
+/** Unmounts the volume (if any) and removes the sandbox's directory. */
+export async function removeWorkspace(dir: string) {
+  const workspace = path.join(dir, "workspace");
+  if (await isMounted(workspace)) {
+    // Lazily: a process still dying in the sandbox must not keep the files from going.
+    await run("umount", ["-l", workspace], { env: tools }).catch((error) =>
+      log.warn("sandbox workspace not unmounted", { workspace, error }),
+    );
+  }
+  if (await isMounted(workspace)) return; // never remove files through a live mount
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Unmounts every volume mounted under `root` (all of Kiln's, when it stops). */
+export async function unmountWorkspaces(root: string) {
+  const prefix = `${escapeMountPath(path.resolve(root))}/`;
+  for (const point of await mountPoints()) {
+    if (!point.startsWith(prefix)) continue;
+    await run("umount", ["-l", unescapeMountPath(point)], { env: tools }).catch((error) =>
+      log.warn("sandbox workspace not unmounted", { point, error }),
+    );
+  }
+}
+
+async function isMounted(target: string): Promise<boolean> {
+  return (await mountPoints()).includes(escapeMountPath(target));
+}
+
+// Field 5 of mountinfo is the mount point, with spaces and the like escaped as octal.
+async function mountPoints(): Promise<string[]> {
+  const mounts = await readFile("/proc/self/mountinfo", "utf8").catch(() => "");
+  return mounts.split("\n").flatMap((line) => line.split(" ")[4] ?? []);
+}
+
+function escapeMountPath(target: string) {
+  return target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+}
+
+function unescapeMountPath(point: string) {
+  return point.replace(/\\([0-7]{3})/g, (_, octal: string) =>
+    String.fromCharCode(Number.parseInt(octal, 8)),
+  );
+}
+
+async function exists(file: string) {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
