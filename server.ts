@@ -1,7 +1,8 @@
 // Kiln's HTTP server: Next's request handler behind a plain node:http server, so that Kiln
 // knows each request's real socket address (rate limits key on it) and can later take
 // websocket upgrades itself. Usage: node server.ts [--dev] [--port N] [--hostname H]
-import { createServer, type IncomingMessage } from "node:http";
+import { EventEmitter } from "node:events";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 import next from "next";
@@ -26,7 +27,15 @@ try {
 }
 
 const port = Number(values.port);
-const app = next({ dev: values.dev, hostname: values.hostname, port });
+// Next attaches its own websocket handler to the server it is given here; it gets an emitter
+// instead, so that an upgrade reaches Next only when Kiln has not taken it (see below).
+const nextUpgrades = new EventEmitter();
+const app = next({
+  dev: values.dev,
+  hostname: values.hostname,
+  port,
+  httpServer: nextUpgrades as unknown as Server,
+});
 const handle = app.getRequestHandler();
 await app.prepare();
 
@@ -36,12 +45,11 @@ const server = createServer((req, res) => {
 });
 // Websocket upgrades: a sandbox preview's (its app's hot reload) go to the hook Kiln's sandbox
 // code installs (lib/sandbox/preview-upgrade.ts); the rest, such as Next's own, to Next.
-const upgradeNext = app.getUpgradeHandler();
 type UpgradeHook = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 server.on("upgrade", (req, socket, head) => {
   const hook = (globalThis as { __kilnPreviewUpgrade?: UpgradeHook }).__kilnPreviewUpgrade;
   if (hook?.(req, socket, head)) return;
-  void upgradeNext(req, socket, head);
+  nextUpgrades.emit("upgrade", req, socket, head);
 });
 
 server.listen(port, values.hostname, () => {

@@ -272,11 +272,3 @@ export function proxyPreviewUpgrade(options: {
   });
   upstream.end();
 }
-
-function _delay(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function _invalid(field: string, why: string) {
-  return new KilnError("VALIDATION_ERROR", `${field}: ${why}`, { details: { field } });
-}

@@ -1,6 +1,13 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { EventSourceParserStream } from "eventsource-parser/stream";
+import pg from "pg";
 import { describe, expect, inject, test } from "vitest";
 import { TestClient } from "../support/client";
+import { startKiln } from "../support/kiln-server";
+import { suiteEnv } from "./global-setup";
 
 // The Sandbox and Terminal APIs end to end: real bubblewrap sandboxes behind a real Kiln.
 
@@ -132,7 +139,7 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
       [
         "const express = require('express');",
         "const app = express();",
-        "app.get('/', (req, res) => res.send(`<a href='api'>node ${process.version}</a>`));",
+        "app.get('/', (req, res) => res.send(\"<a href='api'>node \" + process.version + '</a>'));",
         "app.get('/api', (req, res) => res.json({ ok: true, path: req.path }));",
         "app.listen(process.env.PORT, '0.0.0.0');",
       ].join("\n"),
@@ -151,6 +158,58 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
       sbxId: body.sbxId,
     });
     expect(write.body.stdout).toBe("1\nindex.js\npackage.json\n");
+  });
+
+  test("previews carry websocket upgrades (hot reload) to the app, and only with the token", async () => {
+    const client = await signedIn(url);
+    const echo = fragment(
+      [
+        "const http = require('http');",
+        "const server = http.createServer((req, res) => res.end('up'));",
+        "server.on('upgrade', (req, socket) => {",
+        "  socket.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: echo\\r\\nConnection: Upgrade\\r\\n\\r\\n');",
+        "  socket.write('path=' + req.url + ';');",
+        "  socket.pipe(socket);",
+        "});",
+        "server.listen(process.env.PORT, '0.0.0.0');",
+      ].join("\n"),
+      { template: "node-server", port: 3000, file_path: "index.js" },
+    );
+    const { body } = await run(client, { fragment: echo });
+    const upgrade = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const request = httpRequest(new URL(path, url), {
+          headers: { connection: "Upgrade", upgrade: "echo" },
+        });
+        request.on("upgrade", (_response, socket) => {
+          let seen = "";
+          socket.on("data", (chunk) => {
+            seen += chunk;
+            if (seen.includes("ping")) {
+              socket.destroy();
+              resolve(seen);
+            }
+          });
+          socket.write("ping");
+        });
+        request.on("response", (response) => resolve(`status ${response.statusCode}`));
+        request.on("error", reject);
+        request.end();
+      });
+    expect(await upgrade(`${body.url}hot?x=1`)).toBe("path=/hot?x=1;ping");
+    const wrong = body.url.replace(/preview\/[\w-]+\//, "preview/not-the-token/");
+    expect(await upgrade(`${wrong}hot`)).toBe("status 404");
+  });
+
+  test("without KILN_SANDBOX_INSTALL_NETWORK, extra packages are not installed and the answer says so", async () => {
+    const client = await signedIn(url);
+    const app = fragment("print('ran')", { additional_dependencies: ["left-pad"] });
+    const { status, body } = await run(client, { fragment: app });
+    expect(status).toBe(200);
+    expect(body.stdout).toBe("ran\n");
+    expect(body.warnings).toEqual([
+      "Not installed: left-pad. This server keeps sandboxes offline (KILN_SANDBOX_INSTALL_NETWORK=off).",
+    ]);
   });
 
   test("a template whose packages this server cannot install says so", async () => {
@@ -331,5 +390,48 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
       body: JSON.stringify({ fragment: fragment("1") }),
     });
     expect(response.status).toBe(401);
+  });
+});
+
+const databaseUrl = process.env.TEST_DATABASE_URL;
+describe.runIf(databaseUrl)("the sandbox reaper", () => {
+  test("at start, Kiln ends sandboxes past their expiry and removes their files", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "kiln-reaper-"));
+    const env = { ...suiteEnv, DATABASE_URL: databaseUrl };
+    const first = await startKiln({ env, dataDir });
+    let sbxId: string;
+    try {
+      const client = await signedIn(first.url);
+      sbxId = (await run(client, { fragment: fragment("1") })).body.sbxId;
+    } finally {
+      await first.stop();
+    }
+    const sandboxDir = path.join(dataDir, "sandboxes", sbxId);
+    expect(existsSync(path.join(sandboxDir, "workspace"))).toBe(true);
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        "update sandboxes set expires_at = now() - interval '1 second' where id = $1",
+        [sbxId],
+      );
+      const second = await startKiln({ env, dataDir });
+      try {
+        await expect
+          .poll(
+            async () =>
+              (await db.query("select status from sandboxes where id = $1", [sbxId])).rows[0]
+                ?.status,
+            { timeout: 10_000 },
+          )
+          .toBe("expired");
+        await expect.poll(() => existsSync(sandboxDir), { timeout: 5_000 }).toBe(false);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await db.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
