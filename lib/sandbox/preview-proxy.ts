@@ -72,8 +72,14 @@ export async function proxyPreview(options: ProxyPreviewOptions): Promise<Respon
     return preflight(request);
   }
 
-  const target =
-    (options.keepPrefix ? url.pathname : url.pathname.slice(prefix.length)) + url.search;
+  // An app serving under the prefix (a base path) has its root at the prefix without the slash,
+  // and would redirect the slash away, back to the redirect above.
+  const path = options.keepPrefix
+    ? url.pathname === `${prefix}/`
+      ? prefix
+      : url.pathname
+    : url.pathname.slice(prefix.length);
+  const target = path + url.search;
   const headers = forwardedHeaders(request.headers, prefix);
   headers.host = "localhost";
   headers["x-forwarded-host"] = url.host;
@@ -200,7 +206,8 @@ function rewriteLocation(location: string, prefix: string): string {
     }
   }
   // An app that knows its base path (KILN_BASE_PATH) already points inside.
-  if (pathname === prefix || pathname.startsWith(`${prefix}/`)) return pathname;
+  if (pathname === prefix) return `${prefix}/`;
+  if (pathname.startsWith(`${prefix}/`)) return pathname;
   return prefix + pathname;
 }
 

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { TestClient } from "../support/client";
+import { type KilnServer, startKiln } from "../support/kiln-server";
+import { suiteEnv } from "./global-setup";
+
+// Web templates whose dependencies come from the npm registry, on a server that lets fragments
+// install packages (KILN_SANDBOX_INSTALL_NETWORK=on): the Next.js template's prepared cache and
+// its base path behind the preview proxy, and a fragment's own extra package.
+
+let kiln: KilnServer;
+let client: TestClient;
+
+beforeAll(async () => {
+  kiln = await startKiln({ env: { ...suiteEnv, KILN_SANDBOX_INSTALL_NETWORK: "on" } });
+  client = new TestClient(kiln.url);
+  await client.signUp();
+});
+afterAll(() => kiln?.stop());
+
+const fragment = (extra: Record<string, unknown>) => ({
+  commentary: "",
+  title: "Test",
+  description: "",
+  additional_dependencies: [],
+  has_additional_dependencies: false,
+  install_dependencies_command: "",
+  ...extra,
+});
+
+async function run(body: unknown) {
+  const response = await client.fetch("/api/sandbox", { method: "POST", json: body });
+  return {
+    status: response.status,
+    body: (await response.json()) as ReturnType<typeof JSON.parse>,
+  };
+}
+
+describe("web templates from the npm registry", () => {
+  test("a fragment's extra package is installed with network, into its own node_modules", async () => {
+    const { status, body } = await run({
+      fragment: fragment({
+        template: "node-server",
+        port: 3000,
+        file_path: "index.js",
+        additional_dependencies: ["left-pad@1.3.0"],
+        code: [
+          "const express = require('express');",
+          "const leftPad = require('left-pad');",
+          "express().get('/', (req, res) => res.send(leftPad('7', 3, '0'))).listen(process.env.PORT);",
+        ].join("\n"),
+      }),
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.warnings).toEqual([]);
+    expect(await (await fetch(new URL(body.url, kiln.url))).text()).toBe("007");
+  }, 120_000);
+
+  test("a Next.js page is served under its preview path, with its assets", async () => {
+    const { status, body } = await run({
+      fragment: fragment({
+        template: "nextjs-developer",
+        port: 3000,
+        file_path: "pages/index.tsx",
+        code: [
+          "export default function Home() {",
+          '  return <h1 className="text-3xl font-bold">Hello from Next.js</h1>;',
+          "}",
+        ].join("\n"),
+      }),
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const page = await fetch(new URL(body.url, kiln.url));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Hello from Next.js");
+    // Every script of the page is under the preview's path, and loads.
+    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    const prefix = new URL(body.url, kiln.url).pathname;
+    for (const src of scripts.slice(0, 3)) {
+      expect(src.startsWith(prefix), src).toBe(true);
+      expect((await fetch(new URL(src, kiln.url))).status, src).toBe(200);
+    }
+  }, 180_000);
+});
