@@ -16,35 +16,42 @@ import { createWorkspace, removeWorkspace } from "./workspace-volume";
 interface Spare {
   dir: string;
   session: PythonSession;
-  ready: Promise<boolean>;
   bornAt: number;
 }
 
 // A spare older than this is replaced, so its kernel's wall-time limit stays far away.
 const spareMaxAgeMs = 10 * 60_000;
+// Starting a spare spawns processes, and a spawn holds up the event loop while it forks: the
+// request that took the last spare finishes first.
+const refillDelayMs = 100;
 let spare: Spare | undefined;
-let starting = false;
+// The spare on its way, and a way to skip its delay when someone is waiting for it.
+let filling: { spare: Promise<Spare | undefined>; hurry(): void } | undefined;
 let leftoversRemoved = false;
 
 const sparesDir = () => path.join(getEnv().dataDir, "sandboxes", ".spares");
 
 /**
  * A started kernel whose sandbox directory (workspace included) is now `dir`, which must not
- * exist yet; undefined when none is ready. Either way the next spare starts.
+ * exist yet: the ready spare, else the one on its way (sooner than starting another from
+ * nothing), else undefined before the first call. Either way the next spare is started.
  */
 export async function takeSpareKernel(options: {
   dir: string;
   lifetimeMs: number;
   diskBytes: number;
 }): Promise<PythonSession | undefined> {
-  const taken = spare;
+  let taken = spare;
   spare = undefined;
-  setImmediate(() => void refill(options));
-  if (!taken || Date.now() - taken.bornAt > spareMaxAgeMs) {
-    if (taken) void discard(taken);
-    return undefined;
+  if (!taken && filling) {
+    const coming = filling;
+    filling = undefined;
+    coming.hurry();
+    taken = await coming.spare;
   }
-  if (!(await taken.ready) || !taken.session.alive) {
+  if (!filling) fill(options);
+  if (!taken) return undefined;
+  if (Date.now() - taken.bornAt > spareMaxAgeMs || !taken.session.alive) {
     void discard(taken);
     return undefined;
   }
@@ -52,30 +59,46 @@ export async function takeSpareKernel(options: {
   return taken.session;
 }
 
-async function refill(options: { lifetimeMs: number; diskBytes: number }) {
-  if (spare || starting) return;
-  starting = true;
+function fill(options: { lifetimeMs: number; diskBytes: number }) {
+  let hurry = () => {};
+  const delay = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, refillDelayMs);
+    hurry = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  const next = { spare: delay.then(() => makeSpare(options)), hurry: () => hurry() };
+  filling = next;
+  void next.spare.then((made) => {
+    // Unless someone took it on its way, it becomes the ready spare.
+    if (filling !== next) return;
+    filling = undefined;
+    if (made) spare = made;
+  });
+}
+
+async function makeSpare(options: { lifetimeMs: number; diskBytes: number }) {
+  const dir = path.join(sparesDir(), prefixedId("spare"));
+  let session: PythonSession | undefined;
   try {
     // A previous process's spares are of no use: their kernels died with it.
     if (!leftoversRemoved) await removeLeftovers();
     leftoversRemoved = true;
-    const dir = path.join(sparesDir(), prefixedId("spare"));
     const workspace = await createWorkspace({ dir, sizeBytes: options.diskBytes });
-    const session = startPythonSession({
+    session = startPythonSession({
       workspace,
       lifetimeMs: options.lifetimeMs + spareMaxAgeMs,
       bwrap: getEnv().KILN_SANDBOX_BWRAP,
     });
     // Running an empty cell starts the kernel and waits until it answers.
-    const ready = session.run("pass").then(
-      () => true,
-      () => false,
-    );
-    spare = { dir, session, ready, bornAt: Date.now() };
+    await session.run("pass");
+    return { dir, session, bornAt: Date.now() };
   } catch (error) {
     log.warn("spare Python kernel not started", { error });
-  } finally {
-    starting = false;
+    await session?.close();
+    await removeWorkspace(dir).catch(() => {});
+    return undefined;
   }
 }
 

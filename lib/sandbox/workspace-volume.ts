@@ -1,7 +1,7 @@
 import "server-only";
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
-import { access, mkdir, readFile, rm, rmdir } from "node:fs/promises";
+import { access, mkdir, readFile, rm, rmdir, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { log } from "@/lib/log";
@@ -43,7 +43,8 @@ export async function createWorkspace(options: { dir: string; sizeBytes: number 
   await mkdir(workspace, { recursive: true, mode: 0o700 });
   if (!(await canMountVolumes())) return workspace;
   const image = path.join(options.dir, imageName);
-  await run("truncate", ["-s", String(options.sizeBytes), image], { env: tools });
+  await writeFile(image, "", { mode: 0o600 });
+  await truncate(image, options.sizeBytes); // sparse: the host's disk holds only what is written
   // No journal: the image lives as long as the sandbox and is never recovered after a crash.
   await run("mkfs.ext4", ["-q", "-F", "-m", "0", "-O", "^has_journal", image], { env: tools });
   await mountWorkspace(options.dir);
