@@ -181,8 +181,9 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
         const request = httpRequest(new URL(path, url), {
           headers: { connection: "Upgrade", upgrade: "echo" },
         });
-        request.on("upgrade", (_response, socket) => {
-          let seen = "";
+        request.on("upgrade", (_response, socket, head) => {
+          // Bytes that came with the 101 response arrive as `head`.
+          let seen = head.toString();
           socket.on("data", (chunk) => {
             seen += chunk;
             if (seen.includes("ping")) {
