@@ -5,9 +5,8 @@ import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { getTemplate, type TemplateId } from "@/lib/templates/templates";
-import { runInSandbox, type SandboxRun } from "./bwrap";
+import { AppServers } from "./local-servers";
 import { sandboxNodeRuntime } from "./node-runtime";
-import { startPreviewRelay, waitForPort } from "./preview-relay";
 import { previewPath } from "./preview-token";
 import { installPreviewUpgrade, type PreviewTarget } from "./preview-upgrade";
 import type {
@@ -32,29 +31,18 @@ import {
 
 // Sandboxes on this machine, in bubblewrap. Each has a directory under DATA_DIR/sandboxes: its
 // workspace (seen as /workspace inside) and a record of its template. Processes that outlive a
-// call (the Python kernel, an app's server and its preview relay) belong to the handle, which
-// lives in this process's registry until the sandbox is killed or reaped.
+// call (the Python kernel, an app's server and its preview relay: local-servers.ts) belong to
+// the handle, which lives in this process's registry until the sandbox is killed or reaped.
 
 interface SandboxRecord {
   template: TemplateId;
   expiresAt: number;
 }
 
-interface Server {
-  run: SandboxRun;
-  closeRelay(): void;
-  socketPath: string;
-}
-
 // On globalThis, so development reloads of this module keep the sandboxes they started.
 const holder = globalThis as { __kilnLocalSandboxes?: Map<string, LocalSandbox> };
 holder.__kilnLocalSandboxes ??= new Map();
 const registry = holder.__kilnLocalSandboxes;
-
-const serverStartMs = 60_000;
-// Templates whose scaffold configures the framework's base path from KILN_BASE_PATH; the proxy
-// then forwards the full path. Others are served from / and the proxy strips the prefix.
-const basePathTemplates = new Set<TemplateId>(["nextjs-developer", "vue-developer"]);
 
 function sandboxDir(sandboxId: string) {
   if (!/^sbx_[a-z0-9]+$/.test(sandboxId)) throw new Error("not a sandbox id");
@@ -64,8 +52,7 @@ function sandboxDir(sandboxId: string) {
 class LocalSandbox implements SandboxHandle {
   readonly provider = "local" as const;
   readonly workspace: string;
-  private readonly servers = new Map<number, Server>();
-  private starting = new Map<number, Promise<void>>();
+  private readonly servers: AppServers;
 
   constructor(
     readonly externalId: string,
@@ -74,6 +61,7 @@ class LocalSandbox implements SandboxHandle {
     private python?: PythonSession,
   ) {
     this.workspace = path.join(sandboxDir(externalId), "workspace");
+    this.servers = new AppServers({ id: externalId, workspace: this.workspace, template });
   }
 
   private remainingMs() {
@@ -170,94 +158,16 @@ class LocalSandbox implements SandboxHandle {
     return listWorkspace(this.workspace, inside);
   }
 
-  async startServer(options: StartServerOptions) {
-    // One start at a time per port; a second Run while the first starts waits for it.
-    const pending = this.starting.get(options.port);
-    if (pending) return pending;
-    const start = this.restartServer(options).finally(() => this.starting.delete(options.port));
-    this.starting.set(options.port, start);
-    return start;
-  }
-
-  private async restartServer(options: StartServerOptions) {
-    this.stopServer(options.port);
-    const runtime = await this.runtime({ required: true });
-    // The last of the server's output, to explain a server that exits instead of serving.
-    let output = "";
-    const collect = (chunk: string) => {
-      output = (output + chunk).slice(-4000);
-      options.onOutput?.(chunk);
-    };
-    const run = runInSandbox({
-      workspace: this.workspace,
-      command: ["/bin/sh", "-c", options.command],
-      env: { ...runtime.env, PORT: String(options.port), KILN_BASE_PATH: this.previewBase() },
-      readOnlyBinds: runtime.binds,
-      limits: { wallMs: this.remainingMs(), memoryBytes: 2048 * 1024 * 1024 },
-      streamOnly: true,
-      bwrap: getEnv().KILN_SANDBOX_BWRAP,
-      onStdout: collect,
-      onStderr: collect,
+  startServer(options: StartServerOptions) {
+    return this.servers.start({
+      ...options,
+      runtime: () => this.runtime({ required: true }),
+      wallMs: this.remainingMs(),
     });
-    const exited = run.done.then((result) => {
-      if (this.servers.get(options.port)?.run === run) this.stopServer(options.port);
-      return result;
-    });
-    try {
-      if (!run.pid) throw new Error("the sandbox did not start");
-      const relay = await startPreviewRelay({
-        bwrapPid: run.pid,
-        port: options.port,
-        socketDir: path.join(getEnv().dataDir, "run", "preview"),
-        name: `${this.externalId}-${options.port}`,
-      });
-      this.servers.set(options.port, {
-        run,
-        closeRelay: relay.close,
-        socketPath: relay.socketPath,
-      });
-      const ready = waitForPort({
-        socketPath: relay.socketPath,
-        timeoutMs: serverStartMs,
-        signal: options.signal,
-      });
-      const died = exited.then((result) => {
-        throw new KilnError(
-          "VALIDATION_ERROR",
-          `The app exited before it served on port ${options.port}${
-            result.limit ? ` (limit: ${result.limit})` : ` (exit code ${result.exitCode})`
-          }`,
-          { reason: "app_exited", details: { output } },
-        );
-      });
-      await Promise.race([ready, died]);
-    } catch (error) {
-      this.stopServer(options.port);
-      run.kill();
-      throw error;
-    }
   }
 
-  private previewBase() {
-    return previewPath(this.externalId).replace(/\/$/, "");
-  }
-
-  /**
-   * Where the preview proxy reaches the running app, and whether the app serves under its
-   * preview path itself (it was given KILN_BASE_PATH) or from /.
-   */
   previewTarget(): PreviewTarget | undefined {
-    const server = this.servers.values().next().value;
-    if (!server) return undefined;
-    return { socketPath: server.socketPath, keepPrefix: basePathTemplates.has(this.template) };
-  }
-
-  private stopServer(port: number) {
-    const server = this.servers.get(port);
-    if (!server) return;
-    this.servers.delete(port);
-    server.closeRelay();
-    server.run.kill();
+    return this.servers.target();
   }
 
   previewUrl(_port: number) {
@@ -271,7 +181,7 @@ class LocalSandbox implements SandboxHandle {
 
   async kill() {
     registry.delete(this.externalId);
-    for (const port of [...this.servers.keys()]) this.stopServer(port);
+    this.servers.stopAll();
     await this.python?.close();
     await removeWorkspace(sandboxDir(this.externalId));
   }

@@ -202,6 +202,21 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     expect(await upgrade(`${wrong}hot`)).toBe("status 404");
   });
 
+  test("an app that crashes before it serves is a 400 that shows its last output", async () => {
+    const client = await signedIn(url);
+    const crash = fragment("console.log('starting');\nthrow new Error('no database configured');", {
+      template: "node-server",
+      port: 3000,
+      file_path: "index.js",
+    });
+    const { status, body } = await run(client, { fragment: crash });
+    expect(status).toBe(400);
+    expect(body.code).toBe("app_exited");
+    expect(body.message).toMatch(/^The app exited before it served on port 3000 \(exit code 1\)/);
+    expect(body.message).toContain("starting");
+    expect(body.message).toContain("Error: no database configured");
+  });
+
   test("without KILN_SANDBOX_INSTALL_NETWORK, extra packages are not installed and the answer says so", async () => {
     const client = await signedIn(url);
     const app = fragment("print('ran')", { additional_dependencies: ["left-pad"] });
