@@ -98,6 +98,25 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     expect(failing.body.runtimeError.traceback).toContain("line 2");
   });
 
+  test("charts come back as PNG cells, with pandas and matplotlib from the interpreter's libraries", async () => {
+    const client = await signedIn(url);
+    const code = [
+      "import matplotlib.pyplot as plt",
+      "import pandas as pd",
+      "frame = pd.DataFrame({'x': [1, 2, 3], 'y': [1, 4, 9]})",
+      "frame.plot(x='x', y='y')",
+      "plt.show()",
+      "int(frame['y'].sum())",
+    ].join("\n");
+    const { body } = await run(client, { fragment: fragment(code) });
+    expect(body.runtimeError).toBeNull();
+    expect(body.cellResults).toContainEqual({ text: "14" });
+    const png = body.cellResults.find((cell: { png?: string }) => cell.png)?.png;
+    expect(Buffer.from(png, "base64").subarray(0, 8)).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
+  });
+
   test("new sandboxes share nothing: not state, not files", async () => {
     const client = await signedIn(url);
     const first = await run(client, {
