@@ -4,8 +4,8 @@ import { type KilnServer, startKiln } from "../support/kiln-server";
 import { suiteEnv } from "./global-setup";
 
 // Web templates whose dependencies come from the npm registry, on a server that lets fragments
-// install packages (KILN_SANDBOX_INSTALL_NETWORK=on): the Next.js template's prepared cache and
-// its base path behind the preview proxy, and a fragment's own extra package.
+// install packages (KILN_SANDBOX_INSTALL_NETWORK=on): the Next.js and Nuxt templates' prepared
+// caches and their base paths behind the preview proxy, and a fragment's own extra package.
 
 let kiln: KilnServer;
 let client: TestClient;
@@ -82,4 +82,32 @@ describe("web templates from the npm registry", () => {
       expect((await fetch(new URL(src, kiln.url))).status, src).toBe(200);
     }
   }, 180_000);
+
+  test("a Vue (Nuxt) page is served under its preview path", async () => {
+    const { status, body } = await run({
+      fragment: fragment({
+        template: "vue-developer",
+        port: 3000,
+        file_path: "app.vue",
+        code: [
+          '<script setup lang="ts">',
+          "const count = ref(41);",
+          "</script>",
+          "<template><h1>Hello from Nuxt {{ count + 1 }}</h1></template>",
+        ].join("\n"),
+      }),
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const page = await fetch(new URL(body.url, kiln.url));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Hello from Nuxt 42");
+    const prefix = new URL(body.url, kiln.url).pathname;
+    const scripts = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts.slice(0, 3)) {
+      expect(src.startsWith(prefix), src).toBe(true);
+      expect((await fetch(new URL(src, kiln.url))).status, src).toBe(200);
+    }
+  }, 240_000);
 });
