@@ -46,7 +46,14 @@ export const createSandboxBodySchema = z.object({
 export const terminalBodySchema = z.object({
   command: z.string().min(1, { error: "is required" }).max(10_000),
   sbxId: sandboxIdSchema,
-  workingDirectory: workspacePathSchema.optional(),
+  // The seed's clients were written against E2B, whose project directory is /home/user: it
+  // names the same place as /workspace, Kiln's name for it on every provider.
+  workingDirectory: workspacePathSchema
+    .transform((p) => p.replace(/^\/home\/user(?=\/|$)/, "/workspace"))
+    .refine((p) => p === "/workspace" || p.startsWith("/workspace/") || !p.startsWith("/"), {
+      error: "must be inside /workspace (or /home/user)",
+    })
+    .optional(),
   teamID: z.string().max(200).optional(),
   accessToken: z.string().max(4000).optional(),
 });

@@ -336,6 +336,15 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     });
     expect(explicit.body.stdout).toBe("/workspace\n");
 
+    // The seed's example directory, E2B's name for the project directory, is the same place.
+    const seed = await terminal(client, { command: "pwd", sbxId, workingDirectory: "/home/user" });
+    expect(seed.body).toMatchObject({ stdout: "/workspace\n", workingDirectory: "/workspace" });
+    const elsewhere = await terminal(client, { command: "pwd", sbxId, workingDirectory: "/etc" });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.message).toBe(
+      "workingDirectory: must be inside /workspace (or /home/user)",
+    );
+
     const failed = await terminal(client, { command: "echo oops >&2; exit 3", sbxId });
     expect(failed.body).toMatchObject({ stderr: "oops\n", exitCode: 3 });
 
