@@ -70,7 +70,7 @@ export const terminalContract = defineContract({
   method: "POST",
   path: "/api/terminal",
   summary:
-    "Run a shell command in your sandbox, in workingDirectory or where the last command left off (a cd carries over). With Accept: text/event-stream, streams start (commandId), stdout and stderr as they happen, then exit.",
+    "Run a shell command in your sandbox, in workingDirectory or where the last command left off (a cd carries over). With Accept: text/event-stream, streams start (commandId), stdout and stderr as they happen, then exit (commandId, exitCode, workingDirectory, limit).",
   tags: ["terminal"],
   auth: "user",
   body: terminalBodySchema,

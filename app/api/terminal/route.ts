@@ -23,14 +23,16 @@ export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(terminalContract.p
     return eventStream(
       request,
       async (events) => {
-        const { commandId, ...outcome } = await runTerminalCommand({
+        const outcome = await runTerminalCommand({
           ...options,
           signal: events.signal,
           onStart: (id) => events.send("start", { commandId: id }),
           onStdout: (text) => events.send("stdout", { text }),
           onStderr: (text) => events.send("stderr", { text }),
         });
-        events.send("exit", { commandId, ...outcome });
+        // The output went out as it came; the end says only how the command ended.
+        const { commandId, exitCode, workingDirectory, limit } = outcome;
+        events.send("exit", { commandId, exitCode, workingDirectory, ...(limit ? { limit } : {}) });
       },
       { onUnexpected: (error) => log.error("terminal command failed", { requestId, error }) },
     );
