@@ -2,7 +2,7 @@
 
 import { useCallback, useRef, useState } from "react";
 import { postEventStream } from "@/lib/client/event-stream";
-import { errorMessage } from "@/lib/client/fetch-json";
+import { ApiError, errorMessage } from "@/lib/client/fetch-json";
 import type { FragmentView } from "@/lib/client/ide-types";
 
 // Running the fragment on show: POST /api/sandbox in its streamed form, keeping the progress
@@ -47,12 +47,11 @@ export function useSandboxRun() {
     const controller = new AbortController();
     abort.current = controller;
     const template = fragment.template ?? "";
-    const sbxId = sandboxes.current.get(template);
     setState((previous) => ({ status: "running", log: [], sbxId: previous.sbxId }));
     const append = (line: string) =>
       setState((s) => ({ ...s, log: [...s.log, line].slice(-maxLogLines) }));
-    try {
-      await postEventStream(
+    const attempt = (sbxId: string | undefined) =>
+      postEventStream(
         "/api/sandbox",
         { fragment, ...(sbxId ? { sbxId } : {}) },
         (event, data) => {
@@ -67,9 +66,18 @@ export function useSandboxRun() {
         },
         controller.signal,
       );
+    const sbxId = sandboxes.current.get(template);
+    try {
+      try {
+        await attempt(sbxId);
+      } catch (error) {
+        // The sandbox expired or was deleted since the last run: run in a new one.
+        if (!sbxId || !(error instanceof ApiError) || error.status !== 404) throw error;
+        sandboxes.current.delete(template);
+        await attempt(undefined);
+      }
     } catch (error) {
       if (controller.signal.aborted) return;
-      // A sandbox that expired is forgotten, so the next run makes a new one.
       sandboxes.current.delete(template);
       setState((s) => ({ ...s, status: "failed", error: errorMessage(error) }));
     }

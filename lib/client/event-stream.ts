@@ -27,7 +27,7 @@ export async function postEventStream(
     .pipeThrough(new EventSourceParserStream());
   for await (const message of events) {
     const data = JSON.parse(message.data);
-    if (message.event === "error") throw new ApiError(data.message, 500, data.code);
+    if (message.event === "error") throw new ApiError(data.message, data.status ?? 500, data.code);
     onEvent(message.event ?? "message", data);
   }
 }

@@ -29,8 +29,8 @@ export function wantsEventStream(request: Request): boolean {
 
 /**
  * Runs `produce` while streaming what it sends. A KilnError it throws becomes an `error` event
- * in the seed's shape ({ error, message, code? }); anything else a generic one, logged by the
- * caller's `onUnexpected`. The stream ends when `produce` settles or the client leaves.
+ * in the seed's shape plus its status ({ error, message, status, code? }); anything else a
+ * generic one, logged by the caller's `onUnexpected`. The stream ends when `produce` settles or the client leaves.
  */
 export function eventStream(
   request: Request,
@@ -67,14 +67,16 @@ export function eventStream(
       produce(writer)
         .catch((error) => {
           if (error instanceof KilnError) {
+            // The status the plain form would have answered, so clients can act the same.
             writer.send("error", {
               error: true,
               message: error.message,
+              status: error.status,
               ...(error.reason ? { code: error.reason } : {}),
             });
           } else {
             options.onUnexpected?.(error);
-            writer.send("error", { error: true, message: "Internal server error" });
+            writer.send("error", { error: true, message: "Internal server error", status: 500 });
           }
         })
         .finally(() => {

@@ -57,6 +57,23 @@ test("Run shows a live preview, output cells, and a terminal in the sandbox", as
   await expect(terminal).toContainText("done-42");
   await shot(page, "sandbox-02-terminal");
 
+  // A sandbox that is gone (deleted here; expired alike) is replaced on the next Run.
+  const sbxId = (await terminal.textContent())?.match(/Sandbox (sbx_[a-z0-9]+)/)?.[1];
+  expect(sbxId).toBeTruthy();
+  const deleted = await page.evaluate(
+    (id) => fetch(`/api/sandbox/${id}`, { method: "DELETE" }).then((r) => r.status),
+    sbxId,
+  );
+  expect(deleted).toBe(200);
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(preview.getByRole("heading", { name: "Click counter" })).toBeVisible({
+    timeout: 15_000,
+  });
+  await expect(page.locator("iframe[title='App preview']")).not.toHaveAttribute(
+    "src",
+    new RegExp(sbxId!),
+  );
+
   await page.getByRole("button", { name: "New chat" }).click();
   await build(page, "Print the sum of squares");
   await page.getByRole("button", { name: "Run" }).click();

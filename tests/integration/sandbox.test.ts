@@ -313,6 +313,21 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     const after = await terminal(alice, { command: "ls", sbxId: body.sbxId });
     expect(after.status).toBe(404);
     expect(after.body.message).toMatch(/was deleted/);
+    // The streamed form says the same in its error event, with the status.
+    const streamed = await alice.fetch("/api/sandbox", {
+      method: "POST",
+      headers: { accept: "text/event-stream" },
+      json: { fragment: fragment("1"), sbxId: body.sbxId },
+    });
+    expect((await readEvents(streamed)).at(-1)).toEqual({
+      event: "error",
+      data: {
+        error: true,
+        message: `Sandbox ${body.sbxId} was deleted; run the fragment again for a new one`,
+        status: 404,
+        code: "sandbox_gone",
+      },
+    });
   });
 
   test("terminal: output, exit codes, and a cd that carries to the next command", async () => {
