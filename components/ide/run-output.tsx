@@ -1,5 +1,6 @@
 "use client";
 
+import { useState } from "react";
 import type { SandboxRunState } from "@/hooks/use-sandbox-run";
 
 // What a run produced: its progress while it runs, then either the live preview of a web app
@@ -44,15 +45,24 @@ export function RunOutput({ run }: { run: SandboxRunState }) {
 }
 
 function Preview({ url }: { url: string }) {
+  const [loads, setLoads] = useState(0);
   return (
     <div className="flex min-h-0 flex-1 flex-col">
-      <div className="flex items-center gap-2 border-b border-zinc-800 px-3 py-1 text-xs">
+      <div className="flex items-center gap-3 border-b border-zinc-800 px-3 py-1 text-xs">
         <span className="truncate font-mono text-zinc-500">{url}</span>
-        <a href={url} target="_blank" rel="noreferrer" className="ml-auto text-orange-300">
+        <button
+          type="button"
+          onClick={() => setLoads((n) => n + 1)}
+          className="ml-auto text-zinc-400 hover:text-zinc-200"
+        >
+          Reload
+        </button>
+        <a href={url} target="_blank" rel="noreferrer" className="text-orange-300">
           Open
         </a>
       </div>
       <iframe
+        key={loads}
         title="App preview"
         src={url}
         sandbox="allow-scripts allow-forms allow-popups allow-modals allow-downloads"

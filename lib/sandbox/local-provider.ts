@@ -44,6 +44,11 @@ const holder = globalThis as { __kilnLocalSandboxes?: Map<string, LocalSandbox> 
 holder.__kilnLocalSandboxes ??= new Map();
 const registry = holder.__kilnLocalSandboxes;
 
+// The wall-time limit of processes that live as long as the sandbox (its kernel, its app's
+// server): a backstop only. Each use extends a sandbox, so its first expiry says nothing of its
+// last; the sandbox's end (kill, the reaper) is what stops them.
+const longLivedWallMs = 24 * 60 * 60 * 1000;
+
 function sandboxDir(sandboxId: string) {
   if (!/^sbx_[a-z0-9]+$/.test(sandboxId)) throw new Error("not a sandbox id");
   return path.join(getEnv().dataDir, "sandboxes", sandboxId);
@@ -113,7 +118,7 @@ class LocalSandbox implements SandboxHandle {
     if (!this.python?.alive) {
       this.python = startPythonSession({
         workspace: this.workspace,
-        lifetimeMs: this.remainingMs(),
+        lifetimeMs: longLivedWallMs,
         bwrap: getEnv().KILN_SANDBOX_BWRAP,
       });
     }
@@ -162,7 +167,7 @@ class LocalSandbox implements SandboxHandle {
     return this.servers.start({
       ...options,
       runtime: () => this.runtime({ required: true }),
-      wallMs: this.remainingMs(),
+      wallMs: longLivedWallMs,
     });
   }
 
@@ -219,7 +224,7 @@ export const localProvider: SandboxProvider = {
     const diskBytes = getEnv().KILN_SANDBOX_DISK_MB * 1024 * 1024;
     const python =
       options.template === "code-interpreter-v1"
-        ? await takeSpareKernel({ dir, lifetimeMs: options.lifetimeMs, diskBytes })
+        ? await takeSpareKernel({ dir, lifetimeMs: longLivedWallMs, diskBytes })
         : undefined;
     if (!python) await createWorkspace({ dir, sizeBytes: diskBytes });
     const expiresAt = Date.now() + options.lifetimeMs;

@@ -19,7 +19,7 @@ interface Spare {
   bornAt: number;
 }
 
-// A spare older than this is replaced, so its kernel's wall-time limit stays far away.
+// A spare older than this is replaced: a sandbox gets a kernel with all of its lifetime ahead.
 const spareMaxAgeMs = 10 * 60_000;
 // Starting a spare spawns processes, and a spawn holds up the event loop while it forks: the
 // request that took the last spare finishes first.
@@ -88,7 +88,7 @@ async function makeSpare(options: { lifetimeMs: number; diskBytes: number }) {
     const workspace = await createWorkspace({ dir, sizeBytes: options.diskBytes });
     session = startPythonSession({
       workspace,
-      lifetimeMs: options.lifetimeMs + spareMaxAgeMs,
+      lifetimeMs: options.lifetimeMs,
       bwrap: getEnv().KILN_SANDBOX_BWRAP,
     });
     // Running an empty cell starts the kernel and waits until it answers.

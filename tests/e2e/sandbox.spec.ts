@@ -30,6 +30,9 @@ test("Run shows a live preview, output cells, and a terminal in the sandbox", as
   });
   await preview.getByRole("button", { name: "Clicked 0 times" }).click();
   await expect(preview.getByRole("button", { name: "Clicked 1 times" })).toBeVisible();
+  await page.getByRole("button", { name: "Reload" }).click();
+  await expect(preview.getByRole("button", { name: "Clicked 0 times" })).toBeVisible();
+  await preview.getByRole("button", { name: "Clicked 0 times" }).click();
   // The app runs with an opaque origin: Kiln's cookies and storage are out of its reach.
   const frame = page.frames().find((f) => f.url().includes("/preview/"));
   expect(await frame?.evaluate(() => window.origin)).toBe("null");
