@@ -19,11 +19,15 @@ export async function runCode(
   const seen = { stdout: "", stderr: "" };
   // Output of a cell left running after the answer went out is not passed on.
   let isAnswered = false;
+  // As on local sandboxes, a cell's output is kept and passed on up to outputBytes in all.
+  let room = defaultSandboxLimits.outputBytes;
   const stream = (key: "stdout" | "stderr", callback?: (chunk: string) => void) => {
     return ({ line }: { line: string }) => {
-      if (isAnswered) return;
-      seen[key] += line;
-      callback?.(line);
+      if (isAnswered || room <= 0) return;
+      const kept = capped(line, room);
+      room -= Buffer.byteLength(kept);
+      seen[key] += kept;
+      callback?.(kept);
     };
   };
   let onAbort: (() => void) | undefined;
@@ -46,9 +50,16 @@ export async function runCode(
       return interrupted(seen, "KeyboardInterrupt", value);
     }
     const { name, value, traceback } = execution.error ?? {};
+    const allStdout = execution.logs.stdout.join("");
+    const allStderr = execution.logs.stderr.join("");
+    const stdout = capped(allStdout, defaultSandboxLimits.outputBytes);
+    const stderr = capped(allStderr, defaultSandboxLimits.outputBytes - Buffer.byteLength(stdout));
+    const cut = stdout.length + stderr.length < allStdout.length + allStderr.length;
     return {
-      stdout: execution.logs.stdout.join(""),
-      stderr: execution.logs.stderr.join(""),
+      stdout,
+      stderr: cut
+        ? `${stderr}\n[output truncated at ${defaultSandboxLimits.outputBytes} bytes]\n`
+        : stderr,
       runtimeError:
         name !== undefined ? { name, value: value ?? "", traceback: traceback ?? "" } : null,
       // A chart comes with a text form too ("<Figure size 640x480 ...>"); the image is the result.
@@ -64,6 +75,17 @@ export async function runCode(
   } finally {
     if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** `text` cut to at most `bytes` bytes of UTF-8, never inside a character. */
+function capped(text: string, bytes: number): string {
+  if (bytes <= 0) return "";
+  const encoded = Buffer.from(text);
+  if (encoded.length <= bytes) return text;
+  return encoded
+    .subarray(0, bytes)
+    .toString("utf8")
+    .replace(/\uFFFD$/, "");
 }
 
 function interrupted(

@@ -177,6 +177,23 @@ describe("runCode", () => {
     expect(chunks).toEqual(["out:loading\n", "out:done\n", "err:warning: slow\n"]);
   });
 
+  test("output beyond 1 MiB is cut, as on local sandboxes, and streaming stops there too", async () => {
+    const { fake, sandbox } = await started();
+    const line = `${"é".repeat(1023)}\n`; // 2047 bytes of UTF-8
+    fake.scriptCode("flood()", { stdout: Array(1024).fill(line), stderr: ["tail\n"] });
+    let streamed = 0;
+    const execution = await sandbox.runCode("flood()", {
+      onStdout: (chunk) => {
+        streamed += Buffer.byteLength(chunk);
+      },
+    });
+    expect(Buffer.byteLength(execution.stdout)).toBeLessThanOrEqual(1024 * 1024);
+    expect(Buffer.byteLength(execution.stdout)).toBeGreaterThan(1024 * 1024 - 4);
+    expect(execution.stdout).not.toContain("\uFFFD");
+    expect(execution.stderr).toBe("\n[output truncated at 1048576 bytes]\n");
+    expect(streamed).toBeLessThanOrEqual(1024 * 1024);
+  });
+
   test("an exception in the code is the execution's runtime error", async () => {
     const { sandbox } = await started();
     const execution = await sandbox.runCode('print("before")\nraise ValueError("bad input")');
