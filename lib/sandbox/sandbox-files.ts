@@ -1,6 +1,7 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
 import { getSandboxOrThrow } from "./open-sandbox";
+import { sandboxPath } from "./workspace";
 
 // The files API of a sandbox: paths are checked by the provider (workspace.ts locally), and a
 // path is read as a file or listed as a directory, whichever it is.
@@ -16,12 +17,13 @@ export async function writeSandboxFiles(options: {
 
 export async function readSandboxPath(options: { userId: string; sbxId: string; path: string }) {
   const { handle } = await getSandboxOrThrow(options.userId, options.sbxId);
+  const at = sandboxPath(options.path);
   try {
-    const entries = await handle.listFiles(options.path);
-    return { path: options.path, type: "directory" as const, entries };
+    const entries = await handle.listFiles(at);
+    return { path: at, type: "directory" as const, entries };
   } catch (error) {
     if (!(error instanceof KilnError) || error.code !== "NOT_FOUND") throw error;
   }
-  const content = await handle.readFile(options.path);
-  return { path: options.path, type: "file" as const, content };
+  const content = await handle.readFile(at);
+  return { path: at, type: "file" as const, content };
 }

@@ -416,6 +416,7 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     });
     const listed = await client.fetch(`${base}?path=data`);
     expect(await listed.json()).toMatchObject({
+      path: "/workspace/data",
       type: "directory",
       entries: [{ name: "in.txt", path: "/workspace/data/in.txt", type: "file", size: 6 }],
     });
