@@ -109,6 +109,11 @@ class LocalSandbox implements SandboxHandle {
         PATH: `${node.pathPrefix}:/usr/local/bin:/usr/bin:/bin`,
         NEXT_TELEMETRY_DISABLED: "1",
         NUXT_TELEMETRY_DISABLED: "1",
+        // pip installs into the workspace (~/.local, HOME being /workspace), where the kernel
+        // finds them; Debian marks its own Python as externally managed, which is about /usr.
+        PIP_USER: "1",
+        PIP_BREAK_SYSTEM_PACKAGES: "1",
+        PIP_DISABLE_PIP_VERSION_CHECK: "1",
         ...(options.network ? node.networkEnv : {}),
       },
     };

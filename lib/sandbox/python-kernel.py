@@ -1,6 +1,6 @@
 """Kiln's Python kernel: runs cells in one persistent namespace, inside a bubblewrap sandbox.
 
-Run as `/usr/bin/python3 -I -u kernel.py`; python-session.ts is the other end.
+Run as `/usr/bin/python3 -E -u kernel.py` (user site on: packages pip installs into the workspace load); python-session.ts is the other end.
 
 Protocol: newline-delimited JSON. Requests arrive on stdin:
   {"type": "execute", "id": "1", "code": "...", "maxOutput": 1048576}
@@ -274,8 +274,22 @@ def _figures():
     return images
 
 
+def _user_site():
+    """Puts the workspace's user site on the path once it exists: pip installs made after the
+    kernel started (`pip install` in the terminal) are importable from the next cell on."""
+    import site
+
+    path = site.getusersitepackages()
+    if path not in sys.path and os.path.isdir(path):
+        site.addsitedir(path)
+        import importlib
+
+        importlib.invalidate_caches()
+
+
 def _execute(request, namespace):
     code = request.get("code", "")
+    _user_site()
     _state.update(id=request["id"], sent=0, cap=request.get("maxOutput", 1 << 20), truncated=False)
     results, error = [], None
     try:

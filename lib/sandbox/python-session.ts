@@ -82,7 +82,7 @@ export function startPythonSession(options: StartPythonSessionOptions): PythonSe
     const started: Kernel = {
       run: runInSandbox({
         workspace: options.workspace,
-        command: [python, "-I", "-u", kernelInSandbox],
+        command: [python, "-E", "-u", kernelInSandbox],
         readOnlyBinds: [{ host: kernelOnHost, sandbox: kernelInSandbox }],
         env: { MPLBACKEND: "Agg", MPLCONFIGDIR: `${sandboxRoot}/.kiln/matplotlib` },
         limits: { ...limits, wallMs: Math.max(deadline - Date.now(), 100) },

@@ -117,6 +117,36 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     );
   });
 
+  test("a package pip installs in the terminal can be imported by the interpreter", async () => {
+    const client = await signedIn(url);
+    const { body } = await run(client, { fragment: fragment("1") });
+    const written = await client.fetch(`/api/sandbox/${body.sbxId}/files`, {
+      method: "POST",
+      json: {
+        files: [
+          {
+            path: "kilnpkg/pyproject.toml",
+            content:
+              '[project]\nname = "kilnpkg"\nversion = "1.0"\n[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+          },
+          { path: "kilnpkg/kilnpkg/__init__.py", content: "VALUE = 'installed'\n" },
+        ],
+      },
+    });
+    expect(written.status).toBe(200);
+    // Offline, so from the local folder and with the system's setuptools.
+    const installed = await terminal(client, {
+      command: "pip install -q --no-build-isolation --no-index ./kilnpkg && cd / && echo ok",
+      sbxId: body.sbxId,
+    });
+    expect(installed.body).toMatchObject({ exitCode: 0 });
+    const imported = await run(client, {
+      fragment: fragment("import kilnpkg\nkilnpkg.VALUE"),
+      sbxId: body.sbxId,
+    });
+    expect(imported.body.cellResults).toEqual([{ text: "'installed'" }]);
+  });
+
   test("new sandboxes share nothing: not state, not files", async () => {
     const client = await signedIn(url);
     const first = await run(client, {
