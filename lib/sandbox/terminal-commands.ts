@@ -11,6 +11,7 @@ import { setWorkingDirectory } from "./sandboxes";
 
 interface Running {
   userId: string;
+  sbxId: string;
   abort: AbortController;
 }
 
@@ -19,6 +20,9 @@ holder.__kilnTerminalCommands ??= new Map();
 const running = holder.__kilnTerminalCommands;
 
 const commandTimeoutMs = 10 * 60_000;
+// Each command is a sandboxed run with limits of its own; this bounds what one sandbox holds at
+// once (a dev server started from the terminal is one of them).
+const maxCommandsPerSandbox = 4;
 
 export async function runTerminalCommand(options: {
   userId: string;
@@ -31,11 +35,19 @@ export async function runTerminalCommand(options: {
   signal?: AbortSignal;
 }): Promise<CommandOutcome & { commandId: string }> {
   const { row, handle } = await getSandboxOrThrow(options.userId, options.sbxId);
+  const busy = [...running.values()].filter((command) => command.sbxId === row.id).length;
+  if (busy >= maxCommandsPerSandbox) {
+    throw new KilnError(
+      "CONFLICT",
+      `${busy} commands are still running in sandbox ${row.id}, the most at once; wait for one or stop it`,
+      { reason: "too_many_commands" },
+    );
+  }
   const commandId = prefixedId("cmd");
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
-  running.set(commandId, { userId: options.userId, abort });
+  running.set(commandId, { userId: options.userId, sbxId: row.id, abort });
   try {
     options.onStart?.(commandId);
     const outcome = await handle.runCommand({

@@ -429,6 +429,34 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     });
   });
 
+  test("a sandbox runs at most four commands at once; the fifth is refused until one ends", async () => {
+    const client = await signedIn(url);
+    const { body } = await run(client, { fragment: fragment("1") });
+    // Streamed, so that each is known to be running once its start event arrives.
+    const long = Array.from({ length: 4 }, async () => {
+      const response = await client.fetch("/api/terminal", {
+        method: "POST",
+        headers: { accept: "text/event-stream" },
+        json: { command: "sleep 3", sbxId: body.sbxId },
+      });
+      let started!: () => void;
+      const isStarted = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const done = readEvents(response, (event) => event === "start" && started());
+      return { isStarted, done };
+    });
+    const streams = await Promise.all(long);
+    await Promise.all(streams.map((s) => s.isStarted));
+    const fifth = await terminal(client, { command: "echo hi", sbxId: body.sbxId });
+    expect(fifth.status).toBe(409);
+    expect(fifth.body).toMatchObject({ error: true, code: "too_many_commands" });
+    const ends = await Promise.all(streams.map((s) => s.done));
+    expect(ends.map((events) => events.at(-1)?.data.exitCode)).toEqual([0, 0, 0, 0]);
+    const after = await terminal(client, { command: "echo hi", sbxId: body.sbxId });
+    expect(after.body.stdout).toBe("hi\n");
+  });
+
   test("files: write, read, list; paths outside the workspace are refused", async () => {
     const client = await signedIn(url);
     const { body } = await run(client, { fragment: fragment("1") });
