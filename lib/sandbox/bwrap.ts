@@ -31,6 +31,8 @@ export interface SandboxResult {
   durationMs: number;
   /** The limit that ended the run, when one did. */
   limit?: SandboxLimit;
+  /** What the command wrote to fd 3, with `channel` (at most 64 KiB). */
+  channel?: string;
 }
 
 export interface SandboxRun {
@@ -61,6 +63,11 @@ export interface RunInSandboxOptions {
   /** Leaves stdin open as the run's `stdin` instead (after writing `stdin`, if given). */
   openStdin?: boolean;
   /**
+   * Gives the command a fd 3 whose text comes back as `channel`: a way for a wrapper to report
+   * to Kiln apart from the command's own output.
+   */
+  channel?: boolean;
+  /**
    * For long-lived processes (a kernel, a dev server): output goes only to the callbacks, is not
    * kept in the result, and `outputBytes` does not apply.
    */
@@ -82,6 +89,7 @@ const networkFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/
 // /etc/fonts. They hold no secrets.
 const systemFiles = ["/etc/alternatives", "/etc/matplotlibrc", "/etc/fonts"];
 const pollMs = 50;
+const channelChars = 64 * 1024;
 
 // Joins the cgroups named by its first arguments, then becomes the rest: setpriv ties the
 // sandbox's life to Kiln's, prlimit caps file size, and bwrap and everything it starts inherit
@@ -119,6 +127,7 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
         options.stdin === undefined && !options.openStdin ? "ignore" : "pipe",
         "pipe",
         "pipe",
+        ...(options.channel ? (["pipe"] as const) : []),
       ],
     });
   } catch (error) {
@@ -169,6 +178,10 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
   };
   collect("stdout", options.onStdout);
   collect("stderr", options.onStderr);
+  let channel = "";
+  child.stdio[3]?.on("data", (chunk: Buffer) => {
+    if (channel.length < channelChars) channel += chunk.toString("utf8");
+  });
   if (child.stdin) {
     child.stdin.on("error", () => {}); // the command may exit without reading it
     if (options.openStdin) {
@@ -209,7 +222,15 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
       }
       const durationMs = Math.round(performance.now() - started);
       void finish().then(() =>
-        resolve({ exitCode, signal, stdout, stderr, durationMs, ...(limit ? { limit } : {}) }),
+        resolve({
+          exitCode,
+          signal,
+          stdout,
+          stderr,
+          durationMs,
+          ...(limit ? { limit } : {}),
+          ...(options.channel ? { channel: channel.slice(0, channelChars) } : {}),
+        }),
       );
     });
   });

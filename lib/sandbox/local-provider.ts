@@ -103,7 +103,7 @@ class LocalSandbox implements SandboxHandle {
       prepared,
       binds: [
         ...node.binds,
-        ...(prepared ? templateBinds(prepared, { workspace: this.workspace }) : []),
+        ...(prepared ? await templateBinds(prepared, { workspace: this.workspace }) : []),
       ],
       env: {
         PATH: `${node.pathPrefix}:/usr/local/bin:/usr/bin:/bin`,
@@ -134,7 +134,11 @@ class LocalSandbox implements SandboxHandle {
     const runtime = await this.runtime({ required: false, network: options.network });
     // npm cannot add packages to the read-only shared node_modules: an install gets its own copy.
     if (options.network && runtime.prepared?.nodeModules) {
-      await copyTemplateDependencies({ workspace: this.workspace, prepared: runtime.prepared });
+      await copyTemplateDependencies({
+        workspace: this.workspace,
+        prepared: runtime.prepared,
+        bwrap: getEnv().KILN_SANDBOX_BWRAP,
+      });
       runtime.binds = runtime.binds.filter((bind) => !bind.sandbox.endsWith("/node_modules"));
     }
     return runCommand({

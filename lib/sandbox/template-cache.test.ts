@@ -54,7 +54,7 @@ async function runNode(workspace: string, prepared: PreparedTemplate, script: st
     workspace,
     command: ["node", "-e", script],
     env: { PATH: `${node.pathPrefix}:/usr/local/bin:/usr/bin:/bin` },
-    readOnlyBinds: [...node.binds, ...templateBinds(prepared, { workspace })],
+    readOnlyBinds: [...node.binds, ...(await templateBinds(prepared, { workspace }))],
     bwrap,
   });
   return run.done;
@@ -97,7 +97,7 @@ describe("templates without npm dependencies", () => {
     });
     expect(prepared).toMatchObject({ dir: undefined, nodeModules: undefined, cached: true });
     expect(progress.map((p) => p.stage)).toEqual(["cached"]);
-    expect(templateBinds(prepared)).toEqual([]);
+    expect(await templateBinds(prepared)).toEqual([]);
   });
 
   const hasStreamlit = (() => {
@@ -239,7 +239,7 @@ describe.skipIf(!registryReachable)(registryTitle, () => {
   test("a workspace given its own copy can change it, and the cache stays as it was", async () => {
     const workspace = freshDir("own");
     await copyTemplateDependencies({ workspace, prepared });
-    expect(templateBinds(prepared, { workspace })).toEqual([]);
+    expect(await templateBinds(prepared, { workspace })).toEqual([]);
     const script = [
       "require('fs').writeFileSync('/workspace/node_modules/planted', 'x');",
       "console.log(typeof require('express'));",

@@ -1,13 +1,12 @@
 import "server-only";
-import { mkdir, readFile, rm } from "node:fs/promises";
-import path from "node:path";
 import { type RunInSandboxOptions, runInSandbox } from "./bwrap";
 import type { SandboxLimits } from "./limits";
 import { sandboxPath, sandboxRoot } from "./workspace";
 
 // A shell command in a sandbox, as a terminal runs it: in the working directory the last
-// command left, which a `cd` changes for the next. The directory is read back from a file the
-// wrapper writes inside the workspace's private .kiln folder.
+// command left, which a `cd` changes for the next. The wrapper reports that directory on fd 3,
+// which the command itself does not get (and which only names a directory anyway, checked
+// below): nothing is read from the workspace, whose files the sandbox controls.
 
 export interface CommandResult {
   stdout: string;
@@ -18,15 +17,13 @@ export interface CommandResult {
   limit?: string;
 }
 
-const cwdFile = ".kiln/cwd";
-
 // $1 is the working directory, $2 the command. The command runs in this shell (so `cd` and
-// exported variables affect the pwd written at the end), and its status is the script's.
+// exported variables affect the pwd reported at the end), and its status is the script's.
 const wrapper = [
-  'cd "$1" || exit 97',
-  'eval "$2"',
+  'cd "$1" 3>&- || exit 97',
+  'eval "$2" 3>&-',
   "status=$?",
-  `pwd > ${sandboxRoot}/${cwdFile} 2>/dev/null`,
+  "pwd >&3",
   "exit $status",
 ].join("\n");
 
@@ -44,11 +41,10 @@ export async function runCommand(options: {
   signal?: AbortSignal;
 }): Promise<CommandResult> {
   const cwd = sandboxPath(options.workingDirectory);
-  await mkdir(path.join(options.workspace, ".kiln"), { recursive: true });
-  await rm(path.join(options.workspace, cwdFile), { force: true });
   const run = runInSandbox({
     workspace: options.workspace,
     command: ["/bin/sh", "-c", wrapper, "sh", cwd, options.command],
+    channel: true,
     limits: options.limits,
     network: options.network,
     readOnlyBinds: options.readOnlyBinds,
@@ -60,8 +56,7 @@ export async function runCommand(options: {
   });
   const result = await run.done;
   let workingDirectory = cwd;
-  const written = await readFile(path.join(options.workspace, cwdFile), "utf8").catch(() => "");
-  const reported = written.trim();
+  const reported = (result.channel ?? "").trim();
   // Only a directory inside the workspace counts; anything else keeps the old one.
   if (reported === sandboxRoot || reported.startsWith(`${sandboxRoot}/`))
     workingDirectory = reported;

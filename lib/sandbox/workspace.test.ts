@@ -1,4 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -56,5 +65,56 @@ describe("workspace files", () => {
     await expect(readWorkspaceFile(workspace, "host-file")).rejects.toThrow(/through a link/);
     // Writing over a link replaces the link, never its target.
     expect(() => readFileSync(path.join(outside, "owned.txt"))).toThrow();
+  });
+});
+
+describe("workspace files while the sandbox changes them", () => {
+  const workspace = mkdtempSync(path.join(tmpdir(), "kiln-ws-race-"));
+  const outside = mkdtempSync(path.join(tmpdir(), "kiln-outside-race-"));
+  afterAll(() => {
+    rmSync(workspace, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  test("swapping a directory for a link during reads and writes never reaches outside", async () => {
+    writeFileSync(path.join(outside, "secret"), "host secret");
+    mkdirSync(path.join(workspace, "real"));
+    writeFileSync(path.join(workspace, "real", "secret"), "inside");
+    symlinkSync(outside, path.join(workspace, "link"));
+    // As a process in the sandbox could: `d` is a directory one moment and a link out the next.
+    // (A `d` that Kiln's write made while none was there is cleared away.)
+    const swap = [
+      "import os, shutil",
+      "while True:",
+      "    try:",
+      "        os.rename('real', 'd'); os.rename('d', 'real')",
+      "        os.rename('link', 'd'); os.rename('d', 'link')",
+      "    except OSError:",
+      "        if os.path.isdir('d') and not os.path.islink('d') and os.path.exists('real'):",
+      "            shutil.rmtree('d', ignore_errors=True)",
+    ].join("\n");
+    const swapper = spawn("/usr/bin/python3", ["-c", swap], { cwd: workspace, stdio: "ignore" });
+    const seen = new Set<string>();
+    try {
+      for (let i = 0; i < 2000; i++) {
+        await writeWorkspaceFile(workspace, "d/written.txt", "x").catch(() => {});
+        seen.add(await readWorkspaceFile(workspace, "d/secret").catch(() => "refused"));
+      }
+    } finally {
+      swapper.kill("SIGKILL");
+    }
+    expect(seen.has("host secret")).toBe(false);
+    expect(existsSync(path.join(outside, "written.txt"))).toBe(false);
+    // The race was run: reads found the real directory at times, and were refused at others.
+    expect(seen).toContain("inside");
+    expect(seen).toContain("refused");
+  });
+
+  test("a FIFO is refused at once, not waited on", async () => {
+    execFileSync("mkfifo", [path.join(workspace, "pipe")]);
+    await expect(readWorkspaceFile(workspace, "pipe")).rejects.toThrow(/No file at/);
+    // Writing over it replaces it with a plain file.
+    await writeWorkspaceFile(workspace, "pipe", "now a file");
+    expect(await readWorkspaceFile(workspace, "pipe")).toBe("now a file");
   });
 });

@@ -1,16 +1,27 @@
 import "server-only";
-import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, lstat, mkdir, open, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { KilnError } from "@/lib/errors";
 
-// Paths here are data, not source: the turbopackIgnore comments keep Next's file tracing from
-// taking them for the whole project.
-//
 // A sandbox's files live in one host directory, seen inside the sandbox as /workspace. Paths
 // from clients are resolved against it and refused when they would leave it: "..", absolute
-// paths elsewhere, NUL bytes, and symbolic links that point out.
+// paths elsewhere, NUL bytes.
+//
+// Kiln touches those files as root while the sandbox's own processes may be changing them, so a
+// path is never looked up from the host's root: each step opens the next directory relative to
+// the one before (through /proc/self/fd/N, the kernel's name for an open directory) and with
+// O_NOFOLLOW. A link the sandbox made is refused wherever it stands, and swapping a directory
+// for a link between a check and a use changes nothing, because there is no check apart from
+// the use. Files are opened non-blocking, so a FIFO cannot hold Kiln up, and must be regular.
+// The paths are data, not source: the turbopackIgnore comments keep Next's file tracing off them.
 
 export const sandboxRoot = "/workspace";
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_TRUNC, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } =
+  constants;
+const maxReadBytes = 1024 * 1024;
+const maxEntries = 1000;
 
 /** The path inside the sandbox for a client's path, or a 400 saying why not. */
 export function sandboxPath(requested: string, cwd = sandboxRoot): string {
@@ -28,48 +39,143 @@ function badPath(requested: string, why: string) {
   });
 }
 
-/** The host path for a path inside the sandbox, checked not to leave the workspace by a link. */
-export async function hostPath(workspace: string, inside: string): Promise<string> {
-  const relative = path.posix.relative(sandboxRoot, sandboxPath(inside));
-  const target = path.join(workspace, relative);
-  // Resolve the deepest existing ancestor: a symlink made inside the sandbox must not lead out.
-  let probe = target;
-  for (;;) {
-    try {
-      const real = await realpath(probe);
-      const root = await realpath(workspace);
-      if (real !== root && !real.startsWith(`${root}${path.sep}`)) {
-        throw badPath(inside, `leads outside ${sandboxRoot} through a link`);
+/** The components of a path inside the sandbox, below /workspace. */
+function componentsOf(inside: string): string[] {
+  return path.posix.relative(sandboxRoot, sandboxPath(inside)).split("/").filter(Boolean);
+}
+
+const at = (dir: FileHandle, name: string) => `/proc/self/fd/${dir.fd}/${name}`;
+
+/**
+ * Opens the directory `components` below the workspace, step by step, never through a link;
+ * with `create`, missing directories are made on the way.
+ */
+async function openDirectory(
+  workspace: string,
+  components: string[],
+  options: { create?: boolean; requested: string },
+): Promise<FileHandle> {
+  let dir = await open(/* turbopackIgnore: true */ workspace, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  try {
+    for (const name of components) {
+      if (options.create) {
+        await mkdir(/* turbopackIgnore: true */ at(dir, name)).catch((error) => {
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        });
       }
-      return target;
-    } catch (error) {
-      if (error instanceof KilnError) throw error;
-      const parent = path.dirname(probe);
-      if (parent === probe) return target;
-      probe = parent;
+      const next = await open(
+        /* turbopackIgnore: true */ at(dir, name),
+        O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+      ).catch(async (error) => {
+        throw await stepError(error, dir, name, options.requested);
+      });
+      await dir.close();
+      dir = next;
     }
+    return dir;
+  } catch (error) {
+    await dir.close();
+    throw error;
   }
 }
 
-export async function writeWorkspaceFile(workspace: string, inside: string, content: string) {
-  const target = await hostPath(workspace, inside);
-  await mkdir(path.dirname(target), { recursive: true });
-  const existing = await lstat(target).catch(() => undefined);
-  if (existing?.isSymbolicLink()) await rm(target);
-  await writeFile(target, content);
+/** Why opening `name` in `dir` failed, as the client should hear it. */
+async function stepError(
+  error: unknown,
+  dir: FileHandle,
+  name: string,
+  requested: string,
+  what = "file or directory",
+): Promise<Error> {
+  const code = (error as NodeJS.ErrnoException).code;
+  // O_NOFOLLOW says ELOOP for a link, or ENOTDIR when a directory was asked for.
+  const isLink =
+    code === "ELOOP" ||
+    (code === "ENOTDIR" &&
+      (await lstat(/* turbopackIgnore: true */ at(dir, name)).then(
+        (stat) => stat.isSymbolicLink(),
+        () => false,
+      )));
+  if (isLink) return badPath(requested, "passes through a link, which Kiln does not follow");
+  if (code === "ENOENT" || code === "ENOTDIR") {
+    return new KilnError("NOT_FOUND", `No ${what} at ${sandboxPath(requested)}`);
+  }
+  return error as Error;
+}
+
+async function withParent<T>(
+  workspace: string,
+  inside: string,
+  create: boolean,
+  use: (dir: FileHandle, name: string) => Promise<T>,
+): Promise<T> {
+  const components = componentsOf(inside);
+  const name = components.pop();
+  if (!name) throw badPath(inside, `is ${sandboxRoot} itself, not a file in it`);
+  const dir = await openDirectory(workspace, components, { create, requested: inside });
+  try {
+    return await use(dir, name);
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
+ * Writes a file (making its directories); a link in its place is replaced, never followed.
+ * With `ifMissing`, an existing file is left as it is. Answers the path inside the sandbox.
+ */
+export async function writeWorkspaceFile(
+  workspace: string,
+  inside: string,
+  content: string,
+  options: { ifMissing?: boolean } = {},
+): Promise<string> {
+  await withParent(workspace, inside, true, async (dir, name) => {
+    const existing = await lstat(/* turbopackIgnore: true */ at(dir, name)).catch(() => undefined);
+    if (existing && options.ifMissing) return;
+    if (existing && !existing.isFile()) {
+      if (existing.isDirectory()) throw badPath(inside, "is a directory");
+      await unlink(/* turbopackIgnore: true */ at(dir, name));
+    }
+    const flags =
+      O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | (options.ifMissing ? O_EXCL : O_TRUNC);
+    const file = await open(/* turbopackIgnore: true */ at(dir, name), flags, 0o644).catch(
+      async (error) => {
+        if (options.ifMissing && (error as NodeJS.ErrnoException).code === "EEXIST") return;
+        throw await stepError(error, dir, name, inside);
+      },
+    );
+    if (!file) return;
+    try {
+      if (!(await file.stat()).isFile()) throw badPath(inside, "is not a regular file");
+      await file.writeFile(content);
+    } finally {
+      await file.close();
+    }
+  });
   return sandboxPath(inside);
 }
 
+/** A regular file's text, up to 1 MiB; a link, FIFO or device is refused. */
 export async function readWorkspaceFile(workspace: string, inside: string): Promise<string> {
-  const target = await hostPath(workspace, inside);
-  const stat = await lstat(target).catch(() => undefined);
-  if (!stat?.isFile()) {
-    throw new KilnError("NOT_FOUND", `No file at ${sandboxPath(inside)}`);
-  }
-  if (stat.size > 1024 * 1024) {
-    throw new KilnError("PAYLOAD_TOO_LARGE", `${sandboxPath(inside)} is larger than 1 MiB`);
-  }
-  return readFile(/* turbopackIgnore: true */ target, "utf8");
+  return withParent(workspace, inside, false, async (dir, name) => {
+    const file = await open(
+      /* turbopackIgnore: true */ at(dir, name),
+      O_RDONLY | O_NOFOLLOW | O_NONBLOCK,
+    ).catch(async (error) => {
+      throw await stepError(error, dir, name, inside, "file");
+    });
+    try {
+      const stat = await file.stat();
+      if (!stat.isFile()) throw new KilnError("NOT_FOUND", `No file at ${sandboxPath(inside)}`);
+      if (stat.size > maxReadBytes) {
+        throw new KilnError("PAYLOAD_TOO_LARGE", `${sandboxPath(inside)} is larger than 1 MiB`);
+      }
+      return await file.readFile("utf8");
+    } finally {
+      await file.close();
+    }
+  });
 }
 
 export interface WorkspaceEntry {
@@ -79,25 +185,54 @@ export interface WorkspaceEntry {
   size: number;
 }
 
+/** A directory's entries (the first 1000, by name); links are listed, not followed. */
 export async function listWorkspace(workspace: string, inside: string): Promise<WorkspaceEntry[]> {
-  const target = await hostPath(workspace, inside);
-  const at = sandboxPath(inside);
-  const entries = await readdir(/* turbopackIgnore: true */ target, { withFileTypes: true }).catch(
-    () => {
-      throw new KilnError("NOT_FOUND", `No directory at ${at}`);
+  const where = sandboxPath(inside);
+  const dir = await openDirectory(workspace, componentsOf(inside), { requested: inside }).catch(
+    (error) => {
+      if (error instanceof KilnError && error.code === "NOT_FOUND") {
+        throw new KilnError("NOT_FOUND", `No directory at ${where}`);
+      }
+      throw error;
     },
   );
-  const out: WorkspaceEntry[] = [];
-  for (const entry of entries.slice(0, 1000)) {
-    const full = path.join(/* turbopackIgnore: true */ target, entry.name);
-    const stat = await lstat(/* turbopackIgnore: true */ full).catch(() => undefined);
-    if (!stat) continue;
-    out.push({
-      name: entry.name,
-      path: path.posix.join(at, entry.name),
-      type: stat.isSymbolicLink() ? "symlink" : stat.isDirectory() ? "directory" : "file",
-      size: stat.size,
-    });
+  try {
+    const names = (await readdir(/* turbopackIgnore: true */ `/proc/self/fd/${dir.fd}`)).sort();
+    const out: WorkspaceEntry[] = [];
+    for (const name of names.slice(0, maxEntries)) {
+      const stat = await lstat(/* turbopackIgnore: true */ at(dir, name)).catch(() => undefined);
+      if (!stat) continue;
+      out.push({
+        name,
+        path: path.posix.join(where, name),
+        type: stat.isSymbolicLink() ? "symlink" : stat.isDirectory() ? "directory" : "file",
+        size: stat.size,
+      });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  } finally {
+    await dir.close();
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Makes `inside` a plain, empty-or-not directory: anything else in its place (a file, a link)
+ * is removed first. For mount points, which bubblewrap refuses to bind over a link.
+ */
+export async function ensureWorkspaceDirectory(workspace: string, inside: string): Promise<void> {
+  await withParent(workspace, inside, true, async (dir, name) => {
+    const existing = await lstat(/* turbopackIgnore: true */ at(dir, name)).catch(() => undefined);
+    if (existing?.isDirectory()) return;
+    if (existing) await unlink(/* turbopackIgnore: true */ at(dir, name));
+    await mkdir(/* turbopackIgnore: true */ at(dir, name));
+  });
+}
+
+/** Whether `inside` is a directory (not a link to one) holding at least one entry. */
+export async function isNonEmptyDirectory(workspace: string, inside: string): Promise<boolean> {
+  try {
+    return (await listWorkspace(workspace, inside)).length > 0;
+  } catch {
+    return false;
+  }
 }
