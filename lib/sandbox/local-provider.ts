@@ -58,6 +58,7 @@ class LocalSandbox implements SandboxHandle {
   readonly provider = "local" as const;
   readonly workspace: string;
   private readonly servers: AppServers;
+  private readonly commands = new Set<{ abort: AbortController; done: Promise<void> }>();
 
   constructor(
     readonly externalId: string,
@@ -141,7 +142,12 @@ class LocalSandbox implements SandboxHandle {
       });
       runtime.binds = runtime.binds.filter((bind) => !bind.sandbox.endsWith("/node_modules"));
     }
-    return runCommand({
+    // Tracked, so that killing the sandbox ends its commands before its files go.
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) abort.abort();
+    const command = runCommand({
       workspace: this.workspace,
       command: options.command,
       workingDirectory: options.workingDirectory,
@@ -152,8 +158,22 @@ class LocalSandbox implements SandboxHandle {
       limits: { wallMs: Math.min(options.timeoutMs ?? 60_000, this.remainingMs()) },
       onStdout: options.onStdout,
       onStderr: options.onStderr,
-      signal: options.signal,
+      signal: abort.signal,
     });
+    const entry = {
+      abort,
+      done: command.then(
+        () => {},
+        () => {},
+      ),
+    };
+    this.commands.add(entry);
+    try {
+      return await command;
+    } finally {
+      this.commands.delete(entry);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
   }
 
   async writeFiles(files: { path: string; content: string }[]) {
@@ -196,6 +216,8 @@ class LocalSandbox implements SandboxHandle {
   async kill() {
     registry.delete(this.externalId);
     this.servers.stopAll();
+    for (const command of this.commands) command.abort.abort();
+    await Promise.all([...this.commands].map((command) => command.done));
     await this.python?.close();
     await removeWorkspace(sandboxDir(this.externalId));
   }

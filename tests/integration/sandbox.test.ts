@@ -429,6 +429,22 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     });
   });
 
+  test("deleting a sandbox ends the commands still running in it", async () => {
+    const client = await signedIn(url);
+    const { body } = await run(client, { fragment: fragment("1") });
+    const streamed = await client.fetch("/api/terminal", {
+      method: "POST",
+      headers: { accept: "text/event-stream" },
+      json: { command: "echo started; sleep 30", sbxId: body.sbxId },
+    });
+    const started = Date.now();
+    const events = await readEvents(streamed, (event) => {
+      if (event === "stdout") void client.fetch(`/api/sandbox/${body.sbxId}`, { method: "DELETE" });
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(events.at(-1)).toMatchObject({ event: "exit", data: { exitCode: 137 } });
+  });
+
   test("a sandbox runs at most four commands at once; the fifth is refused until one ends", async () => {
     const client = await signedIn(url);
     const { body } = await run(client, { fragment: fragment("1") });
