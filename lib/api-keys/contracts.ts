@@ -1,4 +1,4 @@
-import { defineContract } from "@/lib/http/contract";
+import { defineContract } from "@/lib/route-contract";
 import {
   apiKeyIdParamsSchema,
   apiKeyListSchema,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fragmentSchema } from "@/lib/fragments/schema";
-import { defineContract } from "@/lib/http/contract";
+import { defineContract } from "@/lib/route-contract";
 import {
   chatDetailSchema,
   chatListQuerySchema,

@@ -6,7 +6,7 @@ import { log } from "@/lib/log";
 import { getLimiter } from "@/lib/rate-limit/get-limiter";
 import { type LimitResult, parseWindowSpec, type RateLimitSpec } from "@/lib/rate-limit/types";
 import { LimiterUnavailableError } from "@/lib/rate-limit/upstash";
-import type { RateLimitGroup, Surface } from "./contract";
+import type { RateLimitGroup, Surface } from "@/lib/route-contract";
 
 // The seed's numbers bind API-key and anonymous callers. A signed-in browser is a person at an
 // editor, whose pages make many small requests, so it gets its own, roomier set.

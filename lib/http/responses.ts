@@ -2,7 +2,7 @@ import "server-only";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import type { Surface } from "./contract";
+import type { Surface } from "@/lib/route-contract";
 
 export function json(
   body: unknown,

@@ -3,8 +3,13 @@ import type { z } from "zod";
 import { type Caller, isCookieCaller } from "@/lib/auth/types";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
+import {
+  type HttpMethod,
+  type RateLimitGroup,
+  type RouteContract,
+  surfaceOf,
+} from "@/lib/route-contract";
 import { getClientAddress } from "./client-address";
-import { type HttpMethod, type RateLimitGroup, type RouteContract, surfaceOf } from "./contract";
 import { assertNotCrossSite, assertSameOrigin } from "./origin";
 import { parseWith, readJsonBody, searchParamsToObject } from "./parse";
 import { applyRateLimit } from "./rate-limit";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { appVersion } from "@/lib/env";
 import { errorStatus } from "@/lib/errors";
-import { type RouteContract, surfaceOf } from "@/lib/http/contract";
+import { type RouteContract, surfaceOf } from "@/lib/route-contract";
 import { allContracts } from "./contracts";
 
 type JsonSchema = Record<string, unknown>;

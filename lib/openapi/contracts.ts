@@ -3,7 +3,7 @@ import * as apiKeys from "@/lib/api-keys/contracts";
 import * as auth from "@/lib/auth/contracts";
 import * as chat from "@/lib/chat/contracts";
 import * as health from "@/lib/health/contracts";
-import type { RouteContract } from "@/lib/http/contract";
+import type { RouteContract } from "@/lib/route-contract";
 import * as sandbox from "@/lib/sandbox/contracts";
 import * as templates from "@/lib/templates/contracts";
 import { openApiContract } from "./openapi-contract";

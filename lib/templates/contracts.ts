@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineContract } from "@/lib/http/contract";
+import { defineContract } from "@/lib/route-contract";
 import { publicTemplateSchema } from "./schemas";
 
 export const listTemplatesContract = defineContract({

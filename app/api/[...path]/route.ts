@@ -1,6 +1,6 @@
 import { KilnError } from "@/lib/errors";
-import { surfaceOf } from "@/lib/http/contract";
 import { errorResponse } from "@/lib/http/responses";
+import { surfaceOf } from "@/lib/route-contract";
 
 // Any /api path no route claims: a JSON 404 in the surface's shape instead of an HTML page.
 async function notFound(request: Request) {

@@ -1,5 +1,9 @@
 import type { z } from "zod";
 
+// What an endpoint is, as data: every domain describes its endpoints with it (lib/*/contracts.ts)
+// and the HTTP layer and the OpenAPI document read it. It stands below all of them, importing
+// nothing of Kiln's, so that describing an endpoint never depends on serving one.
+
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type RateLimitGroup = "general" | "llm" | "github" | "deploy";
 
