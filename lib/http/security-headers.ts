@@ -48,6 +48,7 @@ export const previewHeaders: Readonly<Record<string, string>> = {
   "X-Frame-Options": "SAMEORIGIN",
   "Cache-Control": "no-store",
   "X-Content-Type-Options": "nosniff",
+  "X-XSS-Protection": "1; mode=block",
   // The path holds the token: other sites see only Kiln's origin.
   "Referrer-Policy": "strict-origin-when-cross-origin",
   "Access-Control-Allow-Origin": "*",
