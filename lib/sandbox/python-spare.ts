@@ -21,35 +21,42 @@ interface Spare {
 
 // A spare older than this is replaced: a sandbox gets a kernel with all of its lifetime ahead.
 const spareMaxAgeMs = 10 * 60_000;
+// Spares kept ready or on their way. Two, started side by side, keep up with sandboxes created
+// one after another as fast as a client can; each idle spare is one sleeping Python process.
+const poolSize = 2;
 // Starting a spare spawns processes, and a spawn holds up the event loop while it forks: the
 // request that took the last spare finishes first.
 const refillDelayMs = 100;
-let spare: Spare | undefined;
-// The spare on its way, and a way to skip its delay when someone is waiting for it.
-let filling: { spare: Promise<Spare | undefined>; hurry(): void } | undefined;
+
+interface Coming {
+  spare: Promise<Spare | undefined>;
+  /** Skips the delay, for someone waiting. */
+  hurry(): void;
+}
+const ready: Spare[] = [];
+const coming: Coming[] = [];
 let leftoversRemoved = false;
 
 const sparesDir = () => path.join(getEnv().dataDir, "sandboxes", ".spares");
 
 /**
  * A started kernel whose sandbox directory (workspace included) is now `dir`, which must not
- * exist yet: the ready spare, else the one on its way (sooner than starting another from
- * nothing), else undefined before the first call. Either way the next spare is started.
+ * exist yet: a ready spare, else the first on its way (sooner than starting another from
+ * nothing), else undefined before the first call. Either way the pool is topped up.
  */
 export async function takeSpareKernel(options: {
   dir: string;
   lifetimeMs: number;
   diskBytes: number;
 }): Promise<PythonSession | undefined> {
-  let taken = spare;
-  spare = undefined;
-  if (!taken && filling) {
-    const coming = filling;
-    filling = undefined;
-    coming.hurry();
-    taken = await coming.spare;
+  let taken = ready.shift();
+  if (!taken && coming.length > 0) {
+    const first = coming.shift()!;
+    first.hurry();
+    topUp(options);
+    taken = await first.spare;
   }
-  if (!filling) fill(options);
+  topUp(options);
   if (!taken) return undefined;
   if (Date.now() - taken.bornAt > spareMaxAgeMs || !taken.session.alive) {
     void discard(taken);
@@ -59,23 +66,26 @@ export async function takeSpareKernel(options: {
   return taken.session;
 }
 
-function fill(options: { lifetimeMs: number; diskBytes: number }) {
-  let hurry = () => {};
-  const delay = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, refillDelayMs);
-    hurry = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-  });
-  const next = { spare: delay.then(() => makeSpare(options)), hurry: () => hurry() };
-  filling = next;
-  void next.spare.then((made) => {
-    // Unless someone took it on its way, it becomes the ready spare.
-    if (filling !== next) return;
-    filling = undefined;
-    if (made) spare = made;
-  });
+function topUp(options: { lifetimeMs: number; diskBytes: number }) {
+  while (ready.length + coming.length < poolSize) {
+    let hurry = () => {};
+    const delay = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, refillDelayMs);
+      hurry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const next: Coming = { spare: delay.then(() => makeSpare(options)), hurry: () => hurry() };
+    coming.push(next);
+    void next.spare.then((made) => {
+      // Unless someone took it on its way, it joins the ready spares.
+      const index = coming.indexOf(next);
+      if (index < 0) return;
+      coming.splice(index, 1);
+      if (made) ready.push(made);
+    });
+  }
 }
 
 async function makeSpare(options: { lifetimeMs: number; diskBytes: number }) {
