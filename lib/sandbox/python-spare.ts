@@ -7,11 +7,11 @@ import { log } from "@/lib/log";
 import { type PythonSession, startPythonSession } from "./python-session";
 import { createWorkspace, removeWorkspace } from "./workspace-volume";
 
-// One Python kernel kept started ahead of need, in a workspace of its own, so that a new
+// Python kernels kept started ahead of need, each in a workspace of its own, so that a new
 // code-interpreter sandbox does not wait for its workspace volume, bubblewrap and Python to
-// start: the sandbox takes the kernel and its directory (renamed into place; the kernel's bind
-// mount and the volume's mount follow it), and another spare starts in the background. The first interpreter sandbox of a
-// server's life starts the pool; until then no kernel waits idle.
+// start: the sandbox takes a kernel and its directory (renamed into place; the kernel's bind
+// mount and the volume's mount follow it), and another spare starts in the background. The
+// first interpreter sandbox of a server's life starts the pool; until then no kernel waits.
 
 interface Spare {
   dir: string;
