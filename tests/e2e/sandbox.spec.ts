@@ -77,6 +77,18 @@ test("Run shows a live preview, output cells, and a terminal in the sandbox", as
     new RegExp(sbxId!),
   );
 
+  // A Node server: its dependencies are prepared on first use, then it is previewed through Kiln
+  // and its links work under the preview's path.
+  await page.getByRole("button", { name: "New chat" }).click();
+  await build(page, "Write an express server");
+  await page.getByRole("button", { name: "Run" }).click();
+  await expect(preview.getByRole("heading", { name: "Hello from Express" })).toBeVisible({
+    timeout: 60_000,
+  });
+  await preview.getByRole("link", { name: "About" }).click();
+  await expect(preview.getByRole("heading", { name: "About this server" })).toBeVisible();
+  await shot(page, "sandbox-03-express");
+
   await page.getByRole("button", { name: "New chat" }).click();
   await build(page, "Print the sum of squares");
   await page.getByRole("button", { name: "Run" }).click();
@@ -84,5 +96,5 @@ test("Run shows a live preview, output cells, and a terminal in the sandbox", as
     "squares: [1, 4, 9, 16, 25, 36, 49, 64, 81, 100]",
   );
   await expect(page.getByTestId("run-cell")).toHaveText("385");
-  await shot(page, "sandbox-03-python");
+  await shot(page, "sandbox-04-python");
 });

@@ -1,7 +1,7 @@
 // The fake OpenAI server as a process, for Playwright's web servers and for trying the IDE by
 // hand: `node tests/support/fake-openai-server.ts --port 3211`. Every chat request gets a small
 // static page written slowly enough to watch it stream (a Python script when the prompt asks for
-// a "sum of squares"); edit requests get one edit.
+// a "sum of squares", an Express app for an "express server"); edit requests get one edit.
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai.ts";
 
@@ -50,6 +50,29 @@ const fake = await startFakeOpenAI({
           title: null,
           description: null,
           additional_dependencies: null,
+        },
+      };
+    }
+    if (request.prompt.includes("express server")) {
+      return {
+        json: {
+          commentary: "An Express server.",
+          template: "node-server",
+          title: "Greeting server",
+          description: "Greets whoever visits.",
+          additional_dependencies: [],
+          has_additional_dependencies: false,
+          install_dependencies_command: "",
+          port: 3000,
+          file_path: "index.js",
+          code: [
+            "const express = require('express');",
+            "const app = express();",
+            "app.get('/', (req, res) => res.send('<h1>Hello from Express</h1><a href=\"about\">About</a>'));",
+            "app.get('/about', (req, res) => res.send('<h1>About this server</h1>'));",
+            "app.listen(process.env.PORT || 3000, '0.0.0.0');",
+          ].join("\n"),
+          files: [],
         },
       };
     }
