@@ -8,6 +8,16 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 }
 
+/** The preview's frame, once its document (scripts included) has loaded. */
+async function previewFrame(page: Page) {
+  const current = () =>
+    page.frames().findLast((f) => f.url().includes("/preview/") && !f.isDetached());
+  await expect.poll(() => Boolean(current())).toBe(true);
+  const frame = current()!;
+  await frame.waitForLoadState("load");
+  return frame;
+}
+
 async function build(page: Page, prompt: string) {
   await page.getByLabel("Prompt").fill(prompt);
   await page.getByRole("button", { name: "Build", exact: true }).click();
@@ -28,16 +38,17 @@ test("Run shows a live preview, output cells, and a terminal in the sandbox", as
   await expect(preview.getByRole("heading", { name: "Click counter" })).toBeVisible({
     timeout: 15_000,
   });
+  // The page arrives streamed through the proxy: its script may run after the button shows.
+  await previewFrame(page);
   await preview.getByRole("button", { name: "Clicked 0 times" }).click();
   await expect(preview.getByRole("button", { name: "Clicked 1 times" })).toBeVisible();
   await page.getByRole("button", { name: "Reload" }).click();
   await expect(preview.getByRole("button", { name: "Clicked 0 times" })).toBeVisible();
-  await preview.getByRole("button", { name: "Clicked 0 times" }).click();
   // The app runs with an opaque origin: Kiln's cookies and storage are out of its reach.
-  const frame = page.frames().find((f) => f.url().includes("/preview/"));
-  expect(await frame?.evaluate(() => window.origin)).toBe("null");
+  const frame = await previewFrame(page);
+  expect(await frame.evaluate(() => window.origin)).toBe("null");
   expect(
-    await frame?.evaluate(() => {
+    await frame.evaluate(() => {
       try {
         return document.cookie;
       } catch (error) {
