@@ -58,6 +58,7 @@ class LocalSandbox implements SandboxHandle {
   readonly provider = "local" as const;
   readonly workspace: string;
   private readonly servers: AppServers;
+  private seeded?: Promise<void>;
   private readonly commands = new Set<{ abort: AbortController; done: Promise<void> }>();
 
   constructor(
@@ -96,7 +97,12 @@ class LocalSandbox implements SandboxHandle {
         template: getTemplate(this.template)!,
         onProgress: (p) => options.onProgress?.({ stage: p.stage, message: p.message }),
       });
-      await seedWorkspace({ workspace: this.workspace, prepared });
+      // Once per handle: the scaffold only fills in what the workspace lacks.
+      this.seeded ??= seedWorkspace({ workspace: this.workspace, prepared }).catch((error) => {
+        this.seeded = undefined;
+        throw error;
+      });
+      await this.seeded;
     } catch (error) {
       if (options.required || !(error instanceof KilnError)) throw error;
     }

@@ -1,6 +1,6 @@
 import "server-only";
 import { constants } from "node:fs";
-import { type FileHandle, lstat, mkdir, open, readdir, unlink } from "node:fs/promises";
+import { type FileHandle, lstat, mkdir, open, opendir, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { KilnError } from "@/lib/errors";
 
@@ -197,7 +197,9 @@ export async function listWorkspace(workspace: string, inside: string): Promise<
     },
   );
   try {
-    const names = (await readdir(/* turbopackIgnore: true */ `/proc/self/fd/${dir.fd}`)).sort();
+    const names = (await readdir(/* turbopackIgnore: true */ `/proc/self/fd/${dir.fd}`)).sort(
+      (a, b) => a.localeCompare(b),
+    );
     const out: WorkspaceEntry[] = [];
     for (const name of names.slice(0, maxEntries)) {
       const stat = await lstat(/* turbopackIgnore: true */ at(dir, name)).catch(() => undefined);
@@ -209,7 +211,7 @@ export async function listWorkspace(workspace: string, inside: string): Promise<
         size: stat.size,
       });
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return out;
   } finally {
     await dir.close();
   }
@@ -230,9 +232,16 @@ export async function ensureWorkspaceDirectory(workspace: string, inside: string
 
 /** Whether `inside` is a directory (not a link to one) holding at least one entry. */
 export async function isNonEmptyDirectory(workspace: string, inside: string): Promise<boolean> {
+  const dir = await openDirectory(workspace, componentsOf(inside), { requested: inside }).catch(
+    () => undefined,
+  );
+  if (!dir) return false;
   try {
-    return (await listWorkspace(workspace, inside)).length > 0;
-  } catch {
-    return false;
+    const listing = await opendir(/* turbopackIgnore: true */ `/proc/self/fd/${dir.fd}`);
+    const first = await listing.read();
+    await listing.close();
+    return first !== null;
+  } finally {
+    await dir.close();
   }
 }
