@@ -1,17 +1,10 @@
 import { randomUUID } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { processesWith } from "@/tests/support/processes";
 import { type RunInSandboxOptions, runInSandbox, type SandboxRun } from "./bwrap";
 
 const python = "/usr/bin/python3";
@@ -40,19 +33,6 @@ async function finish(started: { run: SandboxRun; marker: string }) {
   expect(processesWith(started.marker)).toEqual([]);
   expect(started.run.cgroupDirs.filter((dir) => existsSync(dir))).toEqual([]);
   return result;
-}
-
-function processesWith(marker: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe("runInSandbox", () => {

@@ -1,18 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { processesWith } from "@/tests/support/processes";
 import { type RunInSandboxOptions, runInSandbox } from "./bwrap";
 
 // What a hostile command tries, each expected to be refused or cut short by a named limit,
@@ -57,19 +50,6 @@ const py = (script: string, options?: Partial<RunInSandboxOptions>) =>
   contained([python, "-c", script], options);
 const sh = (script: string, options?: Partial<RunInSandboxOptions>) =>
   contained(["/bin/sh", "-c", script], options);
-
-function processesWith(marker: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** Python that tries `attempt(p)` for each path and prints "<path> <outcome>" lines. */
 function tryEach(paths: string[], attempt: string) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer as createTcpServer, type Socket } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { previewContentSecurityPolicy } from "@/lib/http/security-headers";
 import { importWithEnv } from "@/tests/support/env";
+import { processesWith } from "@/tests/support/processes";
 import { runInSandbox, type SandboxRun } from "./bwrap";
 import { proxyPreview, proxyPreviewUpgrade } from "./preview-proxy";
 import { type PreviewRelay, startPreviewRelay, waitForPort } from "./preview-relay";
@@ -149,19 +150,6 @@ afterAll(async () => {
   rmSync(workspace, { recursive: true, force: true });
   rmSync(path.dirname(socketDir), { recursive: true, force: true });
 });
-
-function processesWith(text: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 function proxy(
   relay: PreviewRelay,
