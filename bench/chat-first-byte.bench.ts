@@ -5,6 +5,7 @@
 import { TestClient } from "../tests/support/client.ts";
 import { startFakeOpenAI } from "../tests/support/fake-openai.ts";
 import { startKiln } from "../tests/support/kiln-server.ts";
+import { summary } from "./stats.ts";
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -44,16 +45,6 @@ async function timeToFirst(send: () => Promise<Response>, isFirst: (line: string
     }
   }
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-const summary = (values: number[]) => ({
-  samples: values.length,
-  p50Ms: Number(percentile(values, 50).toFixed(1)),
-  p99Ms: Number(percentile(values, 99).toFixed(1)),
-});
 
 const fake = await startFakeOpenAI({ models: ["bench-model"], firstTokenDelayMs, chunkDelayMs: 2 });
 fake.setDefault({ json: fragment });

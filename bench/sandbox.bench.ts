@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { TestClient } from "../tests/support/client.ts";
 import { startKiln } from "../tests/support/kiln-server.ts";
+import { summary } from "./stats.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
@@ -48,15 +49,6 @@ const nodeServer = {
   ].join("\n"),
 };
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-const summary = (values: number[]) => ({
-  samples: values.length,
-  p50Ms: Number(percentile(values, 50).toFixed(1)),
-  p99Ms: Number(percentile(values, 99).toFixed(1)),
-});
 const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
 
 const workspace = mkdtempSync(path.join(tmpdir(), "kiln-bench-bwrap-"));
