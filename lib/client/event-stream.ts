@@ -1,10 +1,30 @@
-import { EventSourceParserStream } from "eventsource-parser/stream";
+import { type EventSourceMessage, EventSourceParserStream } from "eventsource-parser/stream";
 import { ApiError } from "./fetch-json";
 
-// POSTs JSON to one of Kiln's streamed endpoints (Accept: text/event-stream) and hands each
-// event to `onEvent` as it arrives. A refusal before the stream starts (400, 404, 429...)
-// throws the server's message; an `error` event in the stream throws it as well.
+// Server-sent events in the browser: one parser for Kiln's own streams and the AI SDK's. Read
+// with a reader, not `for await`, which not every browser offers on a ReadableStream yet.
 
+/** Calls `onEvent` for each event of `body` as it arrives, in order. */
+export async function readEvents(
+  body: NonNullable<Response["body"]>,
+  onEvent: (event: EventSourceMessage) => void,
+): Promise<void> {
+  const reader = body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream())
+    .getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    onEvent(value);
+  }
+}
+
+/**
+ * POSTs JSON to one of Kiln's streamed endpoints (Accept: text/event-stream) and hands each
+ * event to `onEvent` as it arrives. A refusal before the stream starts (400, 404, 429...)
+ * throws the server's message; an `error` event in the stream throws it as well.
+ */
 export async function postEventStream(
   path: string,
   body: unknown,
@@ -22,12 +42,9 @@ export async function postEventStream(
     const error = await response.json().catch(() => null);
     throw new ApiError(error?.message ?? `Request failed (${response.status})`, response.status);
   }
-  const events = response.body
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new EventSourceParserStream());
-  for await (const message of events) {
+  await readEvents(response.body, (message) => {
     const data = JSON.parse(message.data);
     if (message.event === "error") throw new ApiError(data.message, data.status ?? 500, data.code);
     onEvent(message.event ?? "message", data);
-  }
+  });
 }
