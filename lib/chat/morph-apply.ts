@@ -108,6 +108,13 @@ export async function morphWithApplyModel(options: {
     }
     started = performance.now();
     const prompt = `<instruction>${instruction}</instruction>\n<code>${current}</code>\n<update>${change.update}</update>`;
+    const call = {
+      purpose: "morph_apply",
+      provider: "morph",
+      model: env.MORPH_MODEL,
+      keySource: "server",
+      prompt,
+    } as const;
     try {
       const merged = await generateText({
         model: morph.chat(env.MORPH_MODEL),
@@ -117,11 +124,7 @@ export async function morphWithApplyModel(options: {
       });
       files.set(change.file_path, stripFence(merged.text));
       await record({
-        purpose: "morph_apply",
-        provider: "morph",
-        model: env.MORPH_MODEL,
-        keySource: "server",
-        prompt,
+        ...call,
         latencyMs: performance.now() - started,
         outcome: "ok",
         inputTokens: merged.usage.inputTokens,
@@ -130,11 +133,7 @@ export async function morphWithApplyModel(options: {
     } catch (error) {
       const reason = providerFailureReason(error);
       await record({
-        purpose: "morph_apply",
-        provider: "morph",
-        model: env.MORPH_MODEL,
-        keySource: "server",
-        prompt,
+        ...call,
         latencyMs: performance.now() - started,
         outcome: "provider_error",
         error: reason,
