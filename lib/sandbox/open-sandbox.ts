@@ -33,7 +33,7 @@ export async function getSandboxOrThrow(userId: string, id: string): Promise<Ope
     if (row.status === "running") await endSandbox(row, "expired");
     throw gone(row.id, row.status === "stopped" ? "was deleted" : "expired");
   }
-  const handle = await providerFor(row.provider).connect(row.id, row.externalId ?? row.id);
+  const handle = await (await providerFor(row.provider)).connect(row.id, row.externalId ?? row.id);
   if (!handle) {
     await markSandbox(row.id, "expired");
     throw gone(row.id, "is no longer running");
@@ -63,7 +63,7 @@ export async function createSandbox(options: {
       { reason: "sandbox_limit" },
     );
   }
-  const provider = providerFor(defaultProviderName());
+  const provider = await providerFor(defaultProviderName());
   const row = await insertSandbox({
     userId: options.userId,
     provider: provider.name,
@@ -89,7 +89,7 @@ export async function createSandbox(options: {
 export async function endSandbox(row: SandboxRow, status: "stopped" | "expired") {
   await markSandbox(row.id, status);
   try {
-    await providerFor(row.provider).destroy(row.id, row.externalId ?? row.id);
+    await (await providerFor(row.provider)).destroy(row.id, row.externalId ?? row.id);
   } catch (error) {
     log.warn("sandbox not destroyed", { sandboxId: row.id, error });
   }

@@ -1,12 +1,12 @@
 import "server-only";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
-import { createE2bProvider } from "./e2b-provider";
 import { localProvider } from "./local-provider";
 import type { ProviderName, SandboxProvider } from "./provider";
 
 // New sandboxes go to E2B when E2B_API_KEY is set, else to this machine. A sandbox keeps the
-// provider it was created on, so rows made before a configuration change still resolve.
+// provider it was created on, so rows made before a configuration change still resolve. The E2B
+// provider (and its SDK, ~90 ms to load) is imported on first use, not at every start.
 
 let e2b: { key: string; provider: SandboxProvider } | undefined;
 
@@ -14,7 +14,7 @@ export function defaultProviderName(): ProviderName {
   return getEnv().E2B_API_KEY ? "e2b" : "local";
 }
 
-export function providerFor(name: ProviderName): SandboxProvider {
+export async function providerFor(name: ProviderName): Promise<SandboxProvider> {
   if (name === "local") return localProvider;
   const env = getEnv();
   if (!env.E2B_API_KEY) {
@@ -25,6 +25,7 @@ export function providerFor(name: ProviderName): SandboxProvider {
     );
   }
   if (e2b?.key !== env.E2B_API_KEY) {
+    const { createE2bProvider } = await import("./e2b-provider");
     e2b = {
       key: env.E2B_API_KEY,
       provider: createE2bProvider({
