@@ -1,9 +1,10 @@
 import "server-only";
+import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
 import { getTemplate } from "@/lib/templates/templates";
 import { createSandbox, getSandboxOrThrow, type OpenSandbox } from "./open-sandbox";
-import type { CellResult, RuntimeError } from "./schemas";
+import type { runFragmentResultSchema } from "./schemas";
 import { sandboxRoot } from "./workspace";
 
 // POST /api/sandbox: put a fragment in a sandbox (a new one, or the caller's existing one) and
@@ -15,18 +16,7 @@ export interface RunProgress {
   message: string;
 }
 
-export type FragmentRunResult =
-  | {
-      sbxId: string;
-      template: string;
-      stdout: string;
-      stderr: string;
-      runtimeError: RuntimeError | null;
-      cellResults: CellResult[];
-      files: string[];
-      warnings: string[];
-    }
-  | { sbxId: string; template: string; url: string; files: string[]; warnings: string[] };
+export type FragmentRunResult = z.infer<typeof runFragmentResultSchema>;
 
 const installTimeoutMs = 5 * 60_000;
 

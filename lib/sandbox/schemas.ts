@@ -66,7 +66,7 @@ export const terminalResultSchema = z.object({
   limit: z.string().optional(),
 });
 
-export const interpreterResultSchema = z.object({
+const interpreterResultSchema = z.object({
   sbxId: z.string(),
   template: z.string(),
   stdout: z.string(),
@@ -79,7 +79,7 @@ export const interpreterResultSchema = z.object({
   warnings: z.array(z.string()),
 });
 
-export const webResultSchema = z.object({
+const webResultSchema = z.object({
   sbxId: z.string(),
   template: z.string(),
   /** Where the running app is seen: a Kiln path for local sandboxes, an https URL on E2B. */
