@@ -35,6 +35,21 @@ async function run(body: unknown) {
   };
 }
 
+/** The preview's page, after checking that its scripts are under the preview's path and load. */
+async function previewedPage(url: string): Promise<string> {
+  const page = await fetch(new URL(url, kiln.url));
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const scripts = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]!);
+  expect(scripts.length).toBeGreaterThan(0);
+  const prefix = new URL(url, kiln.url).pathname;
+  for (const src of scripts.slice(0, 3)) {
+    expect(src.startsWith(prefix), src).toBe(true);
+    expect((await fetch(new URL(src, kiln.url))).status, src).toBe(200);
+  }
+  return html;
+}
+
 describe("web templates from the npm registry", () => {
   test("a fragment's extra package is installed with network, into its own node_modules", async () => {
     const { status, body } = await run({
@@ -69,18 +84,7 @@ describe("web templates from the npm registry", () => {
       }),
     });
     expect(status, JSON.stringify(body)).toBe(200);
-    const page = await fetch(new URL(body.url, kiln.url));
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    expect(html).toContain("Hello from Next.js");
-    // Every script of the page is under the preview's path, and loads.
-    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
-    expect(scripts.length).toBeGreaterThan(0);
-    const prefix = new URL(body.url, kiln.url).pathname;
-    for (const src of scripts.slice(0, 3)) {
-      expect(src.startsWith(prefix), src).toBe(true);
-      expect((await fetch(new URL(src, kiln.url))).status, src).toBe(200);
-    }
+    expect(await previewedPage(body.url)).toContain("Hello from Next.js");
   }, 180_000);
 
   test("a Vue (Nuxt) page is served under its preview path", async () => {
@@ -98,16 +102,6 @@ describe("web templates from the npm registry", () => {
       }),
     });
     expect(status, JSON.stringify(body)).toBe(200);
-    const page = await fetch(new URL(body.url, kiln.url));
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    expect(html).toContain("Hello from Nuxt 42");
-    const prefix = new URL(body.url, kiln.url).pathname;
-    const scripts = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]!);
-    expect(scripts.length).toBeGreaterThan(0);
-    for (const src of scripts.slice(0, 3)) {
-      expect(src.startsWith(prefix), src).toBe(true);
-      expect((await fetch(new URL(src, kiln.url))).status, src).toBe(200);
-    }
+    expect(await previewedPage(body.url)).toContain("Hello from Nuxt 42");
   }, 240_000);
 });
