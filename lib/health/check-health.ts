@@ -11,6 +11,7 @@ export type OverallStatus = "healthy" | "degraded" | "unhealthy";
 export interface HealthReport {
   status: OverallStatus;
   version: string;
+  timestamp: string;
   components: Record<string, ComponentStatus>;
   checks: Record<string, ProbeResult>;
 }
@@ -36,7 +37,13 @@ export async function checkHealth(): Promise<HealthReport> {
   ]);
   const checks = { database, redis, queue, workers, sandbox, model };
   const components = Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v.status]));
-  return { status: rollUp(components), version: appVersion, components, checks };
+  return {
+    status: rollUp(components),
+    version: appVersion,
+    timestamp: new Date().toISOString(),
+    components,
+    checks,
+  };
 }
 
 /** 503 only when Kiln is down, so load balancers keep sending traffic to a degraded instance. */

@@ -5,6 +5,8 @@ const componentStatus = z.enum(["healthy", "unhealthy", "unconfigured"]);
 export const healthReportSchema = z.object({
   status: z.enum(["healthy", "degraded", "unhealthy"]),
   version: z.string(),
+  /** When the checks ran, in ISO 8601 UTC (seed 002). */
+  timestamp: z.iso.datetime(),
   components: z.object({
     database: componentStatus,
     redis: componentStatus,

@@ -9,6 +9,7 @@ import { type KilnServer, startKiln } from "../support/kiln-server";
 interface Report {
   status: string;
   version: string;
+  timestamp: string;
   components: Record<string, string>;
   checks: Record<string, { status: string; message: string }>;
 }
@@ -77,6 +78,17 @@ describe("health with every provider configured and answering", () => {
     expect(v1.body.components).toEqual(body.components);
     expect(providers.requests).toHaveLength(4);
     expect(JSON.stringify(v1.body)).not.toContain(goodKey);
+  });
+
+  test("each report says when it was made, in ISO 8601 UTC (seed 002)", async () => {
+    for (const path of ["/health", "/api/v1/health"]) {
+      const before = Date.now();
+      const { body } = await health(kiln, path);
+      expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      const made = Date.parse(body.timestamp);
+      expect(made).toBeGreaterThanOrEqual(before);
+      expect(made).toBeLessThanOrEqual(Date.now());
+    }
   });
 });
 
