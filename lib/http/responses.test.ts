@@ -66,3 +66,92 @@ describe("errorResponse", () => {
     vi.restoreAllMocks();
   });
 });
+
+describe("logging a failed request", () => {
+  // Every line the server would write, parsed: stdout for debug and info, stderr for the rest.
+  function captureLog() {
+    const lines: Record<string, unknown>[] = [];
+    const keep = (line: unknown) => lines.push(JSON.parse(String(line)));
+    vi.spyOn(console, "log").mockImplementation(keep);
+    vi.spyOn(console, "error").mockImplementation(keep);
+    return lines;
+  }
+
+  test.each([
+    ["VALIDATION_ERROR", 400],
+    ["UNAUTHORIZED", 401],
+    ["NOT_FOUND", 404],
+    ["RATE_LIMITED", 429],
+  ] as const)("a refused request (%s) is one info line without a stack", async (code, status) => {
+    const { errorResponse, KilnError } = await load({ NODE_ENV: "production" });
+    const lines = captureLog();
+    errorResponse("v1", new KilnError(code, "name: must not be empty"), {
+      requestId: "req-4xx",
+      route: "POST /api/v1/api-keys",
+    });
+    vi.restoreAllMocks();
+    expect(lines).toEqual([
+      {
+        time: expect.any(String),
+        level: "info",
+        message: "request refused",
+        requestId: "req-4xx",
+        route: "POST /api/v1/api-keys",
+        status,
+        code,
+        detail: "name: must not be empty",
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain("stack");
+  });
+
+  test("an outside service failing (502, 503) is a warning naming its reason, without a stack", async () => {
+    const { errorResponse, KilnError } = await load({ NODE_ENV: "production" });
+    const lines = captureLog();
+    errorResponse(
+      "api",
+      new KilnError("BAD_GATEWAY", "The model's answer is not a valid fragment", {
+        reason: "invalid_output",
+      }),
+      { requestId: "req-502", route: "POST /api/chat" },
+    );
+    errorResponse("api", new KilnError("SERVICE_UNAVAILABLE", "The database is unavailable"), {
+      requestId: "req-503",
+    });
+    vi.restoreAllMocks();
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        requestId: "req-502",
+        status: 502,
+        code: "BAD_GATEWAY",
+        reason: "invalid_output",
+      }),
+      expect.objectContaining({ level: "warn", requestId: "req-503", status: 503 }),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain("stack");
+  });
+
+  test("a fault of Kiln's own is an error with its stack", async () => {
+    const { errorResponse } = await load({ NODE_ENV: "production" });
+    const lines = captureLog();
+    errorResponse("api", new TypeError("cannot read properties of undefined"), {
+      requestId: "req-500",
+      route: "GET /api/chats",
+    });
+    vi.restoreAllMocks();
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: "error",
+        message: "request failed",
+        requestId: "req-500",
+        route: "GET /api/chats",
+        status: 500,
+        error: expect.objectContaining({
+          name: "TypeError",
+          stack: expect.stringContaining("TypeError: cannot read properties of undefined"),
+        }),
+      }),
+    ]);
+  });
+});

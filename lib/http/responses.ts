@@ -20,13 +20,40 @@ export function successBody(surface: Surface, data: unknown, pagination?: unknow
 }
 
 /**
+ * One line per failed request, at the level of whose fault it is: a refusal of the client's
+ * request (4xx) is routine, an outside service failing (502, 503, 504) is worth a look, and only
+ * Kiln's own faults are errors, with their stack. `route` is the endpoint as its contract names
+ * it ("POST /api/sandbox/{id}/files"), so ids and tokens in the path stay out of the log.
+ */
+function logFailure(
+  known: KilnError,
+  error: unknown,
+  context: { requestId: string; route?: string },
+) {
+  const fields = {
+    requestId: context.requestId,
+    ...(context.route ? { route: context.route } : {}),
+    status: known.status,
+    code: known.code,
+    ...(known.reason ? { reason: known.reason } : {}),
+  };
+  if (!(error instanceof KilnError) || known.status === 500) {
+    log.error("request failed", { ...fields, error });
+  } else if (known.status >= 500) {
+    log.warn("request failed upstream", { ...fields, detail: known.message });
+  } else {
+    log.info("request refused", { ...fields, detail: known.message });
+  }
+}
+
+/**
  * Turns anything thrown into the surface's error shape. KilnErrors say what they say; anything
  * else is a bug: logged with the request id, and in production answered with a generic message.
  */
 export function errorResponse(
   surface: Surface,
   error: unknown,
-  context: { requestId: string; headers?: Headers },
+  context: { requestId: string; headers?: Headers; route?: string },
 ): Response {
   const known =
     error instanceof KilnError
@@ -37,9 +64,7 @@ export function errorResponse(
             ? `Internal server error (request ${context.requestId})`
             : `Internal server error: ${(error as Error)?.message ?? String(error)} (request ${context.requestId})`,
         );
-  if (!(error instanceof KilnError) || known.status >= 500) {
-    log.error("request failed", { requestId: context.requestId, error });
-  }
+  logFailure(known, error, context);
   const headers = new Headers(context.headers);
   for (const [name, value] of Object.entries(known.headers ?? {})) headers.set(name, value);
   // A reason (such as "model_not_configured") rides along: as `code` on /api, whose shape has

@@ -140,7 +140,11 @@ export function apiRoute<C extends RouteContract>(
           : successBody(surface, result);
       return json(payload, { status: contract.status ?? 200, headers: responseHeaders });
     } catch (error) {
-      return errorResponse(surface, error, { requestId, headers: responseHeaders });
+      return errorResponse(surface, error, {
+        requestId,
+        headers: responseHeaders,
+        route: `${contract.method} ${contract.path}`,
+      });
     }
   };
 }
@@ -164,7 +168,10 @@ export function routeMethods(path: string, handlers: Partial<Record<HttpMethod, 
           headers: { Allow: allow },
         },
       ),
-      { requestId: request.headers.get("x-request-id") ?? crypto.randomUUID() },
+      {
+        requestId: request.headers.get("x-request-id") ?? crypto.randomUUID(),
+        route: `${request.method} ${path}`,
+      },
     );
   return Object.fromEntries(allMethods.map((m) => [m, handlers[m] ?? notAllowed])) as Record<
     HttpMethod,
