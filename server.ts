@@ -1,23 +1,25 @@
 // Kiln's HTTP server: Next's request handler behind a plain node:http server, so that Kiln
 // knows each request's real socket address (rate limits key on it) and can later take
-// websocket upgrades itself. Usage: node server.ts [--dev] [--port N] [--hostname H]
+// websocket upgrades itself. Usage: node server.ts [--dev] [--port N] [--hostname H]; without
+// the flags, PORT and HOSTNAME from the environment, as with `next start`.
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 import next from "next";
-import { EnvError, getEnv } from "./lib/env.ts";
+import { type Env, EnvError, getEnv } from "./lib/env.ts";
 
 const { values } = parseArgs({
   options: {
     dev: { type: "boolean", default: false },
-    port: { type: "string", default: "3000" },
-    hostname: { type: "string", default: "0.0.0.0" },
+    port: { type: "string" },
+    hostname: { type: "string" },
   },
 });
 
+let env: Env;
 try {
-  getEnv();
+  env = getEnv();
 } catch (error) {
   if (error instanceof EnvError) {
     console.error(`Kiln cannot start. ${error.message}`);
@@ -26,13 +28,14 @@ try {
   throw error;
 }
 
-const port = Number(values.port);
+const port = values.port === undefined ? env.PORT : Number(values.port);
+const hostname = values.hostname ?? env.HOSTNAME;
 // Next attaches its own websocket handler to the server it is given here; it gets an emitter
 // instead, so that an upgrade reaches Next only when Kiln has not taken it (see below).
 const nextUpgrades = new EventEmitter();
 const app = next({
   dev: values.dev,
-  hostname: values.hostname,
+  hostname,
   port,
   httpServer: nextUpgrades as unknown as Server,
 });
@@ -52,7 +55,7 @@ server.on("upgrade", (req, socket, head) => {
   nextUpgrades.emit("upgrade", req, socket, head);
 });
 
-server.listen(port, values.hostname, () => {
+server.listen(port, hostname, () => {
   const address = server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
   console.log(

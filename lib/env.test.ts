@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { EnvError, envKeys, parseEnv } from "./env";
+import { decodeSecret, EnvError, envKeys, parseEnv } from "./env";
 
 const errorOf = (source: Record<string, string>) => {
   try {
@@ -55,6 +56,45 @@ describe("parseEnv", () => {
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]).toMatch(new RegExp(`^${name}: `));
     expect(error.message).toContain(name);
+  });
+
+  test("PORT and HOSTNAME default to 3000 on every interface, and take what they are given", () => {
+    expect(parseEnv({})).toMatchObject({ PORT: 3000, HOSTNAME: "0.0.0.0" });
+    expect(parseEnv({ PORT: "3900", HOSTNAME: "127.0.0.1" })).toMatchObject({
+      PORT: 3900,
+      HOSTNAME: "127.0.0.1",
+    });
+    expect(errorOf({ PORT: "http" }).issues[0]).toMatch(/^PORT: /);
+    expect(errorOf({ PORT: "70000" }).issues[0]).toMatch(/^PORT: /);
+  });
+
+  test("KILN_SECRET takes 32 bytes in hex or in any base64 spelling", () => {
+    const bytes = randomBytes(32);
+    for (const text of [
+      bytes.toString("hex"),
+      bytes.toString("hex").toUpperCase(),
+      bytes.toString("base64"),
+      bytes.toString("base64").replace(/=$/, ""),
+      bytes.toString("base64url"),
+      `${bytes.toString("base64url")}=`,
+    ]) {
+      expect(parseEnv({ KILN_SECRET: text }).KILN_SECRET).toBe(text);
+      expect(decodeSecret(text)).toEqual(bytes);
+    }
+  });
+
+  test.each([
+    ["31 bytes in hex", randomBytes(31).toString("hex")],
+    ["33 bytes in hex", randomBytes(33).toString("hex")],
+    ["31 bytes in base64", randomBytes(31).toString("base64")],
+    ["33 bytes in base64", randomBytes(33).toString("base64")],
+    ["a passphrase", "correct horse battery staple, quite long enough"],
+    ["base64 whose last character carries stray bits", `${"A".repeat(42)}B=`],
+  ])("KILN_SECRET refuses %s with the same clear message", (_, text) => {
+    expect(decodeSecret(text)).toBeUndefined();
+    expect(errorOf({ KILN_SECRET: text }).issues).toEqual([
+      "KILN_SECRET: expected 32 bytes as 64 hex characters or in base64 (openssl rand -hex 32, or openssl rand -base64 32)",
+    ]);
   });
 
   test("every bad variable is reported at once", () => {

@@ -13,13 +13,34 @@ const windowSpec = z
 
 const booleanFlag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
+/**
+ * The 32 bytes of a KILN_SECRET written as 64 hex characters or in base64 (`openssl rand
+ * -base64 32`), standard or URL-safe, with or without its padding; undefined for anything else.
+ */
+export function decodeSecret(text: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(text)) return Buffer.from(text, "hex");
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return undefined;
+  // Node's base64 decoder reads both alphabets; 43 characters carry 258 bits, so the last two
+  // must be zero for the text to be the encoding of 32 bytes and not a mistyped longer one.
+  const bytes = Buffer.from(text.replace(/=$/, ""), "base64");
+  const canonical = bytes.toString("base64url");
+  return canonical === text.replace(/=$/, "").replaceAll("+", "-").replaceAll("/", "_")
+    ? bytes
+    : undefined;
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATA_DIR: z.string().default("./.kiln"),
   DATABASE_URL: z.url().optional(),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOSTNAME: z.string().default("0.0.0.0"),
   KILN_SECRET: z
     .string()
-    .regex(/^[0-9a-f]{64}$/, "expected 64 hex characters (32 bytes)")
+    .refine((text) => decodeSecret(text) !== undefined, {
+      error:
+        "expected 32 bytes as 64 hex characters or in base64 (openssl rand -hex 32, or openssl rand -base64 32)",
+    })
     .optional(),
   KILN_ALLOW_SIGNUP: booleanFlag.default(true),
   KILN_TRUST_PROXY: z
@@ -155,7 +176,7 @@ export function getEnv(): Env {
   cached = {
     ...env,
     dataDir,
-    secret: env.KILN_SECRET ? Buffer.from(env.KILN_SECRET, "hex") : loadOrCreateSecret(dataDir),
+    secret: env.KILN_SECRET ? decodeSecret(env.KILN_SECRET)! : loadOrCreateSecret(dataDir),
     isProduction: env.NODE_ENV === "production",
     isSupabaseAuth: Boolean(env.NEXT_PUBLIC_SUPABASE_URL && env.NEXT_PUBLIC_SUPABASE_ANON_KEY),
   };

@@ -1,8 +1,57 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { runKilnToExit, startKiln } from "../support/kiln-server";
+import { TestClient } from "../support/client";
+import { cleanEnv, runKilnToExit, startKiln } from "../support/kiln-server";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts server.ts with the given flags (none by default) and waits for its ready line. */
+async function startWithArgs(args: string[], env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, ["server.ts", ...args], {
+    cwd: root,
+    env: cleanEnv({ NODE_ENV: "production", ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const ready = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Kiln ready on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`Kiln exited with ${code}:\n${output}`)));
+  });
+  return {
+    ready,
+    async stop() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+const answers = (url: string) =>
+  fetch(url).then(
+    (response) => response.status,
+    () => "refused",
+  );
 
 // Start-up configuration, through the real server process.
 
@@ -62,4 +111,63 @@ describe("configuration", () => {
     await kiln.stop();
     expect(() => statSync(path.join(dataDir, "secret"))).toThrow();
   });
+
+  test("PORT and HOSTNAME from the environment are where Kiln listens, as with next start", async () => {
+    const port = await freePort();
+    const kiln = await startWithArgs([], {
+      DATA_DIR: tempDir(),
+      PORT: String(port),
+      HOSTNAME: "127.0.0.2",
+    });
+    try {
+      expect(kiln.ready).toBe(`http://localhost:${port}`);
+      expect(await answers(`http://127.0.0.2:${port}/health`)).toBe(200);
+      // Bound to 127.0.0.2 only: the same port on another loopback address has nobody behind it.
+      expect(await answers(`http://127.0.0.1:${port}/health`)).toBe("refused");
+    } finally {
+      await kiln.stop();
+    }
+  }, 90_000);
+
+  test("--port and --hostname win over PORT and HOSTNAME", async () => {
+    const [flagPort, envPort] = [await freePort(), await freePort()];
+    const kiln = await startWithArgs(["--port", String(flagPort), "--hostname", "127.0.0.1"], {
+      DATA_DIR: tempDir(),
+      PORT: String(envPort),
+      HOSTNAME: "127.0.0.2",
+    });
+    try {
+      expect(await answers(`http://127.0.0.1:${flagPort}/health`)).toBe(200);
+      expect(await answers(`http://127.0.0.2:${envPort}/health`)).toBe("refused");
+    } finally {
+      await kiln.stop();
+    }
+  }, 90_000);
+
+  test("a KILN_SECRET from openssl rand -base64 32 starts Kiln; a 31-byte one does not", async () => {
+    const dataDir = tempDir();
+    const kiln = await startKiln({
+      dataDir,
+      env: { KILN_SECRET: randomBytes(32).toString("base64") },
+    });
+    // Storing a provider key encrypts it under the secret.
+    const client = new TestClient(kiln.url);
+    await client.signUp();
+    const saved = await client.fetch("/api/settings/model-providers/openai", {
+      method: "PUT",
+      json: { apiKey: "sk-test-base64-secret-1234" },
+    });
+    expect(saved.status).toBe(200);
+    expect(await saved.json()).toMatchObject({ provider: "openai" });
+    await kiln.stop();
+    expect(() => statSync(path.join(dataDir, "secret"))).toThrow();
+    const short = await runKilnToExit({
+      DATA_DIR: tempDir(),
+      KILN_SECRET: randomBytes(31).toString("base64"),
+    });
+    expect(short.code).toBe(1);
+    expect(short.output).toContain(
+      "KILN_SECRET: expected 32 bytes as 64 hex characters or in base64",
+    );
+  }, 90_000);
 });
