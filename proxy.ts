@@ -1,5 +1,6 @@
 import { type NextRequest, NextResponse } from "next/server";
 import { getEnv } from "@/lib/env";
+import { requestIdFor } from "@/lib/http/request-gate";
 import { previewHeaders, securityHeaders } from "@/lib/http/security-headers";
 import { parsePreviewPath } from "@/lib/sandbox/preview-token";
 import { supabaseForRequest } from "@/lib/supabase/server";
@@ -11,7 +12,6 @@ import { supabaseForRequest } from "@/lib/supabase/server";
 // component cannot write the refreshed cookies itself.
 
 const publicPages = new Set(["/login", "/signup", "/auth/callback"]);
-const requestIdPattern = /^[A-Za-z0-9._-]{8,128}$/;
 
 function hasSessionCookie(request: NextRequest): boolean {
   if (request.cookies.has("kiln_session")) return true;
@@ -31,8 +31,7 @@ async function refreshSupabaseSession(request: NextRequest): Promise<string[]> {
 
 export async function proxy(request: NextRequest) {
   const env = getEnv();
-  const incoming = request.headers.get("x-request-id");
-  const requestId = incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
+  const requestId = requestIdFor(request.headers.get("x-request-id"));
   const { pathname } = request.nextUrl;
 
   const isPage =

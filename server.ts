@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 import next from "next";
 import { type Env, EnvError, getEnv } from "./lib/env.ts";
+import { gateRequest } from "./lib/http/request-gate.ts";
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +44,7 @@ const handle = app.getRequestHandler();
 await app.prepare();
 
 const server = createServer((req, res) => {
+  if (gateRequest(req, res, { isProduction: env.isProduction })) return;
   req.headers["x-kiln-client-address"] = req.socket.remoteAddress ?? "unknown";
   handle(req, res);
 });
