@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { KilnError } from "@/lib/errors";
-import { parseWith, readJsonBody, searchParamsToObject } from "./parse";
+import { findNul, parseWith, readJsonBody, searchParamsToObject } from "./parse";
 
 const post = (body: BodyInit | null, headers: Record<string, string> = {}) =>
   new Request("http://kiln.test/api/x", {
@@ -91,6 +91,38 @@ describe("parseWith", () => {
 
   test("a failure of the whole value is named by where it came from", () => {
     expect(() => parseWith(z.string(), 5, "query")).toThrow(/^query: /);
+  });
+  test.each([
+    [{ name: "a\u0000b" }, "body", "name"],
+    [{ name: "x", tags: ["ok", "\u0000"] }, "body", "tags.1"],
+    [{ name: "x", nested: { deeper: [{ "key\u0000": 1 }] } }, "body", "nested.deeper.0.key\u0000"],
+    [{ path: "src/\u0000.py" }, "query", "path"],
+    ["sbx_\u0000", "path", "path"],
+  ] as const)(
+    "a NUL anywhere in %j is a 400 naming its field, before the schema",
+    (value, where, field) => {
+      let error: KilnError | undefined;
+      try {
+        // A schema that would take anything: the NUL is refused whatever the endpoint accepts.
+        parseWith(z.unknown(), value, where);
+      } catch (e) {
+        error = e as KilnError;
+      }
+      expect(error?.status).toBe(400);
+      expect(error?.code).toBe("VALIDATION_ERROR");
+      expect(error?.message).toBe(`${field}: must not contain NUL characters (\\u0000)`);
+      expect(error?.details).toEqual({
+        in: where,
+        issues: [{ field, message: "must not contain NUL characters (\\u0000)" }],
+      });
+    },
+  );
+
+  test("a body nested far deeper than any stack finds its NUL all the same", () => {
+    const depth = 200_000;
+    const value = JSON.parse(`${"[".repeat(depth)}"\\u0000"${"]".repeat(depth)}`);
+    expect(findNul(value)).toHaveLength(depth);
+    expect(findNul(JSON.parse(`${"[".repeat(depth)}"ok"${"]".repeat(depth)}`))).toBeUndefined();
   });
 });
 

@@ -13,11 +13,57 @@ export function validationError(error: z.ZodError, where: "body" | "query" | "pa
   });
 }
 
+/**
+ * Where the first NUL character is in a value parsed from a request (a string, or an object
+ * key), as a field path; undefined when there is none. Postgres refuses NUL in text and jsonb
+ * alike, and no text Kiln takes (names, messages, commands, keys, file contents) needs one.
+ */
+export function findNul(value: unknown): (string | number)[] | undefined {
+  // Iterative, and each step names only its own key, so that a deeply nested body can neither
+  // overflow the stack nor cost more than its size.
+  interface Step {
+    value: unknown;
+    key?: string | number;
+    parent?: Step;
+  }
+  const pathOf = (step: Step | undefined, last?: string): (string | number)[] => {
+    const path: (string | number)[] = last === undefined ? [] : [last];
+    for (let s = step; s?.parent; s = s.parent) path.push(s.key!);
+    return path.reverse();
+  };
+  const stack: Step[] = [{ value }];
+  for (let step = stack.pop(); step; step = stack.pop()) {
+    const item = step.value;
+    if (typeof item === "string") {
+      if (item.includes("\0")) return pathOf(step);
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--)
+        stack.push({ value: item[i], key: i, parent: step });
+    } else if (item !== null && typeof item === "object") {
+      const keys = Object.keys(item);
+      for (const key of keys) if (key.includes("\0")) return pathOf(step, key);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        stack.push({ value: (item as Record<string, unknown>)[key], key, parent: step });
+      }
+    }
+  }
+  return undefined;
+}
+
 export function parseWith<T extends z.ZodType>(
   schema: T,
   value: unknown,
   where: "body" | "query" | "path",
 ): z.output<T> {
+  const nulAt = findNul(value);
+  if (nulAt) {
+    const field = nulAt.length > 0 ? nulAt.join(".") : where;
+    const message = "must not contain NUL characters (\\u0000)";
+    throw new KilnError("VALIDATION_ERROR", `${field}: ${message}`, {
+      details: { in: where, issues: [{ field, message }] },
+    });
+  }
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error, where);
   return result.data;
