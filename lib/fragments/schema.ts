@@ -14,8 +14,19 @@ export const fragmentLimits = {
   /** Files in all, the entry included. */
   files: 50,
   pathLength: 256,
+  /** Bytes of UTF-8 in one part of a path: the longest file name Linux allows. */
+  namePartBytes: 255,
   dependencies: 50,
 } as const;
+
+/** Whether a part of `path` between slashes is longer than a file name may be. */
+export function hasOverlongPart(path: string): boolean {
+  return path
+    .split("/")
+    .some((part) => Buffer.byteLength(part, "utf8") > fragmentLimits.namePartBytes);
+}
+
+const overlongPart = `must have no part between slashes longer than ${fragmentLimits.namePartBytes} bytes`;
 
 /** Why `path` is not a safe relative file path, or undefined when it is. */
 export function filePathProblem(path: string): string | undefined {
@@ -32,6 +43,7 @@ export function filePathProblem(path: string): string | undefined {
   if (path !== path.trim()) return "must not start or end with whitespace";
   const segments = path.split("/");
   if (segments.includes("..")) return 'must not contain ".."';
+  if (hasOverlongPart(path)) return overlongPart;
   // Rejected rather than normalised, so that two spellings can never name one file.
   if (segments.some((s) => s === "" || s === ".")) {
     return 'must be normalised: no empty or "." segments and no trailing slash';

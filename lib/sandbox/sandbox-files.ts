@@ -1,10 +1,11 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
 import { getSandboxOrThrow } from "./open-sandbox";
-import { sandboxPath } from "./workspace";
+import { sandboxPath, workspaceError } from "./workspace";
 
 // The files API of a sandbox: paths are checked by the provider (workspace.ts locally), and a
-// path is read as a file or listed as a directory, whichever it is.
+// path is read as a file or listed as a directory, whichever it is. Whatever the filesystem
+// says about a client's path (too long, not a directory, disk full) is a 4xx on every provider.
 
 export async function writeSandboxFiles(options: {
   userId: string;
@@ -12,7 +13,9 @@ export async function writeSandboxFiles(options: {
   files: { path: string; content: string }[];
 }): Promise<string[]> {
   const { handle } = await getSandboxOrThrow(options.userId, options.sbxId);
-  return handle.writeFiles(options.files);
+  return handle.writeFiles(options.files).catch((error: unknown) => {
+    throw workspaceError(error, options.files.length === 1 ? options.files[0]!.path : ".");
+  });
 }
 
 export async function readSandboxPath(options: { userId: string; sbxId: string; path: string }) {
@@ -22,8 +25,11 @@ export async function readSandboxPath(options: { userId: string; sbxId: string; 
     const entries = await handle.listFiles(at);
     return { path: at, type: "directory" as const, entries };
   } catch (error) {
-    if (!(error instanceof KilnError) || error.code !== "NOT_FOUND") throw error;
+    const known = workspaceError(error, options.path);
+    if (!(known instanceof KilnError) || known.code !== "NOT_FOUND") throw known;
   }
-  const content = await handle.readFile(at);
+  const content = await handle.readFile(at).catch((error: unknown) => {
+    throw workspaceError(error, options.path);
+  });
   return { path: at, type: "file" as const, content };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { fragmentSchema } from "@/lib/fragments/schema";
+import { fragmentLimits, fragmentSchema, hasOverlongPart } from "@/lib/fragments/schema";
 
 export const sandboxIdSchema = z
   .string()
@@ -10,7 +10,10 @@ export const workspacePathSchema = z
   .string()
   .min(1)
   .max(1024)
-  .refine((p) => !p.includes("\0"), { error: "must not contain NUL bytes" });
+  .refine((p) => !p.includes("\0"), { error: "must not contain NUL bytes" })
+  .refine((p) => !hasOverlongPart(p), {
+    error: `must have no part between slashes longer than ${fragmentLimits.namePartBytes} bytes`,
+  });
 
 export const cellResultSchema = z.union([
   z.object({ text: z.string() }),

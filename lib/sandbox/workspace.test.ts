@@ -11,6 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { KilnError } from "@/lib/errors";
 import { listWorkspace, readWorkspaceFile, sandboxPath, writeWorkspaceFile } from "./workspace";
 
 describe("sandboxPath", () => {
@@ -65,6 +66,29 @@ describe("workspace files", () => {
     await expect(readWorkspaceFile(workspace, "host-file")).rejects.toThrow(/through a link/);
     // Writing over a link replaces the link, never its target.
     expect(() => readFileSync(path.join(outside, "owned.txt"))).toThrow();
+  });
+
+  // What the filesystem refuses about a client's path is the client's to fix: a 4xx saying
+  // what, whichever call met it (these paths pass no schema first here).
+  test.each([
+    ["a name over 255 bytes", 400, () => writeWorkspaceFile(workspace, "a".repeat(300), "x")],
+    [
+      "a directory of that name",
+      400,
+      () => writeWorkspaceFile(workspace, `${"é".repeat(130)}/x`, ""),
+    ],
+    ["reading it", 400, () => readWorkspaceFile(workspace, "b".repeat(256))],
+    ["listing it", 400, () => listWorkspace(workspace, `src/${"c".repeat(300)}`)],
+    ["a file below a file", 404, () => writeWorkspaceFile(workspace, "src/app.py/x", "")],
+    ["writing over a directory", 400, () => writeWorkspaceFile(workspace, "src", "")],
+  ] as const)("%s is a %i, not a fault", async (_, status, call) => {
+    await writeWorkspaceFile(workspace, "src/app.py", "print(1)\n");
+    const error = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(KilnError);
+    expect((error as KilnError).status).toBe(status);
   });
 });
 

@@ -39,6 +39,51 @@ function badPath(requested: string, why: string) {
   });
 }
 
+/**
+ * A filesystem error met on a client's path, as the client should hear it: what the path names
+ * (too long, missing, a directory, a full disk) is the client's to fix, so it is a 4xx; anything
+ * else is Kiln's own fault and stays as it is.
+ */
+export function workspaceError(error: unknown, requested: string): unknown {
+  if (error instanceof KilnError) return error;
+  switch ((error as NodeJS.ErrnoException)?.code) {
+    case "ENAMETOOLONG":
+      return badPath(requested, "has a part longer than 255 bytes");
+    case "ENOENT":
+    case "ENOTDIR":
+      return new KilnError("NOT_FOUND", `No file or directory at ${sandboxPath(requested)}`);
+    case "EISDIR":
+      return badPath(requested, "is a directory");
+    case "ELOOP":
+      return badPath(requested, "passes through a link, which Kiln does not follow");
+    case "EEXIST":
+      return new KilnError("CONFLICT", `${sandboxPath(requested)} already exists`);
+    case "EINVAL":
+    case "EILSEQ":
+      return badPath(requested, "is not a valid file name here");
+    case "ENOSPC":
+    case "EDQUOT":
+    case "EFBIG":
+      return new KilnError("PAYLOAD_TOO_LARGE", "The sandbox's workspace is full");
+    case "ETXTBSY":
+      return new KilnError(
+        "CONFLICT",
+        `${sandboxPath(requested)} is running and cannot be changed`,
+      );
+    default:
+      return error;
+  }
+}
+
+/** Runs `use`, turning what the filesystem says about the client's path into a 4xx. */
+async function onClientPath<T>(requested: string, use: () => Promise<T>): Promise<T> {
+  try {
+    return await use();
+  } catch (error) {
+    throw workspaceError(error, requested);
+  }
+}
+
 /** The components of a path inside the sandbox, below /workspace. */
 function componentsOf(inside: string): string[] {
   return path.posix.relative(sandboxRoot, sandboxPath(inside)).split("/").filter(Boolean);
@@ -130,6 +175,16 @@ export async function writeWorkspaceFile(
   content: string,
   options: { ifMissing?: boolean } = {},
 ): Promise<string> {
+  await onClientPath(inside, () => writeFileAt(workspace, inside, content, options));
+  return sandboxPath(inside);
+}
+
+async function writeFileAt(
+  workspace: string,
+  inside: string,
+  content: string,
+  options: { ifMissing?: boolean },
+): Promise<void> {
   await withParent(workspace, inside, true, async (dir, name) => {
     const existing = await lstat(/* turbopackIgnore: true */ at(dir, name)).catch(() => undefined);
     if (existing && options.ifMissing) return;
@@ -153,11 +208,14 @@ export async function writeWorkspaceFile(
       await file.close();
     }
   });
-  return sandboxPath(inside);
 }
 
 /** A regular file's text, up to 1 MiB; a link, FIFO or device is refused. */
-export async function readWorkspaceFile(workspace: string, inside: string): Promise<string> {
+export function readWorkspaceFile(workspace: string, inside: string): Promise<string> {
+  return onClientPath(inside, () => readFileAt(workspace, inside));
+}
+
+function readFileAt(workspace: string, inside: string): Promise<string> {
   return withParent(workspace, inside, false, async (dir, name) => {
     const file = await open(
       /* turbopackIgnore: true */ at(dir, name),
@@ -186,7 +244,11 @@ export interface WorkspaceEntry {
 }
 
 /** A directory's entries (the first 1000, by name); links are listed, not followed. */
-export async function listWorkspace(workspace: string, inside: string): Promise<WorkspaceEntry[]> {
+export function listWorkspace(workspace: string, inside: string): Promise<WorkspaceEntry[]> {
+  return onClientPath(inside, () => listAt(workspace, inside));
+}
+
+async function listAt(workspace: string, inside: string): Promise<WorkspaceEntry[]> {
   const where = sandboxPath(inside);
   const dir = await openDirectory(workspace, componentsOf(inside), { requested: inside }).catch(
     (error) => {
@@ -221,13 +283,17 @@ export async function listWorkspace(workspace: string, inside: string): Promise<
  * Makes `inside` a plain, empty-or-not directory: anything else in its place (a file, a link)
  * is removed first. For mount points, which bubblewrap refuses to bind over a link.
  */
-export async function ensureWorkspaceDirectory(workspace: string, inside: string): Promise<void> {
-  await withParent(workspace, inside, true, async (dir, name) => {
-    const existing = await lstat(/* turbopackIgnore: true */ at(dir, name)).catch(() => undefined);
-    if (existing?.isDirectory()) return;
-    if (existing) await unlink(/* turbopackIgnore: true */ at(dir, name));
-    await mkdir(/* turbopackIgnore: true */ at(dir, name));
-  });
+export function ensureWorkspaceDirectory(workspace: string, inside: string): Promise<void> {
+  return onClientPath(inside, () =>
+    withParent(workspace, inside, true, async (dir, name) => {
+      const existing = await lstat(/* turbopackIgnore: true */ at(dir, name)).catch(
+        () => undefined,
+      );
+      if (existing?.isDirectory()) return;
+      if (existing) await unlink(/* turbopackIgnore: true */ at(dir, name));
+      await mkdir(/* turbopackIgnore: true */ at(dir, name));
+    }),
+  );
 }
 
 /** Whether `inside` is a directory (not a link to one) holding at least one entry. */
