@@ -16,6 +16,9 @@ describe("requestProblem", () => {
     "/api/chats/%E2%9C%93",
     "/api/sandbox/sbx_1/preview/tok/a.b/..c/c..",
     "/api/models?q=100%25+sure",
+    // Queries are the API's parsing's to judge, and a preview's app's.
+    "/api/chats?x=%E0%A4%A&y=a%00",
+    "/api/sandbox/sbx_1/preview/tok/?discount=50%off",
     "http://127.0.0.1:3000/api/v1/health",
   ])("%s is served", (target) => {
     expect(requestProblem("GET", target)).toBeUndefined();
@@ -28,8 +31,6 @@ describe("requestProblem", () => {
     ["/api/sandbox/%ff/files", "api", /malformed percent-encoding/],
     ["/projects/%E0%A4%A", "page", /malformed percent-encoding/],
     ["/api/chats/a%00b", "api", /NUL/],
-    ["/api/v1/api-keys?name=a%00", "v1", /NUL/],
-    ["/api/chats?x=%E0%A4%A", "api", /query string has malformed/],
     ["/api/x/../../etc", "api", /"\." or "\.\."/],
     ["/api/%2e%2e/health", "api", /"\." or "\.\."/],
     ["/api/%2E./v1/health", "v1", /"\." or "\.\."/],

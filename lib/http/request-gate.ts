@@ -34,16 +34,16 @@ const servedMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 const absoluteForm = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/i;
 
 /**
- * Why a request (its method, and its target: the path and query as sent) cannot be served, or
+ * Why a request (its method, and the path of its target as sent) cannot be served, or
  * undefined when it can. Checked on the raw bytes, since any client may send what a browser
- * would not.
+ * would not. The query is left alone: Next reads a malformed one leniently, a sandboxed app's
+ * may be anything, and the API's own parsing refuses a NUL in it by field name.
  */
 export function requestProblem(method: string, target: string): RequestProblem | undefined {
   // An absolute-form target (GET http://host/path) names the path after its authority.
   const relative = absoluteForm.exec(target)?.[3] ?? target;
   const queryAt = relative.indexOf("?");
   const path = queryAt === -1 ? relative : relative.slice(0, queryAt);
-  const query = queryAt === -1 ? "" : relative.slice(queryAt + 1);
   // Aimed at where its dot segments lead when that is an API path (/api/./v1/x is /api/v1/x),
   // else at where it starts (/api/x/../../etc is still an API request).
   const slashed = path.replaceAll("\\", "/");
@@ -76,15 +76,6 @@ export function requestProblem(method: string, target: string): RequestProblem |
     // Resolving "." and ".." would serve another path than the one asked for.
     if (decoded === "." || decoded === "..") {
       return refuse('The request path must not contain "." or ".." segments');
-    }
-  }
-  // Percent-encoding is the only way a NUL can be in a query (the HTTP parser refuses raw ones).
-  if (query.includes("%00")) return refuse("The query string must not contain NUL (%00)");
-  for (const part of query.split("&")) {
-    try {
-      decodeURIComponent(part);
-    } catch {
-      return refuse("The query string has malformed percent-encoding (or is not UTF-8)");
     }
   }
   return undefined;
