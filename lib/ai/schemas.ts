@@ -10,10 +10,15 @@ export const modelSelectionSchema = z.object({
 });
 export type ModelSelection = z.infer<typeof modelSelectionSchema>;
 
+// A key goes into an HTTP header: a space or control character in it could only fail there,
+// and the failure would quote the key.
+const apiKeyCharacters = /^[\x21-\x7e]*$/;
+const apiKeyCharactersError = "must be printable ASCII without spaces, as provider keys are";
+
 /** The seed's `config` field. An apiKey here is the client's own and goes nowhere else. */
 export const modelConfigSchema = z.object({
   model: z.string().min(1).max(200).optional(),
-  apiKey: z.string().max(500).optional(),
+  apiKey: z.string().max(500).regex(apiKeyCharacters, apiKeyCharactersError).optional(),
   baseURL: z.string().max(2000).optional(),
   temperature: z.number().min(0).max(2).optional(),
   topP: z.number().min(0).max(1).optional(),
@@ -57,7 +62,13 @@ export const credentialSchema = z.object({
 
 export const saveCredentialBodySchema = z
   .object({
-    apiKey: z.string().trim().min(1).max(500).optional(),
+    apiKey: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .regex(apiKeyCharacters, apiKeyCharactersError)
+      .optional(),
     baseURL: z
       .url({ protocol: /^https?$/ })
       .max(2000)
