@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { allContracts } from "@/lib/openapi/contracts";
 import { type RouteContract, type Surface, surfaceOf } from "@/lib/route-contract";
 import { TestClient } from "../support/client";
+import { type FakeSupabaseAuth, startFakeSupabaseAuth } from "../support/fake-supabase-auth";
 import { type KilnServer, startKiln } from "../support/kiln-server";
 import { suiteEnv } from "./global-setup";
 
@@ -191,6 +192,7 @@ function withNul(value: unknown, path: (string | number)[]): unknown {
 const key = (contract: RouteContract) => `${contract.method} ${contract.path}`;
 const withBody = allContracts.filter((c) => c.body);
 const withParams = allContracts.filter((c) => c.path.includes("{"));
+const withQuery = allContracts.filter((c) => c.query);
 
 // Percent-encodings that decode to no text, and a NUL.
 const malformedSegments = ["%E0%A4%A", "%zz", "%ff", "%c0%af", "%ed%a0%80", "%", "a%00b"];
@@ -203,8 +205,10 @@ describe.each(inject("backends"))("bad input on $name", ({ url }) => {
     await client.signUp();
     cookie = client.cookie!;
   });
-  // What a signed-in browser sends with a mutation.
-  const signedIn = () => ({ Cookie: cookie, Origin: url });
+  // What a signed-in browser sends with a mutation; never to logout, which would end the session
+  // the other cases use.
+  const signedIn = (contract?: RouteContract): Record<string, string> =>
+    contract?.path === "/api/auth/logout" ? { Origin: url } : { Cookie: cookie, Origin: url };
 
   test("every endpoint with a body has a sample body here", () => {
     expect(withBody.map(key).filter((k) => !(k in sampleBodies))).toEqual([]);
@@ -223,7 +227,11 @@ describe.each(inject("backends"))("bad input on $name", ({ url }) => {
         ? names.map((name) => fill(contract, { ...params, [name]: segment }))
         : [`${contract.path}/${segment}`];
     for (const target of targets) {
-      const response = await raw(url, { method: contract.method, target, headers: signedIn() });
+      const response = await raw(url, {
+        method: contract.method,
+        target,
+        headers: signedIn(contract),
+      });
       await expectRefusal(response, surfaceOf(contract.path), { status: 400 });
     }
   });
@@ -242,7 +250,11 @@ describe.each(inject("backends"))("bad input on $name", ({ url }) => {
         `/${first}/%2E./${rest.join("/")}`,
         `/${first}\\..\\${rest.join("\\")}`,
       ]) {
-        const response = await raw(url, { method: contract.method, target, headers: signedIn() });
+        const response = await raw(url, {
+          method: contract.method,
+          target,
+          headers: signedIn(contract),
+        });
         await expectRefusal(response, surfaceOf(contract.path), {
           status: 400,
           message: /"\." or "\.\." segments/,
@@ -272,7 +284,7 @@ describe.each(inject("backends"))("bad input on $name", ({ url }) => {
           const response = await raw(url, {
             method: contract.method,
             target,
-            headers: { ...signedIn(), "Content-Type": "application/json" },
+            headers: { ...signedIn(contract), "Content-Type": "application/json" },
             body: contract.body ? JSON.stringify(sampleBodies[key(contract)]) : undefined,
           });
           await expectRefusal(response, surfaceOf(contract.path));
@@ -282,16 +294,39 @@ describe.each(inject("backends"))("bad input on $name", ({ url }) => {
   );
 
   test.each(allContracts.map((contract) => ({ contract, name: key(contract) })))(
-    "$name with a NUL or malformed encoding in its query",
+    "$name with malformed encoding or a NUL in its query is no 500",
     async ({ contract }) => {
       const path = fill(contract, validParams(contract));
-      for (const query of ["path=%00", "x=a%00b&y=1", "%zz=1", "q=%E0%A4%A"]) {
+      // No body: a valid one would create sandboxes and keys, and the query is what is tried.
+      for (const query of ["%zz=1", "q=%E0%A4%A&r=%ff", "x=a%00b"]) {
         const response = await raw(url, {
           method: contract.method,
           target: `${path}?${query}`,
-          headers: signedIn(),
+          headers: signedIn(contract),
         });
-        await expectRefusal(response, surfaceOf(contract.path), { status: 400 });
+        expect(response.status, `${query}: ${response.body.slice(0, 300)}`).toBeLessThan(500);
+        expect(response.headers.get("x-frame-options")).toBe("DENY");
+        expect(response.headers.get("x-request-id")).toMatch(/^[A-Za-z0-9._-]{8,128}$/);
+      }
+    },
+  );
+
+  test.each(withQuery.map((contract) => ({ contract, name: key(contract) })))(
+    "$name refuses a NUL in any query parameter, naming it",
+    async ({ contract }) => {
+      const path = fill(contract, validParams(contract));
+      const names = Object.keys((contract.query as unknown as { shape: object }).shape);
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) {
+        const response = await raw(url, {
+          method: contract.method,
+          target: `${path}?${name}=a%00b`,
+          headers: signedIn(contract),
+        });
+        await expectRefusal(response, surfaceOf(contract.path), {
+          status: 400,
+          message: `${name}: must not contain NUL characters (\\u0000)`,
+        });
       }
     },
   );
@@ -355,6 +390,22 @@ describe.each(inject("backends"))("bad input on $name", ({ url }) => {
       });
     },
   );
+
+  test("a provider key with a space or control character is a 400 that does not quote it", async () => {
+    for (const apiKey of ["sk-abc\ndef-secret", "sk-abc def-secret", "sk-\u0001def-secret"]) {
+      const saved = await client.fetch("/api/settings/model-providers/openai", {
+        method: "PUT",
+        json: { apiKey },
+      });
+      const body = await expectRefusal(saved, "api", { status: 400, message: /^apiKey: / });
+      expect(JSON.stringify(body)).not.toContain("def-secret");
+      const chat = await client.fetch("/api/chat", {
+        method: "POST",
+        json: { messages, config: { apiKey, baseURL: "https://models.example.test/v1" } },
+      });
+      await expectRefusal(chat, "api", { status: 400, message: /^config\.apiKey: / });
+    }
+  });
 
   test("reading a sandbox path with a part over 255 bytes is a 400", async () => {
     for (const path of ["a".repeat(300), `/workspace/${"é".repeat(200)}`]) {
@@ -503,4 +554,50 @@ describe("what bad input writes to the log", () => {
     expect(lines.filter((line) => line.level === "error")).toEqual([]);
     expect(kiln.output()).not.toContain('"stack"');
   }, 120_000);
+});
+
+describe("broken Supabase session cookies", () => {
+  let fake: FakeSupabaseAuth;
+  let kiln: KilnServer;
+  beforeAll(async () => {
+    fake = await startFakeSupabaseAuth();
+    kiln = await startKiln({
+      env: {
+        ...suiteEnv,
+        NEXT_PUBLIC_SUPABASE_URL: fake.url,
+        NEXT_PUBLIC_SUPABASE_ANON_KEY: fake.anonKey,
+      },
+    });
+  });
+  afterAll(async () => {
+    await kiln?.stop();
+    await fake?.close();
+  });
+
+  // @supabase/ssr names its cookie after the project's host: sb-127-auth-token here.
+  test.each([
+    "sb-127-auth-token=%E0%A4%A",
+    "sb-127-auth-token=base64-%%%not-base64",
+    "sb-127-auth-token=base64-eyJub3QiOiJjbG9zZWQ",
+    'sb-127-auth-token={"access_token":',
+    "sb-127-auth-token.0=base64-eyJhY2Nlc3NfdG9rZW4iOiJ4",
+    "sb-127-auth-token=\xff\xfe",
+  ])(
+    "%s is no session: 401, logout 200, and a page goes to /login",
+    async (cookie) => {
+      const headers = { Cookie: cookie, Origin: kiln.url };
+      await expectRefusal(await raw(kiln.url, { target: "/api/auth/me", headers }), "api", {
+        status: 401,
+      });
+      await expectRefusal(await raw(kiln.url, { target: "/api/v1/api-keys", headers }), "v1", {
+        status: 401,
+      });
+      const logout = await raw(kiln.url, { method: "POST", target: "/api/auth/logout", headers });
+      expect(logout.status, logout.body).toBe(200);
+      const page = await raw(kiln.url, { target: "/settings", headers });
+      expect(page.status, page.body.slice(0, 200)).toBeLessThan(500);
+      expect(page.headers.get("x-frame-options")).toBe("DENY");
+    },
+    60_000,
+  );
 });
