@@ -2,12 +2,7 @@ import "server-only";
 import { requestScheme } from "@/lib/auth/cookies";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
-import {
-  createKilnHosts,
-  normalizeHost,
-  publishedHostsOptions,
-  requestedHost,
-} from "./kiln-hosts";
+import { createKilnHosts, normalizeHost, publishedHostsOptions, requestedHost } from "./kiln-hosts";
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
