@@ -145,9 +145,14 @@ export function createHostGate(options: KilnHostsOptions & { trustProxy: number 
       delete req.headers["x-forwarded-proto"];
       delete req.headers["x-forwarded-host"];
     }
-    const host = requestedHost(req.headers, options.trustProxy) ?? "";
-    const name = normalizeHost(host);
-    return name && isKilnHost(name) ? undefined : host;
+    // Behind a trusted proxy the browser's host (X-Forwarded-Host) must be Kiln's, and so must
+    // the Host the proxy sent: a rebinding page that reaches Kiln around the proxy could write
+    // an X-Forwarded-Host of its choosing, but not the Host its own name puts there.
+    const hosts = [req.headers.host ?? "", requestedHost(req.headers, options.trustProxy) ?? ""];
+    return hosts.find((host) => {
+      const name = normalizeHost(host);
+      return !name || !isKilnHost(name);
+    });
   };
   return {
     /** False (and the request answered 421) when the request is for a host Kiln does not serve. */

@@ -196,12 +196,17 @@ describe("behind a trusted proxy (KILN_TRUST_PROXY=1)", () => {
   });
   afterAll(async () => kiln?.stop());
 
-  test("X-Forwarded-Host is the host checked", async () => {
+  test("X-Forwarded-Host is checked as well as Host", async () => {
     const host = `127.0.0.1:${port(kiln.url)}`;
     const forwarded = (name: string) =>
       raw(kiln.url, "/api/openapi.json", { headers: { host, "x-forwarded-host": name } });
     expect((await forwarded("evil.example")).status).toBe(421);
     expect((await forwarded("localhost")).status).toBe(200);
+    // A page that reaches Kiln around the proxy cannot vouch for itself with the header.
+    const around = await raw(kiln.url, "/api/openapi.json", {
+      headers: { host: "evil.example", "x-forwarded-host": "localhost" },
+    });
+    expect(around.status).toBe(421);
   });
 
   test("X-Forwarded-Proto: https makes the session cookie Secure; http leaves it off", async () => {
