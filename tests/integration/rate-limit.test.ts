@@ -317,6 +317,19 @@ describe.runIf(hasRedis)("rate limits shared through Upstash", () => {
     expect(counts(responses)).toEqual({ 401: 10, 429: 40 });
     expect(fake.commands.some((c) => c[0]?.toLowerCase().startsWith("eval"))).toBe(true);
 
+    // Sign-in attempts are counted in the shared store before the password is checked, too.
+    const { email } = await from(kiln.url).signUp();
+    const guesser = from(kiln.url);
+    const guesses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        guesser.fetch("/api/auth/login", {
+          method: "POST",
+          json: { email, password: `wrong ${i}` },
+        }),
+      ),
+    );
+    expect(counts(guesses)).toEqual({ 401: 3, 429: 5 });
+
     await fake.close();
     const duringOutage = await from(kiln.url).fetch("/api/auth/me");
     expect(duringOutage.status).toBe(401);
