@@ -164,7 +164,11 @@ export function createHostGate(options: KilnHostsOptions & { trustProxy: number 
         "Content-Type": type,
         "Content-Length": Buffer.byteLength(body),
         "Cache-Control": "no-store",
+        // This answer never reaches proxy.ts, which sets these on every other response.
         "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+        "Referrer-Policy": "no-referrer",
         Connection: "close",
       });
       res.end(body);

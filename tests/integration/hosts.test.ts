@@ -92,6 +92,8 @@ describe.each(inject("backends"))("a foreign Host on $name", ({ url }) => {
       const page = await raw(url, path, { headers: { host: evil() } });
       expect(page.status).toBe(421);
       expect(page.headers["content-type"]).toMatch(/^text\/plain/);
+      expect(page.headers["x-frame-options"]).toBe("DENY");
+      expect(page.headers["x-content-type-options"]).toBe("nosniff");
       expect(page.body).toContain("Kiln does not serve the host");
     }
     const health = await raw(url, "/health", { headers: { host: evil() } });
