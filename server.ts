@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 import next from "next";
 import { type Env, EnvError, getEnv } from "./lib/env.ts";
+import { createHostGate } from "./lib/http/kiln-hosts.ts";
 import { gateRequest } from "./lib/http/request-gate.ts";
 
 const { values } = parseArgs({
@@ -43,7 +44,15 @@ const app = next({
 const handle = app.getRequestHandler();
 await app.prepare();
 
+// Requests for any host but Kiln's own are refused (DNS rebinding); see lib/http/kiln-hosts.ts.
+const hostGate = createHostGate({
+  kilnOrigin: env.KILN_ORIGIN,
+  trustProxy: env.KILN_TRUST_PROXY,
+  bindAddress: hostname,
+});
+
 const server = createServer((req, res) => {
+  if (!hostGate.allowRequest(req, res)) return;
   if (gateRequest(req, res, { isProduction: env.isProduction })) return;
   req.headers["x-kiln-client-address"] = req.socket.remoteAddress ?? "unknown";
   handle(req, res);
@@ -52,6 +61,7 @@ const server = createServer((req, res) => {
 // code installs (lib/sandbox/preview-upgrade.ts); the rest, such as Next's own, to Next.
 type UpgradeHook = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 server.on("upgrade", (req, socket, head) => {
+  if (!hostGate.allowUpgrade(req, socket)) return;
   const hook = (globalThis as { __kilnPreviewUpgrade?: UpgradeHook }).__kilnPreviewUpgrade;
   if (hook?.(req, socket, head)) return;
   nextUpgrades.emit("upgrade", req, socket, head);

@@ -43,6 +43,13 @@ const envSchema = z.object({
     })
     .optional(),
   KILN_ALLOW_SIGNUP: booleanFlag.default(true),
+  KILN_PASSWORD_SCRYPT_N: z.coerce
+    .number()
+    .int()
+    .min(16_384)
+    .max(2 ** 20)
+    .refine((n) => (n & (n - 1)) === 0, "must be a power of two")
+    .default(131_072),
   KILN_TRUST_PROXY: z
     .union([booleanFlag, z.coerce.number().int().min(0).max(10)])
     .default(false)
@@ -63,6 +70,8 @@ const envSchema = z.object({
   KILN_RATE_LIMIT_GITHUB: windowSpec.default("30/1m"),
   KILN_RATE_LIMIT_DEPLOY: windowSpec.default("20/1m"),
   KILN_RATE_LIMIT_LOGIN: windowSpec.default("10/15m"),
+  KILN_RATE_LIMIT_LOGIN_ADDRESS: windowSpec.default("30/15m"),
+  KILN_RATE_LIMIT_LOGIN_EMAIL: windowSpec.default("50/15m"),
   KILN_RATE_LIMIT_TIER_FREE: z.coerce.number().int().min(1).default(60),
   KILN_RATE_LIMIT_TIER_PRO: z.coerce.number().int().min(1).default(300),
   KILN_RATE_LIMIT_TIER_ENTERPRISE: z.coerce.number().int().min(1).default(1000),

@@ -26,9 +26,24 @@ test("tampering or another KILN_SECRET is refused", async () => {
   expect(() => other.decryptSecret(sealed)).toThrow();
 });
 
-test("hints show a recognisable head and the last four characters only", async () => {
+test("hints show a long key's vendor label and at most its last four characters", async () => {
   const { secretHint } = await importWithEnv<Secrets>("@/lib/secrets");
   expect(secretHint("sk-proj-0123456789a1b2")).toBe("sk-…a1b2");
-  expect(secretHint("AIzaSyD0123456789wxyz")).toBe("AIz…wxyz");
+  expect(secretHint("AIzaSyD0123456789wxyz")).toBe("…wxyz");
   expect(secretHint("short")).toBe("…");
+});
+
+test("a short key's hint shows at most a quarter of it, never half", async () => {
+  const { secretHint } = await importWithEnv<Secrets>("@/lib/secrets");
+  expect(secretHint("abcdefgh")).toBe("…gh");
+  expect(secretHint("abcd-efgh")).toBe("…gh");
+  expect(secretHint("sk-abcdefghi")).toBe("…ghi");
+  expect(secretHint("abcdefghijkl")).toBe("…jkl");
+  for (let length = 1; length <= 40; length++) {
+    const key = "x".repeat(length);
+    const shown = secretHint(key)
+      .replace(/^[A-Za-z]{2,4}-/, "")
+      .replace("…", "").length;
+    expect(shown).toBeLessThanOrEqual(Math.min(4, length / 4));
+  }
 });

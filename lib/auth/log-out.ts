@@ -9,5 +9,5 @@ export async function logOut(request: Request): Promise<string[]> {
   if (getEnv().isSupabaseAuth) return supabaseLogOut(request);
   const token = readCookie(request.headers, sessionCookieName);
   if (token) await deleteSession(token);
-  return [clearedSessionCookie()];
+  return [clearedSessionCookie(request)];
 }

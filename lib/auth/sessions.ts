@@ -1,6 +1,7 @@
 import "server-only";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { wantsSecureCookies } from "./cookies";
 import { randomToken, sha256 } from "./crypto";
 import type { Caller } from "./types";
 import { toAuthUser, type UserRow } from "./users";
@@ -34,7 +35,11 @@ type SessionCaller = Extract<Caller, { kind: "session" }>;
 const verifiedTtlMs = 5_000;
 const verified = new Map<string, { caller: SessionCaller; until: number }>();
 
-export async function getSessionCaller(token: string): Promise<SessionCaller | null> {
+/** `request`: the one the token came with; a rotated cookie is set the way it was reached. */
+export async function getSessionCaller(
+  token: string,
+  request: Request,
+): Promise<SessionCaller | null> {
   const hash = sha256(token);
   const hit = verified.get(hash);
   if (hit && hit.until > Date.now()) return { ...hit.caller };
@@ -68,7 +73,7 @@ export async function getSessionCaller(token: string): Promise<SessionCaller | n
       row.session_id,
       new Date(Date.now() + rotationGraceMs),
     ]);
-    caller.setCookies = [sessionCookie(fresh.token, fresh.expiresAt)];
+    caller.setCookies = [sessionCookie(request, fresh.token, fresh.expiresAt)];
     return caller;
   }
   const rotationDue = new Date(row.created_at).getTime() + rotateAfterMs;
@@ -94,12 +99,13 @@ export async function deleteExpiredSessions(): Promise<number> {
   return rows.length;
 }
 
-export function sessionCookie(token: string, expiresAt: Date): string {
-  const secure = getEnv().isProduction ? "; Secure" : "";
+/** The session's Set-Cookie value: Secure when the browser reached Kiln over https. */
+export function sessionCookie(request: Request, token: string, expiresAt: Date): string {
+  const secure = wantsSecureCookies(request) ? "; Secure" : "";
   return `${sessionCookieName}=${token}; Path=/; HttpOnly; SameSite=Lax; Expires=${expiresAt.toUTCString()}${secure}`;
 }
 
-export function clearedSessionCookie(): string {
-  const secure = getEnv().isProduction ? "; Secure" : "";
+export function clearedSessionCookie(request: Request): string {
+  const secure = wantsSecureCookies(request) ? "; Secure" : "";
   return `${sessionCookieName}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure}`;
 }

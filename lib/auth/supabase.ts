@@ -6,7 +6,14 @@ import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { supabaseForRequest } from "@/lib/supabase/server";
 import type { AuthUser, Caller } from "./types";
-import { DuplicateEmailError, insertUser, toAuthUser, type UserRow, userColumns } from "./users";
+import {
+  DuplicateEmailError,
+  insertUser,
+  signUpRefusedMessage,
+  toAuthUser,
+  type UserRow,
+  userColumns,
+} from "./users";
 
 // Supabase Auth mode. Supabase owns passwords and sessions; @supabase/ssr keeps the session in
 // cookies. Kiln trusts a Supabase user only after checking the access token's signature (against
@@ -171,9 +178,7 @@ export function supabaseAuthError(error: AuthError): KilnError {
       return new KilnError("FORBIDDEN", "Confirm your email address, then sign in");
     case "user_already_exists":
     case "email_exists":
-      return new KilnError("CONFLICT", "An account with this email already exists", {
-        details: { field: "email" },
-      });
+      return new KilnError("CONFLICT", signUpRefusedMessage);
     case "weak_password":
       return new KilnError("VALIDATION_ERROR", `password: ${error.message}`, {
         details: { field: "password" },

@@ -26,6 +26,19 @@ export async function findUserByEmail(email: string): Promise<UserRow | undefine
   return row;
 }
 
+/** Replaces a password hash, unless it changed meanwhile (a concurrent sign-in did it first). */
+export async function updatePasswordHash(
+  userId: string,
+  previous: string,
+  next: string,
+): Promise<void> {
+  const db = await getDb();
+  await db.query(
+    "update users set password_hash = $3, updated_at = now() where id = $1 and password_hash = $2",
+    [userId, previous, next],
+  );
+}
+
 // The first account becomes the admin. The advisory lock makes "first" exact when two sign-ups
 // race on an empty database.
 const firstUserLockKey = 0x6b75736;
@@ -52,6 +65,10 @@ export async function insertUser(
 }
 
 export class DuplicateEmailError extends Error {}
+
+/** What sign-up answers when it cannot create an account: never "this email is taken". */
+export const signUpRefusedMessage =
+  "Could not create an account with this email and password. If you already have an account, sign in instead.";
 
 export async function countUsers(): Promise<number> {
   const db = await getDb();

@@ -20,5 +20,5 @@ export async function resolveCaller(request: Request): Promise<Caller | null> {
   }
   if (getEnv().isSupabaseAuth) return getSupabaseCaller(request);
   const cookie = readCookie(request.headers, sessionCookieName);
-  return cookie ? getSessionCaller(cookie) : null;
+  return cookie ? getSessionCaller(cookie, request) : null;
 }

@@ -10,7 +10,7 @@ import {
   surfaceOf,
 } from "@/lib/route-contract";
 import { getClientAddress } from "./client-address";
-import { assertNotCrossSite, assertSameOrigin } from "./origin";
+import { assertNotCrossSite, assertNotFromAnotherSite, assertSameOrigin } from "./origin";
 import { parseWith, readJsonBody, searchParamsToObject } from "./parse";
 import { applyRateLimit } from "./rate-limit";
 import { resolveCaller } from "./resolve-caller";
@@ -68,6 +68,9 @@ export function apiRoute<C extends RouteContract>(
       const env = getEnv();
       const clientAddress = getClientAddress(request.headers);
       assertNotCrossSite(request);
+      // Public mutations (sign-up, sign-in, sign-out) set or clear the session cookie: another
+      // site must not drive them either (login CSRF, forced logout).
+      if (contract.auth === "public") assertNotFromAnotherSite(request);
       // Public routes never look at credentials: they must keep working when nothing else does.
       const caller = contract.auth === "public" ? null : await resolveCaller(request);
       if (contract.rateLimit !== false) {

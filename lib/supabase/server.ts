@@ -1,6 +1,7 @@
 import "server-only";
 import { createServerClient, parseCookieHeader, serializeCookieHeader } from "@supabase/ssr";
 import type { SupabaseClient } from "@supabase/supabase-js";
+import { wantsSecureCookies } from "@/lib/auth/cookies";
 import { getEnv } from "@/lib/env";
 
 export interface RequestSupabase {
@@ -29,7 +30,12 @@ export function supabaseForRequest(request: Request): RequestSupabase {
     headers: {},
   };
   result.client = createServerClient(url, anonKey, {
-    cookieOptions: { secure: env.isProduction, sameSite: "lax", httpOnly: true, path: "/" },
+    cookieOptions: {
+      secure: wantsSecureCookies(request),
+      sameSite: "lax",
+      httpOnly: true,
+      path: "/",
+    },
     cookies: {
       getAll: () =>
         parseCookieHeader(request.headers.get("cookie") ?? "").map(({ name, value }) => ({

@@ -16,6 +16,8 @@ const limits = {
   KILN_RATE_LIMIT_TIER_FREE: "5",
   KILN_RATE_LIMIT_TIER_PRO: "8",
   KILN_RATE_LIMIT_LOGIN: "3/15m",
+  KILN_RATE_LIMIT_LOGIN_ADDRESS: "6/15m",
+  KILN_RATE_LIMIT_LOGIN_EMAIL: "8/15m",
 };
 let lastOctet = 0;
 const newAddress = () => `203.0.113.${++lastOctet}`;
@@ -107,43 +109,116 @@ describe("rate limits (in memory, behind a trusted proxy)", () => {
     expect(v1.status).toBe(200);
     expect(v1.headers.get("x-ratelimit-limit")).toBe("40");
   });
+});
 
-  test("failed sign-ins are throttled per email and per address; successes are not", async () => {
+// The sign-in budgets alone, with the general limit out of the way.
+describe("sign-in throttling (in memory, behind a trusted proxy)", () => {
+  let kiln: KilnServer;
+  beforeAll(async () => {
+    kiln = await startKiln({ env: { ...limits, KILN_RATE_LIMIT_GENERAL: "1000/1m" } });
+  });
+  afterAll(async () => kiln?.stop());
+
+  const logIn = (client: TestClient, email: string, password: string) =>
+    client.fetch("/api/auth/login", { method: "POST", json: { email, password } });
+
+  test("50 wrong passwords at once: the attempts are counted before checking, so 3 are 401 and 47 are 429", async () => {
+    const { email } = await from(kiln.url).signUp();
+    const attacker = from(kiln.url);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => logIn(attacker, email, `wrong ${i}`)),
+    );
+    expect(counts(responses)).toEqual({ 401: 3, 429: 47 });
+    const limited = responses.find((r) => r.status === 429)!;
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await limited.json()).toEqual({
+      error: true,
+      message: "Too many sign-in attempts; try again later",
+    });
+  });
+
+  test("the right password sent among 41 concurrent guesses, once the budget is spent, gets no session", async () => {
     const { email, password } = await from(kiln.url).signUp();
     const attacker = from(kiln.url);
-    for (let i = 0; i < 3; i++) {
-      const wrong = await attacker.fetch("/api/auth/login", {
-        method: "POST",
-        json: { email, password: `wrong ${i}` },
-      });
-      expect(wrong.status).toBe(401);
-    }
-    // The email is now locked, even with the right password and from elsewhere.
-    const locked = await from(kiln.url).fetch("/api/auth/login", {
-      method: "POST",
-      json: { email, password },
-    });
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(((await locked.json()) as { message: string }).message).toMatch(/failed sign-in/);
+    const guesses = Array.from({ length: 40 }, (_, i) => logIn(attacker, email, `wrong ${i}`));
+    // The first 429 says the server has counted the budget; the other guesses may still be
+    // being checked when the right password arrives.
+    await Promise.race([
+      Promise.all(guesses),
+      new Promise<void>((resolve) => {
+        for (const g of guesses) void g.then((r) => r.status === 429 && resolve());
+      }),
+    ]);
+    const right = await logIn(attacker, email, password);
+    expect(right.status).toBe(429);
+    expect(right.headers.getSetCookie()).toEqual([]);
+    expect(counts(await Promise.all(guesses))).toEqual({ 401: 3, 429: 37 });
+  });
 
-    // The address is locked for other emails too.
-    const other = await from(kiln.url).signUp();
-    const fromAttacker = await attacker.fetch("/api/auth/login", {
-      method: "POST",
-      json: { email: other.email, password: other.password },
-    });
-    expect(fromAttacker.status).toBe(429);
+  test("wrong passwords from one address do not lock the owner out from another", async () => {
+    const { email, password } = await from(kiln.url).signUp();
+    const attacker = from(kiln.url);
+    for (let i = 0; i < 3; i++)
+      expect((await logIn(attacker, email, `wrong ${i}`)).status).toBe(401);
+    expect((await logIn(attacker, email, password)).status).toBe(429);
+    const owner = from(kiln.url);
+    const signedIn = await logIn(owner, email, password);
+    expect(signedIn.status).toBe(200);
+    expect((await owner.fetch("/api/auth/me")).status).toBe(200);
+  });
 
-    // Many successful sign-ins never trip it.
-    const regular = from(kiln.url);
-    for (let i = 0; i < 6; i++) {
-      const ok = await regular.fetch("/api/auth/login", {
-        method: "POST",
-        json: { email: other.email, password: other.password },
-      });
-      expect(ok.status).toBe(200);
+  test("one address is held to its own budget across emails", async () => {
+    const scanner = from(kiln.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push(
+        (await logIn(scanner, `nobody-${i}-${randomUUID()}@example.test`, "pw")).status,
+      );
     }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  test("guessing spread over many addresses meets the email's ceiling; the owner's own browser still signs in", async () => {
+    const owner = from(kiln.url);
+    const { email, password } = await owner.signUp();
+    // Each address guesses within its own pair and address budgets.
+    const spread = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => logIn(from(kiln.url), email, `wrong ${i}`)),
+    );
+    expect(counts(spread)).toEqual({ 401: 8, 429: 4 });
+    // A browser that never signed in to the account waits like everyone else...
+    expect((await logIn(from(kiln.url), email, password)).status).toBe(429);
+    // ...but the one that signed up keeps a budget of its own (its known-device cookie), again
+    // and again.
+    for (let i = 0; i < 5; i++) expect((await logIn(owner, email, password)).status).toBe(200);
+    // A known device's cookie is good for its own account only.
+    const other = from(kiln.url);
+    const { email: otherEmail } = await other.signUp();
+    expect((await logIn(owner, otherEmail, "wrong")).status).toBe(401);
+  });
+
+  test("a known device's own wrong passwords are throttled too", async () => {
+    const owner = from(kiln.url);
+    const { email, password } = await owner.signUp();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => logIn(owner, email, `wrong ${i}`)),
+    );
+    expect(counts(responses)).toEqual({ 401: 3, 429: 7 });
+    expect((await logIn(owner, email, password)).status).toBe(429);
+  });
+
+  test("sign-up with a taken email checks the password like a sign-in, and is throttled like one", async () => {
+    const { email } = await from(kiln.url).signUp();
+    const attacker = from(kiln.url);
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        attacker.fetch("/api/auth/signup", {
+          method: "POST",
+          json: { email, password: `wrong guess ${i}` },
+        }),
+      ),
+    );
+    expect(counts(responses)).toEqual({ 409: 3, 429: 7 });
   });
 });
 
@@ -241,6 +316,19 @@ describe.runIf(hasRedis)("rate limits shared through Upstash", () => {
     );
     expect(counts(responses)).toEqual({ 401: 10, 429: 40 });
     expect(fake.commands.some((c) => c[0]?.toLowerCase().startsWith("eval"))).toBe(true);
+
+    // Sign-in attempts are counted in the shared store before the password is checked, too.
+    const { email } = await from(kiln.url).signUp();
+    const guesser = from(kiln.url);
+    const guesses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        guesser.fetch("/api/auth/login", {
+          method: "POST",
+          json: { email, password: `wrong ${i}` },
+        }),
+      ),
+    );
+    expect(counts(guesses)).toEqual({ 401: 3, 429: 5 });
 
     await fake.close();
     const duringOutage = await from(kiln.url).fetch("/api/auth/me");

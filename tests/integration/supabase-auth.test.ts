@@ -89,7 +89,8 @@ describe("Supabase Auth mode (asymmetric keys)", () => {
     expect(logout.status).toBe(200);
     expect(fake.requests).toContain("POST /auth/v1/logout");
     expect(supabaseCookies(logout).every((c) => /Max-Age=0/i.test(c))).toBe(true);
-    expect(browser.cookie).toBeUndefined();
+    // Only the known-device marker stays (it is no credential; see lib/auth/sign-in-throttle.ts).
+    expect([...browser.jar.keys()]).toEqual(["kiln_device"]);
     expect((await browser.fetch("/api/auth/me")).status).toBe(401);
   });
 

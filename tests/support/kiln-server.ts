@@ -43,7 +43,13 @@ export async function startKiln(
     ["server.ts", "--port", "0", "--hostname", "127.0.0.1"],
     {
       cwd: root,
-      env: cleanEnv({ NODE_ENV: "production", DATA_DIR: dataDir, ...options.env }),
+      // The cheapest password hashing Kiln accepts: suites sign up many accounts.
+      env: cleanEnv({
+        NODE_ENV: "production",
+        DATA_DIR: dataDir,
+        KILN_PASSWORD_SCRYPT_N: "16384",
+        ...options.env,
+      }),
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
