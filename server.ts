@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 import next from "next";
+import { DataDirInUseError, lockDataDir } from "./lib/db/data-dir-lock.ts";
 import { EnvError, getEnv } from "./lib/env.ts";
 
 const { values } = parseArgs({
@@ -17,9 +18,11 @@ const { values } = parseArgs({
 });
 
 try {
-  getEnv();
+  const env = getEnv();
+  // Before anything else, so that a second Kiln on one DATA_DIR never reports ready.
+  if (!env.DATABASE_URL) lockDataDir(env.dataDir);
 } catch (error) {
-  if (error instanceof EnvError) {
+  if (error instanceof EnvError || error instanceof DataDirInUseError) {
     console.error(`Kiln cannot start. ${error.message}`);
     process.exit(1);
   }
