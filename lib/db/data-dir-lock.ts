@@ -76,6 +76,8 @@ export function lockDataDir(dataDir: string): void {
   const { DatabaseSync } = loadSqlite();
   const db = new DatabaseSync(path.join(key, "kiln.lock"));
   try {
+    // No journal file: this database never holds anything.
+    db.exec("pragma journal_mode = memory");
     db.exec("begin exclusive");
   } catch (error) {
     db.close();
