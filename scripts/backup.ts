@@ -96,7 +96,7 @@ async function main() {
     renameSync(partial, file);
     console.log(`kiln: backed up ${dataDir} to ${file}`);
     if (!entries.includes("secret")) {
-      console.log("kiln: KILN_SECRET is set, so the backup holds no secret: keep KILN_SECRET too.");
+      console.log("kiln: DATA_DIR has no secret file (KILN_SECRET is set): keep KILN_SECRET too.");
     }
   } finally {
     rmSync(staging, { recursive: true, force: true });
