@@ -103,4 +103,4 @@ async function main() {
   }
 }
 
-await main();
+await main().catch((error: Error) => fail(`backup failed: ${error.message}`));

@@ -58,4 +58,4 @@ async function main() {
   }
 }
 
-await main();
+await main().catch((error: Error) => fail(`restore failed: ${error.message}`));
