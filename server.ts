@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 import next from "next";
+import nextEnv from "@next/env";
+import { DataDirInUseError, lockDataDir } from "./lib/db/data-dir-lock.ts";
 import { type Env, EnvError, getEnv } from "./lib/env.ts";
 import { createHostGate } from "./lib/http/kiln-hosts.ts";
 import { gateRequest } from "./lib/http/request-gate.ts";
@@ -19,11 +21,17 @@ const { values } = parseArgs({
   },
 });
 
+// .env files, as Next reads them, before Kiln reads its configuration: the port, the hosts and
+// the data directory locked below must be the ones the rest of Kiln sees.
+nextEnv.loadEnvConfig(process.cwd(), values.dev);
+
 let env: Env;
 try {
   env = getEnv();
+  // Before anything else, so that a second Kiln on one DATA_DIR never reports ready.
+  if (!env.DATABASE_URL) lockDataDir(env.dataDir);
 } catch (error) {
-  if (error instanceof EnvError) {
+  if (error instanceof EnvError || error instanceof DataDirInUseError) {
     console.error(`Kiln cannot start. ${error.message}`);
     process.exit(1);
   }

@@ -1,5 +1,4 @@
 import "server-only";
-import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { migrate } from "./migrate";
 import { openPglite } from "./pglite";
@@ -7,14 +6,14 @@ import { openPostgres } from "./postgres";
 import type { Database } from "./types";
 
 // One handle per process, kept on globalThis so that hot reloads in development reuse it:
-// PGlite refuses a second opener of its data directory.
+// the data directory is this process's alone (lib/db/data-dir-lock.ts).
 const holder = globalThis as unknown as { __kilnDb?: Promise<Database> };
 
 async function open(): Promise<Database> {
   const env = getEnv();
   const db = env.DATABASE_URL
     ? await openPostgres(env.DATABASE_URL)
-    : await openPglite(path.join(env.dataDir, "pgdata"));
+    : await openPglite(env.dataDir);
   await migrate(db);
   return db;
 }

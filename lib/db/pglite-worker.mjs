@@ -2,7 +2,7 @@
 // WebAssembly: every statement runs on the thread that owns it. Here that is not the thread
 // that serves HTTP, so queries and the page writes behind them no longer hold up other
 // requests (Kiln's host has more than one core). Messages: { id, op: "query" | "exec" |
-// "close", sql?, params? } in; { id, rows? } or { id, error } out.
+// "dump" | "close", sql?, params? } in; { id, rows? }, { id, dump } or { id, error } out.
 import { mkdirSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
@@ -27,6 +27,11 @@ parentPort.on("message", async ({ id, op, sql, params }) => {
     } else if (op === "exec") {
       await pg.exec(sql);
       parentPort.postMessage({ id });
+    } else if (op === "dump") {
+      // A gzipped tar of the data directory, taken between two statements: a copy as of one
+      // instant, which Postgres opens as it would after a power cut at that instant.
+      const dump = new Uint8Array(await (await pg.dumpDataDir("gzip")).arrayBuffer());
+      parentPort.postMessage({ id, dump }, [dump.buffer]);
     } else if (op === "close") {
       await pg.close();
       parentPort.postMessage({ id });

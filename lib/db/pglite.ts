@@ -1,6 +1,8 @@
 import "server-only";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { serveBackups } from "./backup-socket";
+import { lockDataDir } from "./data-dir-lock";
 import type { Database, Queryable } from "./types";
 
 // PGlite runs in a worker thread (lib/db/pglite-worker.mjs) so that its CPU time, which is
@@ -17,11 +19,18 @@ class WorkerDatabaseError extends Error {
   }
 }
 
+/**
+ * Opens the database in Kiln's data directory (its pgdata/), after taking the directory for
+ * this process (lib/db/data-dir-lock.ts); in memory when none is given.
+ */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const worker = new Worker(/*turbopackIgnore: true*/ workerFile, { workerData: { dataDir } });
+  if (dataDir) lockDataDir(dataDir);
+  const worker = new Worker(/*turbopackIgnore: true*/ workerFile, {
+    workerData: { dataDir: dataDir && path.join(dataDir, "pgdata") },
+  });
   const pending = new Map<
     number,
-    { resolve: (rows: unknown[]) => void; reject: (e: Error) => void }
+    { resolve: (out: unknown) => void; reject: (e: Error) => void }
   >();
   let nextId = 0;
   let failed: Error | undefined;
@@ -32,12 +41,17 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   });
   worker.on(
     "message",
-    (message: { id: number; rows?: unknown[]; error?: Record<string, unknown> }) => {
+    (message: {
+      id: number;
+      rows?: unknown[];
+      dump?: Uint8Array;
+      error?: Record<string, unknown>;
+    }) => {
       const waiting = pending.get(message.id);
       if (!waiting) return;
       pending.delete(message.id);
       if (message.error) waiting.reject(new WorkerDatabaseError(message.error));
-      else waiting.resolve(message.rows ?? []);
+      else waiting.resolve(message.dump ?? message.rows ?? []);
     },
   );
   worker.on("error", (error) => {
@@ -46,8 +60,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     pending.clear();
   });
 
-  const send = (op: "query" | "exec" | "close", sql?: string, params?: unknown[]) =>
-    new Promise<unknown[]>((resolve, reject) => {
+  const send = (op: "query" | "exec" | "dump" | "close", sql?: string, params?: unknown[]) =>
+    new Promise<unknown>((resolve, reject) => {
       if (failed) return reject(failed);
       const id = ++nextId;
       pending.set(id, { resolve, reject });
@@ -74,6 +88,15 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     },
   };
 
+  // A dump waits, as other statements do, for the transaction in progress, so it holds
+  // whole transactions only.
+  const backups =
+    dataDir &&
+    serveBackups(dataDir, async () => {
+      await held;
+      return (await send("dump")) as Uint8Array;
+    });
+
   return {
     kind: "pglite",
     ...outside,
@@ -98,6 +121,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     },
     withAdvisoryLock: (_key, fn) => fn(outside),
     async close() {
+      if (backups) backups.close();
       await held;
       await send("close");
       await worker.terminate();

@@ -16,7 +16,7 @@ describe("migrations on PGlite", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("applies every file in order once, records it, and stops at a failing file", async () => {
-    const db = await openPglite(path.join(dir, "pgdata"));
+    const db = await openPglite(dir);
     try {
       expect(await migrate(db)).toEqual(migrationFiles);
       expect(await migrate(db)).toEqual([]);

@@ -6,8 +6,11 @@ import path from "node:path";
 export interface KilnServer {
   url: string;
   dataDir: string;
+  pid: number;
   /** Everything the server printed so far. */
   output(): string;
+  /** Kills the server with SIGKILL, as a crash or the OOM killer would, and waits for its end. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,12 +69,18 @@ export async function startKiln(
       reject(new Error(`Kiln exited with ${code} before it was ready:\n${output}`)),
     );
   });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   return {
     url,
     dataDir,
+    pid: child.pid!,
     output: () => output,
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
         await exited;
