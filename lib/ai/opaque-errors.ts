@@ -27,26 +27,34 @@ const hostOf = (url: string) => {
   try {
     return new URL(url).host;
   } catch {
-    return "the model server";
+    return "(unknown)";
   }
 };
 
-/** Kiln's own errors, and network failures, say nothing the remote server wrote. */
-const isOwn = (error: unknown) =>
-  error instanceof Error &&
-  (["AbortError", "TimeoutError", "ModelTimeoutError", "BlockedAddressError"].includes(
-    error.name,
-  ) ||
-    error.name === "RedirectRefusedError" ||
-    (APICallError.isInstance(error) && error.statusCode === undefined));
+const ownErrors = [
+  "AbortError",
+  "TimeoutError",
+  "ModelTimeoutError",
+  "BlockedAddressError",
+  "RedirectRefusedError",
+];
+
+/** Kiln's own errors (anywhere in the chain), and network failures, quote nothing remote. */
+function isOwn(error: unknown): boolean {
+  if (APICallError.isInstance(error) && error.statusCode === undefined) return true;
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (ownErrors.includes(e.name)) return true;
+  }
+  return false;
+}
 
 function opaque(error: unknown, host: string): unknown {
   if (isOwn(error)) return error;
-  if (APICallError.isInstance(error) && error.statusCode !== undefined) {
-    const status = error.statusCode;
+  const status = APICallError.isInstance(error) ? error.statusCode : undefined;
+  if (APICallError.isInstance(error) && status !== undefined && status >= 300) {
     const reason = reasons[status] ?? (status >= 500 ? "it failed" : "it refused the request");
     return new APICallError({
-      message: `the model server ${hostOf(error.url)} answered HTTP ${status} (${reason})`,
+      message: `the model server ${host} answered HTTP ${status} (${reason})`,
       url: error.url,
       requestBodyValues: undefined,
       statusCode: status,
