@@ -79,11 +79,9 @@ async function getJson(
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
-    throw new KilnError(
-      "BAD_GATEWAY",
-      `The model server ${host} answered HTTP ${response.status} when asked for its models`,
-      { reason: "provider_error" },
-    );
+    throw new KilnError("BAD_GATEWAY", `The model server ${host} answered ${response.status}`, {
+      reason: "provider_error",
+    });
   }
   try {
     return JSON.parse(await readCapped(response));

@@ -187,20 +187,25 @@ describe("what a client's model server says", () => {
 describe("base URLs inside Kiln's own network, for a user who is not an admin", () => {
   const port = () => new URL(server.url).port;
   test.each([
-    () => `http://[::ffff:127.0.0.1]:${port()}/v1`,
-    () => `http://0x7f.1:${port()}/v1`,
-    () => `http://2130706433:${port()}/v1`,
-    () => `http://127.1:${port()}/v1`,
-    () => `http://localhost:${port()}/v1`,
-    () => "http://[fe80::1]/v1",
-    () => "http://[::]/v1",
-    () => "http://169.254.169.254/latest",
-    () => "http://100.100.100.200/latest",
+    "http://[::ffff:127.0.0.1]:PORT/v1",
+    "http://[::127.0.0.1]:PORT/v1",
+    "http://0x7f.1:PORT/v1",
+    "http://2130706433:PORT/v1",
+    "http://127.1:PORT/v1",
+    "http://localhost:PORT/v1",
+    "http://[fe80::1]/v1",
+    "http://[::]/v1",
+    "http://[64:ff9b::7f00:1]:PORT/v1",
+    "http://[2002:7f00:1::1]:PORT/v1",
+    "http://169.254.169.254/latest",
+    "http://100.100.100.200/latest",
+    "http://192.0.0.8/v1",
+    "http://198.18.0.1/v1",
   ])("%s is a 400 naming config.baseURL", async (url) => {
     server.reset();
     const response = await chat(member, {
       ...say("inside"),
-      config: { baseURL: url(), model: "server-model" },
+      config: { baseURL: url.replace("PORT", port()), model: "server-model" },
     });
     expect(response.status).toBe(400);
     expect(await message(response)).toBe(
