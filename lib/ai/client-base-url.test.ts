@@ -23,6 +23,7 @@ test.each([
   "http://0xa9fea9fe/latest",
   // Names that are loopback by definition.
   "http://foo.localhost/v1",
+  "http://LOCALHOST.:8080/v1",
   // Special-purpose blocks beyond the private ranges.
   "http://100.64.0.1/v1",
   "http://192.0.0.8/v1",

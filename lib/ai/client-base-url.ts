@@ -43,7 +43,7 @@ export async function assertClientBaseUrl(
   // A name is checked where it is resolved, when the connection is made, and only there: a
   // second lookup here could be answered differently. Literals, and names that are loopback by
   // definition (RFC 6761), are refused now.
-  const host = parsed.hostname.replace(/^\[|\]$/g, "");
+  const host = parsed.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "");
   const isLocalName = host === "localhost" || host.endsWith(".localhost");
   if (isLocalName || (isIP(host) && !isPublicAddress(host))) {
     throw refuse("must be a public address on this server (KILN_CLIENT_BASE_URLS=public)");
