@@ -88,6 +88,8 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url().optional(),
   KILN_DEFAULT_MODEL: z.string().optional(),
   KILN_CLIENT_BASE_URLS: z.enum(["off", "public", "any"]).default("public"),
+  KILN_MODEL_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  KILN_MODEL_TIMEOUT_MS: z.coerce.number().int().min(100).default(300_000),
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_BASE_URL: z.url().default("https://api.anthropic.com/v1"),
   GOOGLE_GENERATIVE_AI_API_KEY: z.string().optional(),

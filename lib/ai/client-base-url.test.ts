@@ -15,7 +15,30 @@ test.each([
   "http://[fd00::1]/v1",
   "http://[::ffff:127.0.0.1]/v1",
   "http://0.0.0.0/v1",
-])("by default %s (a private address) is refused", async (url) => {
+  // Other spellings of an IPv4 address, which URL parsing turns into dotted form.
+  "http://0x7f.1/v1",
+  "http://2130706433/v1",
+  "http://017700000001/v1",
+  "http://127.1/v1",
+  "http://0xa9fea9fe/latest",
+  // Names that are loopback by definition.
+  "http://foo.localhost/v1",
+  "http://LOCALHOST.:8080/v1",
+  // Special-purpose blocks beyond the private ranges.
+  "http://100.64.0.1/v1",
+  "http://192.0.0.8/v1",
+  "http://198.18.0.1/v1",
+  "http://192.0.2.1/v1",
+  "http://255.255.255.255/v1",
+  "http://[fe80::1]/v1",
+  "http://[fec0::1]/v1",
+  "http://[::]/v1",
+  "http://[::127.0.0.1]/v1",
+  "http://[64:ff9b::7f00:1]/v1",
+  "http://[2002:7f00:1::1]/v1",
+  "http://[2001:db8::1]/v1",
+  "http://[ff02::1]/v1",
+])("by default %s (not a public address) is refused", async (url) => {
   const { assertClientBaseUrl } = await importWithEnv<Module>("@/lib/ai/client-base-url");
   await expect(assertClientBaseUrl(url)).rejects.toThrow(
     /config\.baseURL: must be a public address/,

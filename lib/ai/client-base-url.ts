@@ -1,45 +1,20 @@
 import "server-only";
-import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
+import { isPublicAddress } from "./public-address";
 
 // A base URL sent by a client makes Kiln's server open connections on the client's behalf. By
 // default only public addresses are allowed, so a request cannot reach Kiln's own network
 // (databases, metadata services, other internal APIs) through the model client. Admins run the
 // instance and may point it anywhere (a model server on localhost is the usual self-hosted
-// setup), unless the policy is "off".
+// setup), unless the policy is "off". This check answers early with a clear 400; the one that
+// holds is made where the connection is opened (lib/ai/guarded-fetch.ts).
 
-function isPrivate(address: string): boolean {
-  if (isIP(address) === 4) {
-    const [a = 0, b = 0] = address.split(".").map(Number);
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      a >= 224
-    );
-  }
-  const v6 = address.toLowerCase();
-  if (v6.startsWith("::ffff:")) {
-    // An IPv4-mapped address, which URL parsing writes in hex: ::ffff:7f00:1 is 127.0.0.1.
-    const rest = v6.slice(7);
-    if (rest.includes(".")) return isPrivate(rest);
-    const [high = 0, low = 0] = rest.split(":").map((h) => Number.parseInt(h, 16));
-    return isPrivate([high >> 8, high & 255, low >> 8, low & 255].join("."));
-  }
-  return (
-    v6 === "::" ||
-    v6 === "::1" ||
-    v6.startsWith("fc") ||
-    v6.startsWith("fd") ||
-    v6.startsWith("fe80") ||
-    v6.startsWith("ff")
-  );
+/** Whether model calls for this client may reach private addresses. */
+export function allowsPrivateAddresses(client: { isAdmin: boolean }): boolean {
+  const policy = getEnv().KILN_CLIENT_BASE_URLS;
+  return policy === "any" || (policy === "public" && client.isAdmin);
 }
 
 const refuse = (message: string) =>
@@ -52,9 +27,8 @@ export async function assertClientBaseUrl(
   url: string,
   client: { isAdmin: boolean } = { isAdmin: false },
 ): Promise<void> {
-  const configured = getEnv().KILN_CLIENT_BASE_URLS;
-  const policy = configured === "public" && client.isAdmin ? "any" : configured;
-  if (policy === "off") throw refuse("this server does not accept client-supplied base URLs");
+  if (getEnv().KILN_CLIENT_BASE_URLS === "off")
+    throw refuse("this server does not accept client-supplied base URLs");
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -65,17 +39,13 @@ export async function assertClientBaseUrl(
     throw refuse("must be an http or https URL");
   }
   if (parsed.username || parsed.password) throw refuse("must not contain credentials");
-  if (policy === "any") return;
-  const host = parsed.hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host)
-    ? [host]
-    : await lookup(host, { all: true }).then(
-        (found) => found.map((a) => a.address),
-        () => {
-          throw refuse(`the host ${host} could not be resolved`);
-        },
-      );
-  if (addresses.some(isPrivate)) {
+  if (allowsPrivateAddresses(client)) return;
+  // A name is checked where it is resolved, when the connection is made, and only there: a
+  // second lookup here could be answered differently. Literals, and names that are loopback by
+  // definition (RFC 6761), are refused now.
+  const host = parsed.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  const isLocalName = host === "localhost" || host.endsWith(".localhost");
+  if (isLocalName || (isIP(host) && !isPublicAddress(host))) {
     throw refuse("must be a public address on this server (KILN_CLIENT_BASE_URLS=public)");
   }
 }

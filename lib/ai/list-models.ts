@@ -1,10 +1,21 @@
 import "server-only";
 import { sha256 } from "@/lib/auth/crypto";
 import { getEnv } from "@/lib/env";
-import { type ProviderAccess, type ProviderId, providerNames } from "./providers";
+import { KilnError } from "@/lib/errors";
+import { allowsPrivateAddresses } from "./client-base-url";
+import { modelServerUnreachable } from "./model-errors";
+import {
+  accessFetch,
+  isClientEndpoint,
+  type ProviderAccess,
+  type ProviderId,
+  providerNames,
+} from "./providers";
 
 // What each provider offers, asked of the provider itself (its list endpoint) and cached for a
-// few minutes per provider, URL and key.
+// few minutes per provider, URL and key. A list can come from any server a client named, so
+// only what looks like a model id is kept, and only so many: a page that is not a model list
+// shows nothing of itself.
 
 export interface ModelInfo {
   id: string;
@@ -17,19 +28,93 @@ export interface ModelInfo {
 
 export const openAiBaseUrl = "https://api.openai.com/v1";
 const ttlMs = 5 * 60_000;
+const listTimeoutMs = 5000;
+const maxListBytes = 8 * 1024 * 1024;
+const maxModels = 1000;
+// Ids as providers write them: "gpt-4.1-mini", "llama3.1:8b", "org/model-GGUF/file.gguf".
+const modelIdShape = /^[A-Za-z0-9_./:@+-]{1,200}$/;
 const cache = new Map<string, { at: number; ids: Promise<{ id: string; name: string }[]> }>();
 
 // OpenAI lists every model it has; these are not chat models.
 const notChat =
   /(embed|tts|whisper|transcribe|audio|realtime|image|dall-e|moderation|search|davinci|babbage|computer-use)/;
 
-async function getJson(url: string, headers: Record<string, string>): Promise<unknown> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`${url.split("?")[0]} answered ${response.status}`);
-  return response.json();
+/** The body as text, refusing to hold more than `maxListBytes` of it. */
+async function readCapped(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxListBytes) {
+      await reader.cancel();
+      throw new Error("too large");
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
-async function fetchIds(access: ProviderAccess): Promise<{ id: string; name: string }[]> {
+async function getJson(
+  fetcher: typeof fetch,
+  url: string,
+  headers: Record<string, string>,
+): Promise<unknown> {
+  const host = new URL(url).host;
+  let response: Response;
+  try {
+    response = await fetcher(url, { headers, signal: AbortSignal.timeout(listTimeoutMs) });
+  } catch (error) {
+    if ((error as Error)?.name === "TimeoutError") {
+      throw new KilnError(
+        "GATEWAY_TIMEOUT",
+        `The model server ${host} did not list its models within ${listTimeoutMs / 1000} s`,
+        { reason: "model_timeout" },
+      );
+    }
+    throw modelServerUnreachable(error, url) ?? error;
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new KilnError("BAD_GATEWAY", `The model server ${host} answered ${response.status}`, {
+      reason: "provider_error",
+    });
+  }
+  try {
+    return JSON.parse(await readCapped(response));
+  } catch {
+    throw new KilnError(
+      "BAD_GATEWAY",
+      `The model server ${host} did not answer with a model list`,
+      {
+        reason: "provider_error",
+      },
+    );
+  }
+}
+
+/** Only entries with a well-formed id, at most `maxModels`, names no longer than an id. */
+function wellFormed(models: { id: unknown; name?: unknown }[]): { id: string; name: string }[] {
+  return models
+    .filter((m): m is { id: string; name?: unknown } => typeof m?.id === "string")
+    .filter((m) => modelIdShape.test(m.id))
+    .slice(0, maxModels)
+    .map((m) => ({
+      id: m.id,
+      name: typeof m.name === "string" && m.name.trim() ? m.name.slice(0, 200) : m.id,
+    }));
+}
+
+const listOf = (value: unknown): Record<string, unknown>[] =>
+  Array.isArray(value) ? value.filter((v) => v && typeof v === "object") : [];
+
+async function fetchIds(
+  access: ProviderAccess,
+  fetcher: typeof fetch,
+): Promise<{ id: string; name: string }[]> {
   const env = getEnv();
   const trim = (u: string) => u.replace(/\/+$/, "");
   switch (access.provider) {
@@ -39,45 +124,59 @@ async function fetchIds(access: ProviderAccess): Promise<{ id: string; name: str
       const auth: Record<string, string> = access.apiKey
         ? { authorization: `Bearer ${access.apiKey}` }
         : {};
-      const body = (await getJson(`${base}/models`, auth)) as { data?: { id: string }[] };
-      return (body.data ?? [])
-        .map((m) => m.id)
+      const body = (await getJson(fetcher, `${base}/models`, auth)) as { data?: unknown };
+      return wellFormed(listOf(body?.data).map((m) => ({ id: m.id })))
         .filter(
-          (id) =>
+          ({ id }) =>
             access.provider !== "openai" || (/^(gpt-|o\d|chatgpt)/.test(id) && !notChat.test(id)),
         )
-        .sort()
-        .map((id) => ({ id, name: id }));
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     }
     case "anthropic": {
-      const body = (await getJson(`${trim(env.ANTHROPIC_BASE_URL)}/models?limit=100`, {
+      const body = (await getJson(fetcher, `${trim(env.ANTHROPIC_BASE_URL)}/models?limit=100`, {
         "x-api-key": access.apiKey ?? "",
         "anthropic-version": "2023-06-01",
-      })) as { data?: { id: string; display_name?: string }[] };
-      return (body.data ?? []).map((m) => ({ id: m.id, name: m.display_name ?? m.id }));
+      })) as { data?: unknown };
+      return wellFormed(listOf(body?.data).map((m) => ({ id: m.id, name: m.display_name })));
     }
     case "google": {
       const body = (await getJson(
+        fetcher,
         `${trim(env.GOOGLE_GENERATIVE_AI_BASE_URL)}/models?pageSize=200`,
-        {
-          "x-goog-api-key": access.apiKey ?? "",
-        },
-      )) as {
-        models?: { name: string; displayName?: string; supportedGenerationMethods?: string[] }[];
-      };
-      return (body.models ?? [])
-        .filter((m) => m.supportedGenerationMethods?.includes("generateContent"))
-        .map((m) => ({ id: m.name.replace(/^models\//, ""), name: m.displayName ?? m.name }));
+        { "x-goog-api-key": access.apiKey ?? "" },
+      )) as { models?: unknown };
+      return wellFormed(
+        listOf(body?.models)
+          .filter(
+            (m) =>
+              Array.isArray(m.supportedGenerationMethods) &&
+              m.supportedGenerationMethods.includes("generateContent"),
+          )
+          .map((m) => ({
+            id: typeof m.name === "string" ? m.name.replace(/^models\//, "") : undefined,
+            name: m.displayName,
+          })),
+      );
     }
   }
 }
 
-/** The models one provider access offers. A provider that cannot be listed throws. */
-export async function listModelsFor(access: ProviderAccess): Promise<ModelInfo[]> {
-  const cacheKey = [access.provider, access.baseURL ?? "", sha256(access.apiKey ?? "")].join("|");
+/** The models one provider access offers. A provider that cannot be listed throws a KilnError. */
+export async function listModelsFor(
+  access: ProviderAccess,
+  client: { isAdmin: boolean } = { isAdmin: false },
+): Promise<ModelInfo[]> {
+  const fetcher = accessFetch(access, client);
+  const cacheKey = [
+    access.provider,
+    access.baseURL ?? "",
+    sha256(access.apiKey ?? ""),
+    // A list fetched where private addresses were allowed is not one for a caller they are not.
+    isClientEndpoint(access) && allowsPrivateAddresses(client),
+  ].join("|");
   let entry = cache.get(cacheKey);
   if (!entry || Date.now() - entry.at > ttlMs) {
-    entry = { at: Date.now(), ids: fetchIds(access) };
+    entry = { at: Date.now(), ids: fetchIds(access, fetcher) };
     cache.set(cacheKey, entry);
     entry.ids.catch(() => cache.delete(cacheKey));
   }

@@ -13,17 +13,18 @@ export interface ProviderStatus {
 }
 
 /** Every model the user can pick: their own providers first, then the server's. */
-export async function availableModels(
-  userId: string,
-): Promise<{ models: ModelInfo[]; providers: ProviderStatus[] }> {
-  const accesses = [...(await userProviders(userId)), ...serverProviders()];
+export async function availableModels(user: {
+  id: string;
+  isAdmin: boolean;
+}): Promise<{ models: ModelInfo[]; providers: ProviderStatus[] }> {
+  const accesses = [...(await userProviders(user.id)), ...serverProviders()];
   // A provider the user configured themselves replaces the server's for the same provider.
   const seen = new Set<ProviderId>();
   const chosen = accesses.filter((a) => !seen.has(a.provider) && seen.add(a.provider));
   const listed = await Promise.all(
     chosen.map(async (access) => {
       try {
-        return { access, models: await listModelsFor(access), error: undefined };
+        return { access, models: await listModelsFor(access, user), error: undefined };
       } catch (error) {
         return { access, models: [], error: (error as Error).message };
       }

@@ -4,7 +4,10 @@ import { createGoogleGenerativeAI } from "@ai-sdk/google";
 import { createOpenAI } from "@ai-sdk/openai";
 import type { LanguageModel } from "ai";
 import { getEnv } from "@/lib/env";
-
+import { allowsPrivateAddresses } from "./client-base-url";
+import { clientFetch } from "./guarded-fetch";
+import { withModelTimeouts } from "./model-fetch";
+import { withOpaqueErrors } from "./opaque-errors";
 import { type ProviderId, providerIds } from "./providers-list";
 
 export { type ProviderId, providerIds };
@@ -27,27 +30,63 @@ export interface ProviderAccess {
   keySource: KeySource;
 }
 
+const sameUrl = (a: string, b: string) => a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+
+/**
+ * Whether the access's endpoint is one a client chose rather than the server's configuration: a
+ * base URL from a chat request or a user's Settings, unless it is the server's own.
+ */
+export function isClientEndpoint(access: ProviderAccess): boolean {
+  if (access.provider !== "openai-compatible" || !access.baseURL) return false;
+  const server = getEnv().OPENAI_BASE_URL;
+  return !server || !sameUrl(access.baseURL, server);
+}
+
+/**
+ * The fetch for calls under this access: a client's endpoint gets the guarded one (public
+ * addresses unless the caller may reach private ones, no redirects).
+ */
+export function accessFetch(access: ProviderAccess, client: { isAdmin: boolean }): typeof fetch {
+  return isClientEndpoint(access)
+    ? clientFetch({ allowPrivate: allowsPrivateAddresses(client) })
+    : globalThis.fetch;
+}
+
 /**
  * The AI SDK model for an access. OpenAI itself is spoken to over the Responses API; any other
- * OpenAI-compatible server over Chat Completions, which is what they implement.
+ * OpenAI-compatible server over Chat Completions, which is what they implement. Every call has
+ * the model timeouts; a client's endpoint also gets opaque errors.
  */
-export function languageModel(access: ProviderAccess, modelId: string): LanguageModel {
+export function languageModel(
+  access: ProviderAccess,
+  modelId: string,
+  client: { isAdmin: boolean } = { isAdmin: false },
+): LanguageModel {
   const env = getEnv();
+  const fetch = withModelTimeouts(accessFetch(access, client));
   switch (access.provider) {
     case "openai":
-      return createOpenAI({ apiKey: access.apiKey ?? "" })(modelId);
-    case "openai-compatible":
-      return createOpenAI({
+      return createOpenAI({ apiKey: access.apiKey ?? "", fetch })(modelId);
+    case "openai-compatible": {
+      const model = createOpenAI({
         apiKey: access.apiKey ?? "not-needed",
         baseURL: access.baseURL,
         name: "openai-compatible",
+        fetch,
       }).chat(modelId);
+      return isClientEndpoint(access) ? withOpaqueErrors(model, access.baseURL ?? "") : model;
+    }
     case "anthropic":
-      return createAnthropic({ apiKey: access.apiKey, baseURL: env.ANTHROPIC_BASE_URL })(modelId);
+      return createAnthropic({
+        apiKey: access.apiKey,
+        baseURL: env.ANTHROPIC_BASE_URL,
+        fetch,
+      })(modelId);
     case "google":
       return createGoogleGenerativeAI({
         apiKey: access.apiKey,
         baseURL: env.GOOGLE_GENERATIVE_AI_BASE_URL,
+        fetch,
       })(modelId);
   }
 }

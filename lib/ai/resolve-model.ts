@@ -101,9 +101,10 @@ export async function resolveModel(
     access.provider === serverProviders()[0]?.provider
       ? getEnv().KILN_DEFAULT_MODEL
       : undefined;
-  const modelId = config?.model ?? request.model?.id ?? envDefault ?? (await defaultModel(access));
+  const modelId =
+    config?.model ?? request.model?.id ?? envDefault ?? (await defaultModel(access, user));
   return {
-    model: languageModel(access, modelId),
+    model: languageModel(access, modelId, user),
     provider: access.provider,
     modelId,
     keySource: access.keySource,
@@ -118,11 +119,12 @@ export async function resolveModel(
   };
 }
 
-async function defaultModel(access: ProviderAccess): Promise<string> {
+async function defaultModel(access: ProviderAccess, user: { isAdmin: boolean }): Promise<string> {
   const known = defaults[access.provider];
   if (known) return known;
-  // An OpenAI-compatible server: whatever it serves first.
-  const models = await listModelsFor(access).catch(() => []);
+  // An OpenAI-compatible server: whatever it serves first. One that cannot be asked is a 502 (or
+  // 504) naming it, not "no model configured".
+  const models = await listModelsFor(access, user);
   const first = models[0]?.id;
   if (!first) throw notConfigured("The model server lists no models; name one in the request");
   return first;

@@ -3,6 +3,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, type ModelMessage, Output } from "ai";
 import { z } from "zod";
 import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import { withModelTimeouts } from "@/lib/ai/model-fetch";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { getEnv } from "@/lib/env";
 import {
@@ -95,6 +96,7 @@ export async function morphWithApplyModel(options: {
     apiKey: env.MORPH_API_KEY,
     baseURL: env.MORPH_BASE_URL,
     name: "morph",
+    fetch: withModelTimeouts(globalThis.fetch),
   });
   const files = new Map(fragmentFiles(fragment).map((f) => [f.file_path, f.code]));
   const instruction = String(options.messages.at(-1)?.content ?? "");

@@ -1,10 +1,13 @@
 import "server-only";
 import { APICallError, RetryError } from "ai";
+import { modelServerUnreachable } from "@/lib/ai/model-errors";
 import { KilnError } from "@/lib/errors";
 import { redact } from "@/lib/log";
 
 /** A short, safe account of why a model call failed: status and the provider's own words. */
 export function providerFailureReason(error: unknown): string {
+  const unreachable = modelServerUnreachable(error);
+  if (unreachable) return uncapitalise(unreachable.message);
   const cause = RetryError.isInstance(error) ? error.lastError : error;
   if (APICallError.isInstance(cause)) {
     const status = cause.statusCode ? `HTTP ${cause.statusCode}` : "no answer";
@@ -22,10 +25,17 @@ export function providerFailureReason(error: unknown): string {
   );
 }
 
+/**
+ * The error to answer with: 504 when the model server did not answer in time, 400 for an
+ * address the base-URL policy refuses, else 502 with the reason.
+ */
 export function providerFailure(error: unknown): KilnError {
-  return new KilnError("BAD_GATEWAY", capitalise(providerFailureReason(error)), {
-    reason: "provider_error",
-  });
+  return (
+    modelServerUnreachable(error) ??
+    new KilnError("BAD_GATEWAY", capitalise(providerFailureReason(error)), {
+      reason: "provider_error",
+    })
+  );
 }
 
 function providerMessage(body: string | undefined): string | undefined {
@@ -44,3 +54,4 @@ const clip = (text: string) => {
   return safe.length > 300 ? `${safe.slice(0, 297)}…` : safe;
 };
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+const uncapitalise = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);

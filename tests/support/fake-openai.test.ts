@@ -296,3 +296,12 @@ test("close ends hanging requests and can be called again", async () => {
   await own.close();
   await expect(fetch(`${own.url}/models`)).rejects.toThrow();
 });
+
+test("redirectTo answers every request with a 307 to the same path elsewhere", async () => {
+  const own = await startFakeOpenAI({ redirectTo: "http://127.0.0.1:1" });
+  const response = await fetch(`${own.url}/models?x=1`, { redirect: "manual" });
+  expect(response.status).toBe(307);
+  expect(response.headers.get("location")).toBe("http://127.0.0.1:1/v1/models?x=1");
+  expect(own.requests.map((r) => r.path)).toEqual(["/v1/models"]);
+  await own.close();
+});

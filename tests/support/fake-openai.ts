@@ -108,6 +108,8 @@ export interface FakeOpenAIOptions {
   chunkDelayMs?: number;
   /** Answers requests no scripted reply matches. */
   defaultReply?: FakeReply | ((request: RecordedOpenAIRequest) => FakeReply);
+  /** When set, every request (recorded first) is answered 307 to this origin, same path. */
+  redirectTo?: string;
 }
 
 export interface FakeOpenAI {
@@ -200,6 +202,10 @@ export async function startFakeOpenAI(initial: FakeOpenAIOptions = {}): Promise<
     }
     requests.push(request);
 
+    if (options.redirectTo) {
+      res.writeHead(307, { location: `${options.redirectTo}${req.url ?? "/"}` });
+      return res.end();
+    }
     if (options.apiKey !== undefined && request.apiKey !== options.apiKey)
       return send(401, unauthorized(request.apiKey));
 
