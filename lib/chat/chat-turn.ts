@@ -129,8 +129,10 @@ export async function chatTurn(options: {
           }
           const outcome = next.value;
           await storeEnd(outcome).catch(() => {});
+          // Breaking the stream off is how a plain reader learns there is no fragment. Named as
+          // an abort, it is not mistaken (and logged) for a fault of the server's.
           if (outcome.isComplete) controller.close();
-          else controller.error(new Error(outcome.ok ? "unfinished fragment" : outcome.reason));
+          else controller.error(new DOMException("no valid fragment", "AbortError"));
         })().catch((error: unknown) => controller.error(error));
       },
       cancel: () => cancel.abort(),
