@@ -426,6 +426,27 @@ describe("a server endpoint without a key (a local Ollama), and clients' names f
     expect(await threeCalls({ config })).toEqual([200, 200, 429]);
   });
 
+  test("... and so does morph-chat's", async () => {
+    const browser = new TestClient(server.url);
+    await browser.signUp();
+    const { key } = await browser.createApiKey();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${server.url}/api/chat/morph-chat`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          ...prompt("morph me"),
+          config: { apiKey: "sk-anything" },
+          currentFragment: helloFragment,
+        }),
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 2)).not.toContain(429);
+    expect(statuses[2]).toBe(429);
+  });
+
   test("the client's own key to a base URL of its own is free of it", async () => {
     const config = { baseURL: theirs.url, apiKey: "sk-their-own", model: "their-model" };
     expect(await threeCalls({ config })).toEqual([200, 200, 200]);
