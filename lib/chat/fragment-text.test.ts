@@ -74,7 +74,7 @@ async function textOf(streamed: string, repaired?: string) {
 }
 
 describe("fragmentText", () => {
-  test("grows in pieces whose every prefix parses, and the whole is the fragment", async () => {
+  test("grows in pieces, parses early as a partial fragment, and whole as the fragment", async () => {
     const { pieces, body, ending } = await textOf(JSON.stringify({ ...fragment, files: [] }));
     expect(pieces.length).toBeGreaterThan(10);
     expect(ending).toMatchObject({ ok: true, isComplete: true });
