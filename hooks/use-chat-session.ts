@@ -116,7 +116,8 @@ export function useChatSession(onChatSaved: () => void) {
   ) {
     const response = await fetch("/api/chat", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      // The UI message stream; without this Accept, /api/chat answers plain text.
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
       body: JSON.stringify({ ...body, template }),
       signal,
     });

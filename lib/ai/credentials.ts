@@ -83,19 +83,53 @@ export async function deleteCredential(userId: string, provider: ProviderId): Pr
   if (rows.length === 0) throw notFound("Model credential");
 }
 
-// Every chat request asks for the user's providers; a few seconds of memory saves a query each
-// time. Changes made through this module forget the entry at once.
-const cacheMs = 5_000;
-const cached = new Map<string, { at: number; providers: ProviderAccess[] }>();
+// Every chat request asks for the user's providers, and a read that queues behind other
+// requests' writes would hold up the model call. A read is used as it is for a few seconds;
+// after that it is still served (up to a minute old) while a fresh read runs in the background,
+// so a request waits for the database only the first time. Changes made through this module
+// forget the entry at once; on another instance they show within the fresh period under steady
+// use, and within the minute in any case.
+const freshMs = 5_000;
+const staleMs = 60_000;
+interface Entry {
+  at: number;
+  providers: Promise<ProviderAccess[]>;
+  isRefreshing?: boolean;
+}
+const cached = new Map<string, Entry>();
 
 /** The user's providers, ready for model calls (keys unsealed). */
-export async function userProviders(userId: string): Promise<ProviderAccess[]> {
+export function userProviders(userId: string): Promise<ProviderAccess[]> {
   const hit = cached.get(userId);
-  if (hit && Date.now() - hit.at < cacheMs) return hit.providers;
-  const providers = await readProviders(userId);
-  if (cached.size > 10_000) cached.clear();
-  cached.set(userId, { at: Date.now(), providers });
-  return providers;
+  const age = hit ? Date.now() - hit.at : Number.POSITIVE_INFINITY;
+  if (hit && age < freshMs) return hit.providers;
+  if (hit && age < staleMs) {
+    if (!hit.isRefreshing) {
+      hit.isRefreshing = true;
+      void load(userId, hit).catch(() => {});
+    }
+    return hit.providers;
+  }
+  return load(userId);
+}
+
+/** Reads the user's providers; the entry replaces `stale` unless a change came in between. */
+function load(userId: string, stale?: Entry): Promise<ProviderAccess[]> {
+  const entry: Entry = { at: Date.now(), providers: readProviders(userId) };
+  const current = stale ?? entry;
+  if (!stale) {
+    if (cached.size > 10_000) cached.clear();
+    cached.set(userId, entry);
+  }
+  entry.providers.then(
+    () => {
+      if (cached.get(userId) === current) cached.set(userId, entry);
+    },
+    () => {
+      if (cached.get(userId) === current) cached.delete(userId);
+    },
+  );
+  return entry.providers;
 }
 
 async function readProviders(userId: string): Promise<ProviderAccess[]> {

@@ -10,7 +10,6 @@ import {
   languageModel,
   type ProviderAccess,
   type ProviderId,
-  providerIds,
   serverProviders,
 } from "./providers";
 import type { ModelConfig, ModelSelection } from "./schemas";
@@ -20,6 +19,13 @@ export interface ResolvedModel {
   provider: ProviderId;
   modelId: string;
   keySource: KeySource;
+  /**
+   * The call reaches an endpoint the server configured or carries a key the server holds: what
+   * the LLM rate limit protects, whatever key the request brought. Only the client's own key to
+   * an endpoint the client chose (a base URL, or a vendor's public API that checks the key and
+   * bills its owner) is free of it.
+   */
+  isServerCall: boolean;
   settings: {
     temperature?: number;
     topP?: number;
@@ -44,14 +50,116 @@ export function notConfigured(message = "No model is configured on this server")
   );
 }
 
-function providerOf(selection: ModelSelection | undefined): ProviderId | undefined {
-  const named = (selection?.providerId ?? selection?.provider)?.toLowerCase();
-  if (!named) return undefined;
-  if ((providerIds as readonly string[]).includes(named)) return named as ProviderId;
+// What clients written for other builders call providers (e2b's fragments among them), and
+// which of Kiln's providers can serve each, best first. "openai" means the server's OpenAI
+// settings whichever wire API they use: OPENAI_BASE_URL makes them openai-compatible.
+const openAiLike: ProviderId[] = ["openai", "openai-compatible"];
+const compatible: ProviderId[] = ["openai-compatible"];
+const providerAliases: Record<string, ProviderId[]> = {
+  openai: openAiLike,
+  azure: openAiLike,
+  azureopenai: openAiLike,
+  openaicompatible: compatible,
+  anthropic: ["anthropic"],
+  google: ["google"],
+  googlegenerativeai: ["google"],
+  gemini: ["google"],
+  vertex: ["google"],
+  vertexai: ["google"],
+  googlevertex: ["google"],
+  googlevertexai: ["google"],
   // Servers that speak OpenAI's protocol go by many names.
-  if (["ollama", "lmstudio", "vllm", "openrouter", "custom"].includes(named))
-    return "openai-compatible";
-  throw new KilnError("VALIDATION_ERROR", `model.providerId: unknown provider "${named}"`);
+  ollama: compatible,
+  lmstudio: compatible,
+  vllm: compatible,
+  openrouter: compatible,
+  custom: compatible,
+  mistral: compatible,
+  groq: compatible,
+  fireworks: compatible,
+  togetherai: compatible,
+  together: compatible,
+  deepseek: compatible,
+  xai: compatible,
+  vercel: compatible,
+  perplexity: compatible,
+};
+
+interface Requested {
+  /** As the client spelled it, for messages. */
+  name: string;
+  /** Kiln's providers that can serve it, best first. */
+  fits: ProviderId[];
+}
+
+function requestedProvider(
+  selection: ModelSelection | undefined,
+  configured: Configured[],
+): Requested | undefined {
+  const name = (selection?.providerId ?? selection?.provider)?.trim();
+  if (!name) return undefined;
+  const fits = providerAliases[name.toLowerCase().replace(/[^a-z0-9]/g, "")];
+  if (!fits) {
+    throw new KilnError(
+      "VALIDATION_ERROR",
+      `model.providerId: unknown provider "${name}"; configured here: ${configuredNames(configured)}`,
+    );
+  }
+  return { name, fits };
+}
+
+/** A provider the caller may use, and whether its endpoint is one the server configured. */
+interface Configured {
+  access: ProviderAccess;
+  isServerEndpoint: boolean;
+}
+
+/** Whether a provider without a base URL of its own is spoken to at an endpoint the server set. */
+function isServerEndpointOf(provider: ProviderId): boolean {
+  const env = getEnv();
+  switch (provider) {
+    case "openai":
+      return false;
+    case "anthropic":
+      return new URL(env.ANTHROPIC_BASE_URL).hostname !== "api.anthropic.com";
+    case "google":
+      return (
+        new URL(env.GOOGLE_GENERATIVE_AI_BASE_URL).hostname !== "generativelanguage.googleapis.com"
+      );
+    case "openai-compatible":
+      return true;
+  }
+}
+
+/** Whether a base URL points at an endpoint the server configured, whoever names it. */
+function isServerUrl(url: string): boolean {
+  const env = getEnv();
+  const servers = [
+    env.OPENAI_BASE_URL,
+    isServerEndpointOf("anthropic") ? env.ANTHROPIC_BASE_URL : undefined,
+    isServerEndpointOf("google") ? env.GOOGLE_GENERATIVE_AI_BASE_URL : undefined,
+  ];
+  const origin = URL.parse(url)?.origin;
+  return servers.some((server) => server && URL.parse(server)?.origin === origin);
+}
+
+async function configuredFor(userId: string): Promise<Configured[]> {
+  const own = (await userProviders(userId)).map((access) => ({
+    access,
+    // Without a base URL of the user's, the provider's usual endpoint is used.
+    isServerEndpoint: access.baseURL
+      ? isServerUrl(access.baseURL)
+      : isServerEndpointOf(access.provider),
+  }));
+  const server = serverProviders().map((access) => ({ access, isServerEndpoint: true }));
+  return [...own, ...server];
+}
+
+function configuredNames(configured: Configured[]): string {
+  const names = configured.map(
+    ({ access }) => `${access.provider} (${access.keySource === "user" ? "yours" : "server's"})`,
+  );
+  return names.length > 0 ? [...new Set(names)].join(", ") : "none";
 }
 
 /**
@@ -62,11 +170,17 @@ function providerOf(selection: ModelSelection | undefined): ProviderId | undefin
 export async function resolveModel(
   user: { id: string; isAdmin: boolean },
   request: { model?: ModelSelection; config?: ModelConfig },
+  options: {
+    /** Awaited before anything is sent to an endpoint or with a key of the server's. */
+    beforeServerCall?: () => Promise<void>;
+  } = {},
 ): Promise<ResolvedModel> {
-  const userId = user.id;
   const { config } = request;
-  const wanted = providerOf(request.model);
-  let access: ProviderAccess | undefined;
+  // The user's providers are cached briefly, so this costs no query on most requests.
+  const configured = await configuredFor(user.id);
+  const wanted = requestedProvider(request.model, configured);
+  let access: ProviderAccess;
+  let isServerEndpoint: boolean;
 
   if (config?.baseURL) {
     await assertClientBaseUrl(config.baseURL, user);
@@ -76,23 +190,43 @@ export async function resolveModel(
       baseURL: config.baseURL,
       keySource: config.apiKey ? "request" : "none",
     };
+    isServerEndpoint = isServerUrl(config.baseURL);
   } else {
-    const configured = [...(await userProviders(userId)), ...serverProviders()];
-    const provider = wanted ?? configured[0]?.provider ?? (config?.apiKey ? "openai" : undefined);
-    const known = configured.find((a) => a.provider === provider);
-    if (config?.apiKey && provider) {
-      // The request's own key, to the provider's configured endpoint.
-      access = { provider, apiKey: config.apiKey, baseURL: known?.baseURL, keySource: "request" };
-      if (provider === "openai-compatible" && !access.baseURL) {
-        throw new KilnError("VALIDATION_ERROR", "config.baseURL: required for openai-compatible");
+    const known = wanted
+      ? wanted.fits.flatMap((p) => configured.filter((c) => c.access.provider === p))[0]
+      : configured[0];
+    if (config?.apiKey) {
+      // The request's own key, to where the server's settings for that provider point.
+      const provider = known?.access.provider ?? wanted?.fits[0] ?? "openai";
+      if (provider === "openai-compatible" && !known) {
+        throw new KilnError(
+          "VALIDATION_ERROR",
+          `config.baseURL: required for ${wanted?.name ?? provider}: no OpenAI-compatible server is configured`,
+        );
       }
+      access = {
+        provider,
+        apiKey: config.apiKey,
+        baseURL: known?.access.baseURL,
+        keySource: "request",
+      };
+      isServerEndpoint = known?.isServerEndpoint ?? isServerEndpointOf(provider);
+    } else if (known) {
+      access = known.access;
+      isServerEndpoint = known.isServerEndpoint;
+    } else if (wanted && configured.length > 0) {
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `model.providerId: no configured provider serves "${wanted.name}"; configured here: ${configuredNames(configured)}`,
+      );
     } else {
-      access = known;
-    }
-    if (!access) {
-      throw notConfigured(wanted ? `The provider "${wanted}" is not configured` : undefined);
+      throw notConfigured(wanted ? `The provider "${wanted.name}" is not configured` : undefined);
     }
   }
+
+  const isServerCall = isServerEndpoint || access.keySource === "server";
+  // Even listing the server's models to find a default is a call the limit counts.
+  if (isServerCall) await options.beforeServerCall?.();
 
   // KILN_DEFAULT_MODEL names a model of the server's first provider; others get their own.
   const envDefault =
@@ -108,6 +242,7 @@ export async function resolveModel(
     provider: access.provider,
     modelId,
     keySource: access.keySource,
+    isServerCall,
     settings: {
       temperature: config?.temperature,
       topP: config?.topP,

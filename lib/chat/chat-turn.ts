@@ -6,19 +6,43 @@ import { systemPromptFor } from "@/lib/fragments/prompt";
 import { prefixedId } from "@/lib/ids";
 import { appendMessage, createChatWithMessage, getChat, titleFrom } from "./chats";
 import { type FragmentOutcome, type FragmentRun, startFragment } from "./fragment-stream";
+import { fragmentText } from "./fragment-text";
 import type { ChatRequest } from "./schemas";
 
-// One turn of a chat: have the model write a fragment, relay it as it grows over the AI SDK's
-// UI message stream (or, for Accept: application/json, answer once it is done), and store the
-// turn. The model starts first and the first partial goes out before anything is written to
-// the database: storing is not on the path to the first byte the user sees.
+// One turn of a chat: have the model write a fragment, relay it as it grows, and store the
+// turn. Three answers, by what the client accepts: the AI SDK's UI message stream (the IDE),
+// one JSON document once the fragment is done, or the fragment's JSON as plain text, growing
+// (what the AI SDK's useObject reads). The model starts first and the first output goes out
+// before anything is written to the database: storing is not on the path to the first byte
+// the user sees.
+
+export type ChatAnswer = "ui-stream" | "json" | "text";
+
+/** The answer a request's Accept header asks for; plain text unless it names another. */
+export function chatAnswerFor(accept: string | null): ChatAnswer {
+  const ranked = (accept ?? "")
+    .split(",")
+    .map((entry, index) => {
+      const [type = "", ...params] = entry.split(";").map((p) => p.trim().toLowerCase());
+      const q = Number(params.find((p) => p.startsWith("q="))?.slice(2) ?? 1);
+      return { type, q: Number.isFinite(q) ? q : 0, index };
+    })
+    .filter((entry) => entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { type } of ranked) {
+    if (type === "text/event-stream") return "ui-stream";
+    if (type === "application/json") return "json";
+    if (type === "text/plain" || type === "text/*" || type === "*/*") return "text";
+  }
+  return "text";
+}
 
 export async function chatTurn(options: {
   userId: string;
   body: ChatRequest;
   resolved: ResolvedModel;
   signal: AbortSignal;
-  wantsJson: boolean;
+  answer: ChatAnswer;
 }): Promise<Response> {
   const { userId, body, resolved } = options;
   const template = body.template && body.template !== "auto" ? body.template : undefined;
@@ -81,7 +105,7 @@ export async function chatTurn(options: {
   }
 
   const headers = { "X-Chat-Id": chatId, "X-Message-Id": messageId, "Cache-Control": "no-store" };
-  if (options.wantsJson) {
+  if (options.answer === "json") {
     for await (const _ of run.partials());
     const outcome = await run.outcome();
     await storeEnd(outcome);
@@ -89,6 +113,33 @@ export async function chatTurn(options: {
       throw new KilnError("BAD_GATEWAY", capitalise(outcome.reason), { reason: outcome.outcome });
     }
     return Response.json({ chatId, messageId, fragment: outcome.fragment }, { headers });
+  }
+
+  if (options.answer === "text") {
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        void (async () => {
+          const pieces = fragmentText(run);
+          let next = await pieces.next();
+          for (; !next.done; next = await pieces.next()) {
+            send(controller, encoder.encode(next.value));
+            // After the first text is on its way, store the start of the turn.
+            storeStart().catch(() => cancel.abort());
+          }
+          const outcome = next.value;
+          await storeEnd(outcome).catch(() => {});
+          // Breaking the stream off is how a plain reader learns there is no fragment. Named as
+          // an abort, it is not mistaken (and logged) for a fault of the server's.
+          if (outcome.isComplete) controller.close();
+          else controller.error(new DOMException("no valid fragment", "AbortError"));
+        })().catch((error: unknown) => controller.error(error));
+      },
+      cancel: () => cancel.abort(),
+    });
+    return new Response(body, {
+      headers: { ...headers, "Content-Type": "text/plain; charset=utf-8" },
+    });
   }
 
   const stream = createUIMessageStream({
@@ -128,3 +179,10 @@ export async function chatTurn(options: {
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Enqueues unless the reader has gone (the turn still runs to its end and is stored). */
+function send(controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array) {
+  try {
+    controller.enqueue(chunk);
+  } catch {}
+}

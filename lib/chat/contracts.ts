@@ -15,7 +15,7 @@ export const chatContract = defineContract({
   method: "POST",
   path: "/api/chat",
   summary:
-    "Have the model write a fragment for the conversation. Streams the fragment as it grows over the AI SDK's UI message stream (text/event-stream: data-chat, then data-fragment parts with status streaming, done or failed); with Accept: application/json, answers once with the validated fragment (this schema). LLM rate limit unless your own key pays.",
+    "Have the model write a fragment for the conversation, answered by the Accept header. By default (no Accept, */*, text/plain): the fragment's JSON as plain text, growing, as the AI SDK's useObject reads it, ending as the validated fragment (fields Kiln normalised or repaired are written again at the end); when no valid fragment comes out the body breaks off unfinished. The chat id is in X-Chat-Id. Accept: text/event-stream: the AI SDK's UI message stream (data-chat, then data-fragment parts with status streaming, done or failed). Accept: application/json: one answer with the validated fragment (this schema). Counts against the LLM rate limit unless your own key goes to an endpoint of your own.",
   tags: ["chat"],
   auth: "user",
   body: chatRequestSchema,

@@ -51,6 +51,7 @@ function setup(model: MockLanguageModelV3) {
     provider: "openai-compatible",
     modelId: "mock",
     keySource: "server",
+    isServerCall: true,
     settings: {},
   };
   const start = (template?: string) =>

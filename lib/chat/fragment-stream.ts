@@ -20,7 +20,14 @@ import { providerFailure, providerFailureReason } from "./provider-errors";
 
 // Built once: the JSON schema the provider is sent is derived from the zod schema, which is
 // work better not repeated for every request.
-const fragmentOutput = Output.object({ schema: fragmentOutputSchema });
+const objectOutput = Output.object({ schema: fragmentOutputSchema });
+// For streaming, the SDK would parse the whole text again on every token (its partial output),
+// which Kiln never reads: it parses partial fragments itself, at most every `throttleMs`. Each
+// token is passed on as it is instead.
+const streamedOutput: typeof objectOutput = {
+  ...objectOutput,
+  parsePartialOutput: async ({ text }) => ({ partial: text as never }),
+};
 
 export type FragmentOutcome =
   | { ok: true; fragment: Fragment }
@@ -29,6 +36,8 @@ export type FragmentOutcome =
 export interface FragmentRun {
   /** Partial fragments, growing, at most every `throttleMs`; ends when the model stops. */
   partials(): AsyncGenerator<Record<string, unknown>>;
+  /** Or the model's text as it arrives, in pieces; ends when the model stops. */
+  texts(): AsyncGenerator<string>;
   /** After partials() has ended. */
   outcome(): Promise<FragmentOutcome>;
 }
@@ -72,7 +81,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
     model: resolved.model,
     system: options.system,
     messages: options.messages,
-    output: fragmentOutput,
+    output: streamedOutput,
     maxRetries: 1,
     abortSignal: options.abortSignal,
     // Errors arrive in the stream and are handled there; the default would print the
@@ -136,6 +145,17 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
       const last = await emit(true);
       if (last) yield last;
     },
+    async *texts() {
+      let sent = 0;
+      for (;;) {
+        if (text.length > sent) {
+          yield text.slice(sent);
+          sent = text.length;
+        }
+        if (failure || finished) break;
+        await pull();
+      }
+    },
     outcome() {
       outcome ??= settle();
       return outcome;
@@ -177,7 +197,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
             content: `Your fragment did not validate: ${problem}. Reply with the whole corrected fragment.`,
           },
         ],
-        output: fragmentOutput,
+        output: objectOutput,
         maxRetries: 1,
         abortSignal: options.abortSignal,
         ...resolved.settings,

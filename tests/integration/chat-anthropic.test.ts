@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
 import { type FakeAnthropic, startFakeAnthropic } from "../support/fake-anthropic";
 import { type KilnServer, startKiln } from "../support/kiln-server";
-import { fragmentStates, readUiStream } from "../support/ui-stream";
+import { fragmentStates, readUiStream, uiStreamHeaders } from "../support/ui-stream";
 import { suiteEnv } from "./global-setup";
 
 // Kiln with Anthropic as its only provider, against a fake speaking Anthropic's Messages API as
@@ -81,6 +81,7 @@ describe("POST /api/chat", () => {
       fake.script({ when: mine(marker), json: output(helloFragment), chunkDelayMs: 3 });
       const response = await browser.fetch("/api/chat", {
         method: "POST",
+        headers: uiStreamHeaders,
         json: {
           ...say(`Make a page that greets me ${marker}`),
           template: "static-html",

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
 import { type FakeGoogle, startFakeGoogle } from "../support/fake-google";
 import { type KilnServer, startKiln } from "../support/kiln-server";
-import { fragmentStates, readUiStream } from "../support/ui-stream";
+import { fragmentStates, readUiStream, uiStreamHeaders } from "../support/ui-stream";
 import { suiteEnv } from "./global-setup";
 
 // Kiln on Google Gemini: /api/models, /api/chat and /api/chat/morph-chat against a fake Gemini
@@ -57,6 +57,7 @@ const signedUp = async () => {
 const ask = (client: TestClient, content: string, extra: Record<string, unknown> = {}) =>
   client.fetch("/api/chat", {
     method: "POST",
+    headers: uiStreamHeaders,
     json: { messages: [{ role: "user", content }], model: gemini, ...extra },
   });
 /** A marker in the prompt, so that this test's scripted reply goes to this test's request. */

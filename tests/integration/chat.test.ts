@@ -1,8 +1,10 @@
+import { request } from "node:http";
+import { parsePartialJson } from "ai";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
 import { type KilnServer, startKiln } from "../support/kiln-server";
-import { fragmentStates, readUiStream } from "../support/ui-stream";
+import { fragmentStates, readUiStream, uiStreamHeaders } from "../support/ui-stream";
 import { suiteEnv } from "./global-setup";
 
 // /api/chat and /api/chats against a fake OpenAI-compatible server speaking the real protocol.
@@ -43,12 +45,49 @@ afterAll(async () => {
   await fake?.close();
 });
 
+/** As the IDE asks: for the UI message stream, unless `headers` say otherwise. */
 const ask = (
   client: TestClient,
   body: Record<string, unknown>,
-  headers: Record<string, string> = {},
+  headers: Record<string, string> = uiStreamHeaders,
 ) => client.fetch("/api/chat", { method: "POST", json: body, headers });
 const prompt = (content: string) => ({ messages: [{ role: "user", content }] });
+
+/**
+ * POSTs as a plain client does (node:http, so that no Accept is sent unless given) and collects
+ * the body's pieces as they arrive, and whether it ended cleanly.
+ */
+function rawPost(client: TestClient, body: unknown, accept?: string) {
+  const url = new URL("/api/chat", client.baseUrl);
+  return new Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    pieces: string[];
+    isComplete: boolean;
+  }>((resolve, reject) => {
+    const req = request(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        origin: client.baseUrl,
+        cookie: client.cookie ?? "",
+        ...(accept ? { accept } : {}),
+      },
+    });
+    req.on("response", (res) => {
+      const pieces: string[] = [];
+      res.setEncoding("utf8");
+      res.on("data", (piece: string) => pieces.push(piece));
+      const done = (isComplete: boolean) =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, pieces, isComplete });
+      res.on("end", () => done(res.complete));
+      res.on("error", () => done(false));
+      res.on("aborted", () => done(false));
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
 /** A marker in the prompt, so that this test's scripted reply goes to this test's request. */
 const mine = (marker: string) => (r: { prompt: string }) => r.prompt.includes(marker);
 
@@ -151,6 +190,58 @@ describe("POST /api/chat", () => {
     });
   });
 
+  test("without Accept: text/event-stream or application/json, the fragment's JSON as plain text, growing", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    for (const accept of [undefined, "*/*", "text/plain"]) {
+      const marker = `plain-${accept ?? "none"}`;
+      fake.script({ when: mine(marker), json: output(helloFragment), chunkDelayMs: 3 });
+      const response = await rawPost(
+        browser,
+        { ...prompt(marker), template: "static-html" },
+        accept,
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers["content-type"]).toBe("text/plain; charset=utf-8");
+      const chatId = response.headers["x-chat-id"];
+      expect(chatId).toMatch(/^chat_/);
+      expect(response.pieces.length).toBeGreaterThan(3);
+      const early = await parsePartialJson(response.pieces.slice(0, 2).join(""));
+      expect(early.state).toBe("repaired-parse");
+      expect(JSON.parse(response.pieces.join(""))).toEqual(output(helloFragment));
+      const detail = (await (await browser.fetch(`/api/chats/${chatId}`)).json()) as {
+        messages: { role: string; status: string; fragment: unknown }[];
+      };
+      expect(detail.messages.map((m) => [m.role, m.status])).toEqual([
+        ["user", "complete"],
+        ["assistant", "complete"],
+      ]);
+      expect(detail.messages[1]?.fragment).toEqual(helloFragment);
+    }
+  });
+
+  test("as plain text, a repaired fragment ends the text; a fragment never valid fails the stream", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    fake.script(
+      { when: mine("plain-repair"), json: output({ ...helloFragment, template: "cobol" }) },
+      { when: mine("plain-repair"), json: output(helloFragment) },
+    );
+    const repaired = await rawPost(browser, prompt("plain-repair"));
+    expect(JSON.parse(repaired.pieces.join(""))).toEqual(output(helloFragment));
+
+    fake.script(
+      { when: mine("plain-never"), json: output({ ...helloFragment, port: 70000 }) },
+      { when: mine("plain-never"), json: output({ ...helloFragment, port: 70000 }) },
+    );
+    const failed = await rawPost(browser, prompt("plain-never"));
+    expect(failed.status).toBe(200);
+    expect(failed.isComplete).toBe(false);
+    expect(() => JSON.parse(failed.pieces.join(""))).toThrow();
+    // The model's invalid output is the client's outcome, not a fault of the server's to log.
+    expect(kiln.output()).not.toContain("failed to pipe response");
+  });
+
   test("a provider failure before any output is a 502 with a sanitised reason", async () => {
     const browser = new TestClient(kiln.url);
     await browser.signUp();
@@ -211,6 +302,31 @@ describe("POST /api/chat", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
+  test("a key of the request's own, sent to the server's endpoint, still counts against the LLM limit", async () => {
+    const browser = new TestClient(kiln.url);
+    await browser.signUp();
+    const { key } = await browser.createApiKey();
+    const call = () =>
+      fetch(`${kiln.url}/api/chat`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          ...prompt("made-up-key"),
+          config: { apiKey: "sk-made-up-1234", model: "kiln-test-model" },
+        }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call()).status);
+    expect(statuses.slice(0, 3)).not.toContain(429);
+    expect(statuses[3]).toBe(429);
+    // The made-up key did reach the server's endpoint: that is the call the limit protects.
+    expect(fake.requests.filter(mine("made-up-key")).map((r) => r.apiKey)).toEqual([
+      "sk-made-up-1234",
+      "sk-made-up-1234",
+      "sk-made-up-1234",
+    ]);
+  });
+
   test("another user's chat is 404 everywhere", async () => {
     const alice = new TestClient(kiln.url);
     await alice.signUp();
@@ -242,7 +358,7 @@ describe("POST /api/chat", () => {
     [{ ...prompt("x"), chatId: "nope" }, "chatId: is not a chat id"],
     [
       { ...prompt("x"), model: { providerId: "skynet" } },
-      'model.providerId: unknown provider "skynet"',
+      `model.providerId: unknown provider "skynet"; configured here: openai-compatible (server's)`,
     ],
   ])("bad input %j is a 400 naming the field", async (body, message) => {
     const browser = new TestClient(kiln.url);
@@ -250,5 +366,120 @@ describe("POST /api/chat", () => {
     const response = await ask(browser, body);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: true, message });
+  });
+});
+
+describe("a server endpoint without a key (a local Ollama), and clients' names for providers", () => {
+  let local: FakeOpenAI;
+  let theirs: FakeOpenAI;
+  let server: KilnServer;
+  beforeAll(async () => {
+    local = await startFakeOpenAI({ models: ["llama-local"] });
+    local.setDefault({ json: output(helloFragment) });
+    theirs = await startFakeOpenAI({ models: ["their-model"] });
+    theirs.setDefault({ json: output(helloFragment) });
+    server = await startKiln({
+      env: {
+        ...suiteEnv,
+        OPENAI_BASE_URL: local.url,
+        KILN_CLIENT_BASE_URLS: "any",
+        KILN_RATE_LIMIT_LLM: "2/1m",
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await Promise.all([local?.close(), theirs?.close()]);
+  });
+
+  /** Three calls of one API-key caller: their statuses. */
+  async function threeCalls(body: Record<string, unknown>) {
+    const browser = new TestClient(server.url);
+    await browser.signUp();
+    const { key } = await browser.createApiKey();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${server.url}/api/chat`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${key}`,
+          "content-type": "application/json",
+          accept: "application/json",
+        },
+        body: JSON.stringify({ ...prompt("count me"), ...body }),
+      });
+      statuses.push(response.status);
+    }
+    return statuses;
+  }
+
+  test("every call to the server's endpoint counts against the LLM limit: without a key", async () => {
+    expect(await threeCalls({})).toEqual([200, 200, 429]);
+  });
+
+  test("... with a key of the request's own", async () => {
+    expect(await threeCalls({ config: { apiKey: "sk-anything" } })).toEqual([200, 200, 429]);
+  });
+
+  test("... and with the server's endpoint named as the request's base URL", async () => {
+    const config = { baseURL: local.url, apiKey: "sk-anything" };
+    expect(await threeCalls({ config })).toEqual([200, 200, 429]);
+  });
+
+  test("... and so does morph-chat's", async () => {
+    const browser = new TestClient(server.url);
+    await browser.signUp();
+    const { key } = await browser.createApiKey();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${server.url}/api/chat/morph-chat`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          ...prompt("morph me"),
+          config: { apiKey: "sk-anything" },
+          currentFragment: helloFragment,
+        }),
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 2)).not.toContain(429);
+    expect(statuses[2]).toBe(429);
+  });
+
+  test("the client's own key to a base URL of its own is free of it", async () => {
+    const config = { baseURL: theirs.url, apiKey: "sk-their-own", model: "their-model" };
+    expect(await threeCalls({ config })).toEqual([200, 200, 200]);
+  });
+
+  test("providerId openai (and the OpenAI-compatible names) reach the server's OpenAI settings", async () => {
+    const browser = new TestClient(server.url);
+    await browser.signUp();
+    const names = ["openai", "ollama", "mistral", "groq", "fireworks", "togetherai", "deepseek"];
+    for (const providerId of [...names, "xai", "azure"]) {
+      const model = { id: "llama-local", name: "Some model", provider: "Some", providerId };
+      const response = await ask(
+        browser,
+        { ...prompt(`provider-${providerId}`), model },
+        { accept: "application/json" },
+      );
+      expect([providerId, response.status]).toEqual([providerId, 200]);
+    }
+    expect(local.requests.filter(mine("provider-")).map((r) => r.body?.model)).toEqual(
+      Array(9).fill("llama-local"),
+    );
+  });
+
+  test("a provider nothing configured serves is a 400 that lists what is configured", async () => {
+    const browser = new TestClient(server.url);
+    await browser.signUp();
+    for (const providerId of ["anthropic", "google", "vertex"]) {
+      const response = await ask(browser, { ...prompt("x"), model: { id: "m", providerId } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: true,
+        message: `model.providerId: no configured provider serves "${providerId}"; configured here: openai-compatible (server's)`,
+      });
+    }
   });
 });

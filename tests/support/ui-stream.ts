@@ -1,5 +1,12 @@
+/** What a request must send to be answered with a UI message stream (as the IDE does). */
+export const uiStreamHeaders = { accept: "text/event-stream" };
+
 /** The chunks of an AI SDK UI message stream (server-sent events of JSON), in order. */
 export async function readUiStream(response: Response): Promise<Record<string, unknown>[]> {
+  const type = response.headers.get("content-type") ?? "";
+  if (!type.startsWith("text/event-stream")) {
+    throw new Error(`expected a UI message stream, got ${response.status} ${type}`);
+  }
   const text = await response.text();
   return text
     .split("\n")

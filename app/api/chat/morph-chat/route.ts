@@ -8,8 +8,10 @@ import { apiRoute, routeMethods } from "@/lib/http/route";
 export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(morphContract.path, {
   POST: apiRoute(morphContract, async ({ caller, body, request, limit }) => {
     const userId = caller.user.id;
-    const resolved = await resolveModel(caller.user, body);
-    if (resolved.keySource === "server") await limit("llm");
+    // The server's endpoints and keys are shared by everyone: they are what the LLM limit protects.
+    const resolved = await resolveModel(caller.user, body, {
+      beforeServerCall: () => limit("llm"),
+    });
     if (body.chatId) await getChat(userId, body.chatId);
     const fragment = await morphFragment({
       userId,
