@@ -7,8 +7,13 @@
 //     concurrent loops of the bare bwrap command.
 // (c) time from POST /api/sandbox to the first 200 from the preview URL, for the static and the
 //     Node template; goal <= 3 s. Baseline: the same server started directly on the host.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// (d) the Next.js template: from POST /api/sandbox to the first 200 from the preview URL with the
+//     page's content, in a new sandbox (goal <= 2 s) and for an edit run in the same sandbox
+//     (goal <= 1 s). Baseline: the same `next dev` on the host, in a copy of the project with a
+//     fresh .next, to its first 200 with the content, and an edited file to the first 200 with
+//     the edit.
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -48,6 +53,23 @@ const nodeServer = {
     "app.listen(process.env.PORT || 3000, '0.0.0.0');",
   ].join("\n"),
 };
+
+const nextPage = (marker: string) => ({
+  ...base,
+  template: "nextjs-developer",
+  port: 3000,
+  file_path: "pages/index.tsx",
+  code: nextCode(marker),
+});
+function nextCode(marker: string) {
+  return [
+    'import { useState } from "react";',
+    "export default function Home() {",
+    "  const [clicks, setClicks] = useState(0);",
+    `  return <button className="p-4" onClick={() => setClicks(clicks + 1)}>${marker} {clicks}</button>;`,
+    "}",
+  ].join("\n");
+}
 
 const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
 
@@ -93,6 +115,16 @@ async function firstOk(url: string, deadline: number) {
     const response = await fetch(url).catch(() => undefined);
     if (response?.ok) return;
     if (performance.now() > deadline) throw new Error(`${url} did not answer`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Resolves once `url` answers 200 with a body holding `text`. */
+async function firstWith(url: string, text: string, deadline: number) {
+  for (;;) {
+    const response = await fetch(url).catch(() => undefined);
+    if (response?.ok && (await response.text()).includes(text)) return;
+    if (performance.now() > deadline) throw new Error(`${url} did not show ${text}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -210,6 +242,83 @@ try {
   }
   rmSync(site, { recursive: true, force: true });
 
+  // (d) the first run prepares the template (npm install), reported apart.
+  const nextRounds = Math.min(rounds, 5);
+  const nextFirst = await post(user, { fragment: nextPage("first") });
+  const nextFirstMs = nextFirst.ms;
+  const nextKept = nextFirst.result;
+  // The host's copy of the project: the sandbox's files (scaffold and page) and the prepared
+  // node_modules, hard-linked.
+  const project = mkdtempSync(path.join(tmpdir(), "kiln-bench-next-"));
+  const sandboxes = path.join(kiln.dataDir, "sandboxes");
+  const workspaceOf = (id: unknown) => path.join(sandboxes, String(id), "workspace");
+  for (const entry of readdirSync(workspaceOf(nextKept.sbxId))) {
+    if (entry === "node_modules" || entry === ".next") continue;
+    cpSync(path.join(workspaceOf(nextKept.sbxId), entry), path.join(project, entry), {
+      recursive: true,
+    });
+  }
+  const cacheDir = path.join(kiln.dataDir, "cache", "templates");
+  const entry = readdirSync(cacheDir).find((name) => /^nextjs-developer-[0-9a-f]+$/.test(name));
+  execFileSync("cp", ["-al", path.join(cacheDir, entry!, "node_modules"), project]);
+  const next = {
+    fresh: [] as number[],
+    edit: [] as number[],
+    freshDirect: [] as number[],
+    editDirect: [] as number[],
+  };
+  const nextOnHost = async (round: number) => {
+    rmSync(path.join(project, ".next"), { recursive: true, force: true });
+    writeFileSync(path.join(project, "pages/index.tsx"), nextCode(`host ${round}`));
+    const port = await freePort();
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      ["node_modules/next/dist/bin/next", "dev", "--port", String(port), "--hostname", "127.0.0.1"],
+      {
+        cwd: project,
+        detached: true,
+        env: Object.assign({} as NodeJS.ProcessEnv, {
+          PATH: "/usr/bin:/bin",
+          HOME: project,
+          NEXT_TELEMETRY_DISABLED: "1",
+        }),
+        stdio: "ignore",
+      },
+    );
+    try {
+      const url = `http://127.0.0.1:${port}/`;
+      await firstWith(url, `host ${round}`, started + 120_000);
+      next.freshDirect.push(performance.now() - started);
+      const edited = performance.now();
+      writeFileSync(path.join(project, "pages/index.tsx"), nextCode(`host edit ${round}`));
+      await firstWith(url, `host edit ${round}`, edited + 60_000);
+      next.editDirect.push(performance.now() - edited);
+    } finally {
+      process.kill(-child.pid!, "SIGKILL");
+    }
+  };
+  const nextInKiln = async (round: number) => {
+    const started = performance.now();
+    const { result } = await post(user, { fragment: nextPage(`new ${round}`) });
+    await firstWith(new URL(String(result.url), kiln.url).href, `new ${round}`, started + 120_000);
+    next.fresh.push(performance.now() - started);
+    await user.fetch(`/api/sandbox/${result.sbxId}`, { method: "DELETE" });
+    const edited = performance.now();
+    const again = await post(user, { fragment: nextPage(`edit ${round}`), sbxId: nextKept.sbxId });
+    await firstWith(
+      new URL(String(again.result.url), kiln.url).href,
+      `edit ${round}`,
+      edited + 60_000,
+    );
+    next.edit.push(performance.now() - edited);
+  };
+  for (let i = 0; i < nextRounds; i++) {
+    await nextOnHost(i);
+    await nextInKiln(i);
+  }
+  rmSync(project, { recursive: true, force: true });
+
   const a = {
     direct: summary(direct),
     fresh: summary(fresh),
@@ -219,7 +328,7 @@ try {
   console.log(
     JSON.stringify({
       name: "sandbox",
-      goal: "(a) fresh sandbox <= 2x bare bwrap at p50; (c) live preview <= 3000 ms",
+      goal: "(a) fresh sandbox <= 2x bare bwrap at p50; (c) live preview <= 3000 ms; (d) Next.js new sandbox <= 2000 ms, edit <= 1000 ms",
       runPython: {
         ...a,
         freshRatioP50: ratio(a.fresh.p50Ms, a.direct.p50Ms),
@@ -232,6 +341,16 @@ try {
         node: summary(previews.node),
         nodeFirstWithPreparationMs: Number(nodeFirst.toFixed(0)),
         staticDirectOnHost: summary(previews.staticDirect),
+      },
+      nextjs: {
+        goal: "new sandbox <= 2000 ms, edit visible <= 1000 ms",
+        newSandbox: summary(next.fresh),
+        edit: summary(next.edit),
+        firstWithPreparationMs: Number(nextFirstMs.toFixed(0)),
+        newOnHost: summary(next.freshDirect),
+        editOnHost: summary(next.editDirect),
+        newRatioP50: ratio(summary(next.fresh).p50Ms, summary(next.freshDirect).p50Ms),
+        editRatioP50: ratio(summary(next.edit).p50Ms, summary(next.editDirect).p50Ms),
       },
     }),
   );

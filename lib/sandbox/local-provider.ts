@@ -21,7 +21,7 @@ import { takeSpareKernel } from "./python-spare";
 import { type PreparedTemplate, prepareTemplate } from "./template-cache";
 import { copyTemplateDependencies, seedWorkspace, templateBinds } from "./template-workspace";
 import { runCommand } from "./terminal";
-import { listWorkspace, readWorkspaceFile, writeWorkspaceFile } from "./workspace";
+import { listWorkspace, readWorkspaceFile, sandboxPath, writeWorkspaceFile } from "./workspace";
 import {
   createWorkspace,
   mountWorkspace,
@@ -185,7 +185,13 @@ class LocalSandbox implements SandboxHandle {
   async writeFiles(files: { path: string; content: string }[]) {
     const written: string[] = [];
     for (const file of files) {
-      written.push(await writeWorkspaceFile(this.workspace, file.path, file.content));
+      // A file rewritten as it was would still wake a running dev server's watcher.
+      const current = await readWorkspaceFile(this.workspace, file.path).catch(() => undefined);
+      written.push(
+        current === file.content
+          ? sandboxPath(file.path)
+          : await writeWorkspaceFile(this.workspace, file.path, file.content),
+      );
     }
     return written;
   }

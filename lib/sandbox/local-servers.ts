@@ -11,10 +11,12 @@ import type { StartServerOptions } from "./provider";
 
 // The app servers of one local sandbox: each runs in the sandbox for as long as the sandbox
 // lives, with a relay that carries its port to a socket only Kiln sees (preview-relay.ts). A
-// Run replaces the server on its port; one that exits before it serves is reported with the
-// end of its output.
+// Run replaces the server on its port, except a dev server that reloads changed files itself
+// (keepRunning), which is kept; one that exits before it serves is reported with the end of
+// its output.
 
 interface Server {
+  command: string;
   run: SandboxRun;
   closeRelay(): void;
   socketPath: string;
@@ -44,6 +46,9 @@ export class AppServers {
     // One start at a time per port; a second Run while the first starts waits for it.
     const pending = this.starting.get(options.port);
     if (pending) return pending;
+    if (options.keepRunning && this.servers.get(options.port)?.command === options.command) {
+      return Promise.resolve();
+    }
     const start = this.restart(options).finally(() => this.starting.delete(options.port));
     this.starting.set(options.port, start);
     return start;
@@ -102,12 +107,16 @@ export class AppServers {
         name: `${this.sandbox.id}-${options.port}`,
       });
       this.servers.set(options.port, {
+        command: options.command,
         run,
         closeRelay: relay.close,
         socketPath: relay.socketPath,
       });
       const ready = waitForPort({
         socketPath: relay.socketPath,
+        // The page a preview opens first: a dev server compiles it for this probe, not an error
+        // page for a path the app does not serve.
+        path: basePathTemplates.has(this.sandbox.template) ? basePath : "/",
         timeoutMs: serverStartMs,
         signal: options.signal,
       });

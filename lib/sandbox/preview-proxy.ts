@@ -27,6 +27,16 @@ const hopByHop = new Set([
 // Kiln's credentials and its own request metadata never reach user code.
 const kilnRequestHeaders = new Set(["cookie", "authorization", "host", "forwarded", "x-real-ip"]);
 const kilnRequestPrefixes = ["x-kiln-", "x-forwarded-", "x-middleware-"];
+// The browser's word on where a request came from, said of Kiln's origin: every request from a
+// preview's own page is cross-site to Kiln (its document's origin is opaque, so its Origin is
+// "null"). Dev servers refuse such requests to their scripts and hot-reload sockets (Next.js's
+// allowedDevOrigins), a defence for a dev server any page can reach at localhost:3000. Here the
+// capability URL is the boundary, checked before anything reaches the app, and the app holds
+// no credentials a forged request could use (no cookie reaches it or leaves it); so the app is
+// told nothing of Kiln's sites, and its own pages reach it as they would on the developer's
+// machine. An Origin other than "null" names a real page, and the app may judge it.
+const isKilnSiteMarker = (name: string, value: string) =>
+  name === "sec-fetch-site" || (name === "origin" && value === "null");
 // These act on all of Kiln's origin, not on one response: a preview must not set or clear
 // Kiln's cookies and storage, change its HSTS, or register origin-wide policies. (Set-Cookie is
 // not confined to the opaque origin: the browser stores it for Kiln's host.)
@@ -131,6 +141,7 @@ function forwardedHeaders(source: Headers, prefix: string): Record<string, strin
   source.forEach((value, name) => {
     if (hopByHop.has(name) || connectionListed.has(name) || kilnRequestHeaders.has(name)) return;
     if (kilnRequestPrefixes.some((p) => name.startsWith(p))) return;
+    if (isKilnSiteMarker(name, value)) return;
     headers[name] = value;
   });
   headers["x-forwarded-prefix"] = prefix;

@@ -179,11 +179,13 @@ function privateDirectory(dir: string) {
  */
 export async function waitForPort(options: {
   socketPath: string;
+  /** What to ask for: / unless given. */
+  path?: string;
   timeoutMs: number;
   signal?: AbortSignal;
   intervalMs?: number;
 }): Promise<void> {
-  const { socketPath, timeoutMs, signal, intervalMs = 25 } = options;
+  const { socketPath, timeoutMs, signal, intervalMs = 25, path: probePath = "/" } = options;
   const deadline = Date.now() + timeoutMs;
   const timeout = AbortSignal.timeout(timeoutMs);
   const stop = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -191,7 +193,7 @@ export async function waitForPort(options: {
     const answered = await new Promise<boolean>((resolve) => {
       const probe = httpRequest({
         socketPath,
-        path: "/",
+        path: probePath,
         headers: { host: "localhost" },
         agent: false,
         signal: stop,

@@ -223,6 +223,28 @@ describe("preview relay and proxy", () => {
     );
   });
 
+  test("a request from the preview's own page reaches the app as its own, not as cross-site", async () => {
+    // What Chromium sends for a script of a page served with the CSP sandbox (opaque origin).
+    const fromPreview = await proxy(echoRelay, "/echo", {
+      headers: {
+        origin: "null",
+        "sec-fetch-site": "cross-site",
+        "sec-fetch-mode": "cors",
+        "sec-fetch-dest": "script",
+      },
+    });
+    const seen = (await fromPreview.json()).headers;
+    expect(seen.origin).toBeUndefined();
+    expect(seen["sec-fetch-site"]).toBeUndefined();
+    expect(seen).toMatchObject({ "sec-fetch-mode": "cors", "sec-fetch-dest": "script" });
+
+    // A real page's origin is the app's to judge.
+    const fromElsewhere = await proxy(echoRelay, "/echo", {
+      headers: { origin: "https://elsewhere.example", "sec-fetch-site": "cross-site" },
+    });
+    expect((await fromElsewhere.json()).headers.origin).toBe("https://elsewhere.example");
+  });
+
   test("forwards a POST body", async () => {
     const body = JSON.stringify({ message: "héllo", n: 42 });
     // As Next hands it over: with the browser's Content-Length (http.server reads no chunks).
@@ -302,7 +324,7 @@ describe("preview relay and proxy", () => {
     }
   });
 
-  test("carries a websocket upgrade, without Kiln's credentials or the app's cookies", async () => {
+  test("carries a websocket upgrade, without Kiln's credentials, cross-site marks or the app's cookies", async () => {
     const kiln = createHttpServer();
     kiln.on("upgrade", (request, socket, head) =>
       proxyPreviewUpgrade({ request, socket, head, socketPath: echoRelay.socketPath, prefix }),
@@ -324,6 +346,9 @@ describe("preview relay and proxy", () => {
             upgrade: "echo",
             cookie: "kiln_session=secret-session",
             authorization: "Bearer kiln_secretkey",
+            // A hot-reload socket opened by a preview's page (opaque origin).
+            origin: "null",
+            "sec-fetch-site": "cross-site",
           },
         })
           .on("upgrade", (response, socket, head) => resolve({ response, socket, head }))
@@ -338,6 +363,8 @@ describe("preview relay and proxy", () => {
       expect(seen.headers.upgrade).toBe("echo");
       expect(seen.headers.cookie).toBeUndefined();
       expect(seen.headers.authorization).toBeUndefined();
+      expect(seen.headers.origin).toBeUndefined();
+      expect(seen.headers["sec-fetch-site"]).toBeUndefined();
       socket.write("ping\n");
       expect(await lines.next()).toBe("ping");
       socket.destroy();

@@ -57,6 +57,11 @@ export interface StartServerOptions {
   /** Output of the server while it starts and runs, for the IDE's log. */
   onOutput?(chunk: string): void;
   signal?: AbortSignal;
+  /**
+   * The server picks up changed files itself (a dev server's hot reload): one already running
+   * this command on this port is kept rather than restarted.
+   */
+  keepRunning?: boolean;
 }
 
 export interface PrepareProgress {

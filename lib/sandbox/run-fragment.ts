@@ -2,7 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
-import { getTemplate } from "@/lib/templates/templates";
+import { getTemplate, type Template } from "@/lib/templates/templates";
 import { createSandbox, getSandboxOrThrow, type OpenSandbox } from "./open-sandbox";
 import type { runFragmentResultSchema } from "./schemas";
 import { sandboxRoot } from "./workspace";
@@ -95,6 +95,7 @@ export async function runFragment(options: {
     port: template.port,
     signal: options.signal,
     onOutput: (text) => options.onOutput?.("stdout", text),
+    keepRunning: canHotReload(template, fragment),
   });
   return {
     sbxId: row.id,
@@ -103,6 +104,18 @@ export async function runFragment(options: {
     files,
     warnings,
   };
+}
+
+/**
+ * Whether an app server already running in the sandbox may serve this fragment: its dev server
+ * reloads changed files, but not its packages, which it has loaded (and after an install sees
+ * through the mount it started with).
+ */
+function canHotReload(template: Template, fragment: Fragment): boolean {
+  if (!template.hasHotReload || fragment.install_dependencies_command) return false;
+  return !fragmentFiles(fragment).some((file) =>
+    /(^|\/)package(-lock)?\.json$/.test(file.file_path),
+  );
 }
 
 async function openFor(userId: string, fragment: Fragment, sbxId?: string): Promise<OpenSandbox> {

@@ -33,6 +33,11 @@ export interface Template {
   /** Prefix for installing additional dependencies; null when the template cannot install. */
   installCommand: string | null;
   runCommand: string;
+  /**
+   * The running app picks up changed files by itself (a dev server with hot reload), so a new
+   * run in the same sandbox writes the files and keeps it.
+   */
+  hasHotReload: boolean;
 }
 
 const pythonData = ["numpy", "pandas", "matplotlib", "seaborn", "plotly", "requests"];
@@ -54,6 +59,7 @@ const registry: { [Id in TemplateId]: Omit<Template, "id"> } = {
     libraries: [...pythonData, "scipy", "scikit-learn", "sympy", "beautifulsoup4", "openpyxl"],
     installCommand: "pip install",
     runCommand: "python3 script.py",
+    hasHotReload: false,
   },
   "nextjs-developer": {
     name: "Next.js",
@@ -86,7 +92,9 @@ const registry: { [Id in TemplateId]: Omit<Template, "id"> } = {
       "lucide-react",
     ],
     installCommand: "npm install",
-    runCommand: "npx next dev --port 3000 --hostname 0.0.0.0",
+    // Straight from node_modules/.bin: npx would start npm, one Node.js more, on every start.
+    runCommand: "node_modules/.bin/next dev --port 3000 --hostname 0.0.0.0",
+    hasHotReload: true,
   },
   "vue-developer": {
     name: "Vue (Nuxt)",
@@ -102,6 +110,7 @@ const registry: { [Id in TemplateId]: Omit<Template, "id"> } = {
     libraries: ["nuxt", "vue", "vue-router", "typescript"],
     installCommand: "npm install",
     runCommand: "npx nuxi dev --port 3000 --host 0.0.0.0",
+    hasHotReload: true,
   },
   "streamlit-developer": {
     name: "Streamlit",
@@ -118,6 +127,7 @@ const registry: { [Id in TemplateId]: Omit<Template, "id"> } = {
     installCommand: "pip install",
     runCommand:
       "streamlit run app.py --server.port 8501 --server.address 0.0.0.0 --server.headless true",
+    hasHotReload: false,
   },
   "gradio-developer": {
     name: "Gradio",
@@ -133,6 +143,7 @@ const registry: { [Id in TemplateId]: Omit<Template, "id"> } = {
     libraries: ["gradio", ...pythonData],
     installCommand: "pip install",
     runCommand: "python3 app.py",
+    hasHotReload: false,
   },
   "static-html": {
     name: "Static HTML",
@@ -149,6 +160,7 @@ const registry: { [Id in TemplateId]: Omit<Template, "id"> } = {
     libraries: [],
     installCommand: null,
     runCommand: "python3 -m http.server 8000 --bind 0.0.0.0",
+    hasHotReload: false,
   },
   "node-server": {
     name: "Node.js server",
@@ -164,6 +176,7 @@ const registry: { [Id in TemplateId]: Omit<Template, "id"> } = {
     libraries: ["express"],
     installCommand: "npm install",
     runCommand: "node index.js",
+    hasHotReload: false,
   },
 };
 

@@ -109,3 +109,87 @@ test("Run shows a live preview, output cells, and a terminal in the sandbox", as
   await expect(page.getByTestId("run-cell")).toHaveText("385");
   await shot(page, "sandbox-04-python");
 });
+
+test("A Next.js app shows in the preview, its scripts run, and an edit hot-reloads in place", async ({
+  page,
+}) => {
+  // The template's dependencies are prepared from the npm registry on its first use.
+  test.setTimeout(360_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(`next-${randomUUID()}@example.test`);
+  await page.getByLabel("Password").fill("a good password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/ide/);
+
+  await build(page, "Build a Next.js counter");
+  await page.getByRole("button", { name: "Run" }).click();
+  const preview = page.frameLocator("iframe[title='App preview']");
+  const heading = preview.getByRole("heading", { name: "Next.js counter" });
+  await expect(heading).toBeVisible({ timeout: 240_000 });
+  // Tailwind's stylesheet came from the dev server too.
+  await expect(heading).toHaveCSS("font-weight", "700");
+  // Only React, hydrated by the dev server's scripts, counts clicks.
+  const button = preview.getByRole("button", { name: /^Clicked \d+ times$/ });
+  await expect(async () => {
+    await button.click();
+    await expect(button).not.toHaveText("Clicked 0 times", { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  const clicks = Number((await button.textContent())?.match(/\d+/)?.[0]);
+  await button.click();
+  await expect(button).toHaveText(`Clicked ${clicks + 1} times`);
+  const frame = await previewFrame(page);
+  expect(await frame.evaluate(() => window.origin)).toBe("null");
+  await shot(page, "sandbox-05-nextjs-1440");
+
+  // The preview's own URL, opened on a phone-sized screen: still an opaque origin, still live.
+  const src = await page.locator("iframe[title='App preview']").getAttribute("src");
+  const phone = await page.context().newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(src!);
+  await expect(phone.getByRole("heading", { name: "Next.js counter" })).toBeVisible();
+  const phoneButton = phone.getByRole("button", { name: /^Clicked \d+ times$/ });
+  await expect(async () => {
+    await phoneButton.click();
+    await expect(phoneButton).not.toHaveText("Clicked 0 times", { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  expect(await phone.evaluate(() => window.origin)).toBe("null");
+  await shot(phone, "sandbox-06-nextjs-390");
+  await phone.close();
+
+  // Running an edited page in the same sandbox: the dev server keeps running and hot-reloads
+  // the open page, which keeps its state (a restarted server would reload it from nothing).
+  const sbxId = src?.match(/\/api\/sandbox\/(sbx_[a-z0-9]+)\//)?.[1];
+  expect(sbxId).toBeTruthy();
+  const ran = await page.evaluate(async (id) => {
+    const read = await fetch(`/api/sandbox/${id}/files?path=pages/index.tsx`);
+    const { content } = (await read.json()) as { content: string };
+    const response = await fetch("/api/sandbox", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        sbxId: id,
+        fragment: {
+          commentary: "",
+          title: "Next.js counter",
+          description: "",
+          template: "nextjs-developer",
+          additional_dependencies: [],
+          has_additional_dependencies: false,
+          install_dependencies_command: "",
+          port: 3000,
+          file_path: "pages/index.tsx",
+          code: content.replace(">Next.js counter<", ">Next.js counter, edited<"),
+        },
+      }),
+    });
+    return { status: response.status, body: await response.json() };
+  }, sbxId);
+  expect(ran.status, JSON.stringify(ran.body)).toBe(200);
+  expect(ran.body.sbxId).toBe(sbxId);
+  await expect(preview.getByRole("heading", { name: "Next.js counter, edited" })).toBeVisible({
+    timeout: 10_000,
+  });
+  await expect(button).toHaveText(`Clicked ${clicks + 1} times`);
+  await shot(page, "sandbox-07-nextjs-edited");
+});

@@ -87,6 +87,56 @@ describe("web templates from the npm registry", () => {
     expect(await previewedPage(body.url)).toContain("Hello from Next.js");
   }, 180_000);
 
+  test("a Next.js page run again in its sandbox is hot-reloaded by the same dev server, unless its packages change", async () => {
+    // The server's process shows through a value kept on globalThis, which lives as long as it.
+    const page = (title: string) => ({
+      template: "nextjs-developer",
+      port: 3000,
+      file_path: "pages/index.tsx",
+      code: [
+        "const process = ((globalThis as any).kilnProcess ??= String(Math.random()));",
+        "export const getServerSideProps = () => ({ props: { process } });",
+        "export default function Home({ process }: { process: string }) {",
+        `  return <h1>${title} <span id="process">{process}</span></h1>;`,
+        "}",
+      ].join("\n"),
+    });
+    const processOf = (html: string) => /<span id="process">([^<]+)<\/span>/.exec(html)?.[1];
+    const first = await run({ fragment: fragment(page("First version")) });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const firstHtml = await previewedPage(first.body.url);
+    expect(firstHtml).toContain("First version");
+
+    const edited = await run({ sbxId: first.body.sbxId, fragment: fragment(page("Edited")) });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body.sbxId).toBe(first.body.sbxId);
+    let html = "";
+    await expect
+      .poll(async () => (html = await previewedPage(edited.body.url)), { timeout: 10_000 })
+      .toContain("Edited");
+    expect(processOf(html)).toBe(processOf(firstHtml));
+
+    // A new package.json is read only when the server starts: that run restarts it.
+    const scaffold = await client.fetch(`/api/sandbox/${first.body.sbxId}/files?path=package.json`);
+    const packageJson = JSON.parse(((await scaffold.json()) as { content: string }).content);
+    const restarted = await run({
+      sbxId: first.body.sbxId,
+      fragment: fragment({
+        ...page("Restarted"),
+        files: [
+          {
+            file_path: "package.json",
+            code: JSON.stringify({ ...packageJson, description: "changed" }, null, 2),
+          },
+        ],
+      }),
+    });
+    expect(restarted.status, JSON.stringify(restarted.body)).toBe(200);
+    const restartedHtml = await previewedPage(restarted.body.url);
+    expect(restartedHtml).toContain("Restarted");
+    expect(processOf(restartedHtml)).not.toBe(processOf(firstHtml));
+  }, 240_000);
+
   test("a Vue (Nuxt) page is served under its preview path", async () => {
     const { status, body } = await run({
       fragment: fragment({
@@ -103,5 +153,25 @@ describe("web templates from the npm registry", () => {
     });
     expect(status, JSON.stringify(body)).toBe(200);
     expect(await previewedPage(body.url)).toContain("Hello from Nuxt 42");
+
+    // Run again in the same sandbox: the dev server picks up the changed component.
+    const edited = await run({
+      sbxId: body.sbxId,
+      fragment: fragment({
+        template: "vue-developer",
+        port: 3000,
+        file_path: "app.vue",
+        code: [
+          '<script setup lang="ts">',
+          "const count = ref(42);",
+          "</script>",
+          "<template><h1>Hello from Nuxt {{ count + 1 }}</h1></template>",
+        ].join("\n"),
+      }),
+    });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    await expect
+      .poll(() => previewedPage(edited.body.url), { timeout: 10_000 })
+      .toContain("Hello from Nuxt 43");
   }, 240_000);
 });

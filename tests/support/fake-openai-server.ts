@@ -1,7 +1,8 @@
 // The fake OpenAI server as a process, for Playwright's web servers and for trying the IDE by
 // hand: `node tests/support/fake-openai-server.ts --port 3211`. Every chat request gets a small
 // static page written slowly enough to watch it stream (a Python script when the prompt asks for
-// a "sum of squares", an Express app for an "express server"); edit requests get one edit.
+// a "sum of squares", an Express app for an "express server", a Next.js page for a "Next.js
+// counter"); edit requests get one edit.
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai.ts";
 
@@ -35,6 +36,27 @@ const page = (title: string) => `<!doctype html>
     </script>
   </body>
 </html>
+`;
+
+/** A pages-router page whose counter works only once React has hydrated it. */
+const nextPage = (title: string) => `import { useState } from "react";
+
+export default function Home() {
+  const [clicks, setClicks] = useState(0);
+  return (
+    <main className="mx-auto max-w-xl p-8 font-sans">
+      <h1 className="text-3xl font-bold text-orange-500">${title}</h1>
+      <p className="mt-2 text-zinc-600">Rendered by Next.js in a Kiln sandbox.</p>
+      <button
+        type="button"
+        className="mt-6 rounded bg-zinc-900 px-4 py-2 text-white"
+        onClick={() => setClicks(clicks + 1)}
+      >
+        Clicked {clicks} times
+      </button>
+    </main>
+  );
+}
 `;
 
 const fake = await startFakeOpenAI({
@@ -72,6 +94,23 @@ const fake = await startFakeOpenAI({
             "app.get('/about', (req, res) => res.send('<h1>About this server</h1>'));",
             "app.listen(process.env.PORT || 3000, '0.0.0.0');",
           ].join("\n"),
+          files: [],
+        },
+      };
+    }
+    if (request.prompt.includes("Next.js counter")) {
+      return {
+        json: {
+          commentary: "A Next.js page with a counter.",
+          template: "nextjs-developer",
+          title: "Next.js counter",
+          description: "A page that counts clicks in React state.",
+          additional_dependencies: [],
+          has_additional_dependencies: false,
+          install_dependencies_command: "",
+          port: 3000,
+          file_path: "pages/index.tsx",
+          code: nextPage("Next.js counter"),
           files: [],
         },
       };
