@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { DataDirInUseError, lockDataDir } from "./data-dir-lock";
+import { DataDirInUseError, lockDataDir, unlockDataDir } from "./data-dir-lock";
 
 const lockModule = path.join(import.meta.dirname, "data-dir-lock.ts");
 const dirs: string[] = [];
@@ -62,6 +62,13 @@ describe("the DATA_DIR lock", () => {
     } finally {
       await kill(other);
     }
+  });
+
+  test("a process that gives DATA_DIR up lets the next one take it while it lives on", async () => {
+    const dataDir = tempDir();
+    lockDataDir(dataDir);
+    unlockDataDir(dataDir);
+    await kill(await holder(dataDir));
   });
 
   test("a holder killed with SIGKILL leaves nothing that blocks the next one", async () => {

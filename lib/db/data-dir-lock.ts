@@ -93,6 +93,16 @@ export function lockDataDir(dataDir: string): void {
   });
 }
 
+/** Gives DATA_DIR up before the process ends, once its database is closed. */
+export function unlockDataDir(dataDir: string): void {
+  const key = realpathSync(dataDir);
+  const db = locks.get(key);
+  if (!db) return;
+  if (readHolderPid(key) === process.pid) rmSync(pidFile(key), { force: true });
+  db.close();
+  locks.delete(key);
+}
+
 // The winner writes its pid just after it takes the lock; a process that lost by a hair may
 // look before that.
 function waitForHolderPid(dataDir: string): number | undefined {

@@ -2,7 +2,7 @@ import "server-only";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { serveBackups } from "./backup-socket";
-import { lockDataDir } from "./data-dir-lock";
+import { lockDataDir, unlockDataDir } from "./data-dir-lock";
 import type { Database, Queryable } from "./types";
 
 // PGlite runs in a worker thread (lib/db/pglite-worker.mjs) so that its CPU time, which is
@@ -125,6 +125,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       await held;
       await send("close");
       await worker.terminate();
+      if (dataDir) unlockDataDir(dataDir);
     },
   };
 }

@@ -277,7 +277,7 @@ describe("password hashes", () => {
 });
 
 async function storedHash(dataDir: string, email: string): Promise<string | undefined> {
-  const db = await openPglite(path.join(dataDir, "pgdata"));
+  const db = await openPglite(dataDir);
   try {
     const [row] = await db.query<{ password_hash: string }>(
       "select password_hash from users where email = $1",
