@@ -57,11 +57,17 @@ async function openDirectory(
 ): Promise<FileHandle> {
   let dir = await open(/* turbopackIgnore: true */ workspace, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   try {
+    const owner = options.create ? await dir.stat() : undefined;
     for (const name of components) {
+      let made = false;
       if (options.create) {
-        await mkdir(/* turbopackIgnore: true */ at(dir, name)).catch((error) => {
-          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        });
+        made = await mkdir(/* turbopackIgnore: true */ at(dir, name)).then(
+          () => true,
+          (error) => {
+            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+            return false;
+          },
+        );
       }
       const next = await open(
         /* turbopackIgnore: true */ at(dir, name),
@@ -69,6 +75,7 @@ async function openDirectory(
       ).catch(async (error) => {
         throw await stepError(error, dir, name, options.requested);
       });
+      if (made && owner) await giveTo(next, owner);
       await dir.close();
       dir = next;
     }
@@ -77,6 +84,15 @@ async function openDirectory(
     await dir.close();
     throw error;
   }
+}
+
+/**
+ * What Kiln writes into a workspace belongs to the workspace's owner (the sandbox user, see
+ * sandbox-user.ts), or the sandbox could not change it. By descriptor: a path could be swapped.
+ */
+async function giveTo(handle: FileHandle, owner: { uid: number; gid: number }) {
+  const own = await handle.stat();
+  if (own.uid !== owner.uid || own.gid !== owner.gid) await handle.chown(owner.uid, owner.gid);
 }
 
 /** Why opening `name` in `dir` failed, as the client should hear it. */
@@ -148,6 +164,7 @@ export async function writeWorkspaceFile(
     if (!file) return;
     try {
       if (!(await file.stat()).isFile()) throw badPath(inside, "is not a regular file");
+      await giveTo(file, await dir.stat());
       await file.writeFile(content);
     } finally {
       await file.close();

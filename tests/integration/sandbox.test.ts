@@ -7,6 +7,7 @@ import pg from "pg";
 import { describe, expect, inject, test } from "vitest";
 import { TestClient } from "../support/client";
 import { startKiln } from "../support/kiln-server";
+import { processesWith } from "../support/processes";
 import { suiteEnv } from "./global-setup";
 
 // The Sandbox and Terminal APIs end to end: real bubblewrap sandboxes behind a real Kiln.
@@ -185,6 +186,11 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
 
     const wrongToken = body.url.replace(/preview\/[\w-]+\//, "preview/not-the-token/");
     expect((await fetch(new URL(wrongToken, url))).status).toBe(404);
+
+    // The app's server knows its preview path (KILN_BASE_PATH), but no host user's `ps` shows
+    // the token, while the server runs.
+    const token = /preview\/([\w-]+)\//.exec(body.url)![1]!;
+    expect(processesWith(token)).toEqual([]);
   });
 
   test("a Node server's dependencies are prepared once, and its app is previewed", async () => {
@@ -640,5 +646,6 @@ describe("the machine-wide sandbox cap", () => {
     } finally {
       await kiln.stop();
     }
-  });
+    // A server of its own: its first start makes a new database.
+  }, 120_000);
 });
