@@ -281,7 +281,9 @@ function bwrapArgs(
   if (options.command.some((arg) => arg.includes("\0"))) {
     throw invalid("command", "contains a NUL byte");
   }
-  if (!path.isAbsolute(options.workspace)) throw invalid("workspace", "must be an absolute path");
+  if (!path.isAbsolute(options.workspace) || options.workspace.includes("\0")) {
+    throw invalid("workspace", "must be an absolute path");
+  }
   const cwd = insideWorkspace(options.cwd ?? sandboxRoot);
   const env: Record<string, string> = { ...defaultEnv, ...options.env };
   for (const [key, value] of Object.entries(env)) {
@@ -309,6 +311,9 @@ function bwrapArgs(
     if (!path.isAbsolute(bind.host) || !path.posix.isAbsolute(bind.sandbox)) {
       throw invalid("readOnlyBinds", "paths must be absolute");
     }
+    if (`${bind.host}${bind.sandbox}`.includes("\0")) {
+      throw invalid("readOnlyBinds", "contains a NUL byte");
+    }
     return { host: bind.host, sandbox: path.posix.normalize(bind.sandbox) };
   });
   const etc = [...systemFiles, ...(options.network ? networkFiles : [])];
@@ -330,8 +335,6 @@ function bwrapArgs(
   // bwrap's root is a tmpfs the sandbox user would own: only /workspace and /tmp stay writable.
   args.push("--remount-ro", "/", "--chdir", cwd, "--clearenv");
   for (const [key, value] of Object.entries(env)) args.push("--setenv", key, value);
-  // They travel NUL-separated (see argsFd).
-  if (args.some((arg) => arg.includes("\0"))) throw invalid("env", "contains a NUL byte");
   return args;
 }
 
