@@ -121,6 +121,7 @@ describe("runInSandbox", () => {
 
   test("rejects invalid variables, an empty command and a cwd outside the workspace", () => {
     expect(() => start("", { env: { "A=B": "x" } })).toThrow(/^env: /);
+    expect(() => start("", { env: { LD_PRELOAD: "/workspace/x.so" } })).toThrow(/^env: /);
     expect(() => runInSandbox({ workspace, command: [] })).toThrow(/^command: /);
     // Options travel NUL-separated to bwrap: a NUL byte is refused, not a split argument.
     expect(() => runInSandbox({ workspace, command: ["/bin/true", "a\0b"] })).toThrow(

@@ -89,8 +89,12 @@ export interface RunInSandboxOptions {
 
 const sandboxUid = "1000";
 const hostUid = String(sandboxHostUid);
-const becomeSandboxUser = ["setpriv", "--reuid", hostUid, "--regid", hostUid, "--clear-groups"];
-becomeSandboxUser.push("--inh-caps=-all", "--bounding-set=-all", "--");
+// By its full path, and with no variable that steers the dynamic loader (loaderVariables): it
+// starts as root, and PATH may lead to the workspace (node_modules/.bin) first.
+const becomeSandboxUser = ["/usr/bin/setpriv", "--reuid", hostUid, "--regid", hostUid];
+becomeSandboxUser.push("--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--");
+// glibc ignores these for set-user-ID programs; setpriv is not one.
+const loaderVariables = /^(LD_|GCONV_PATH$|GLIBC_TUNABLES$|LOCPATH$|NLSPATH$|MALLOC_|HOSTALIASES$)/;
 const defaultEnv = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: sandboxRoot, LANG: "C.UTF-8" };
 const launcherEnv = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
 // Name resolution and certificates, for installs; nothing else of /etc is shown.
@@ -290,6 +294,7 @@ function bwrapArgs(
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || value.includes("\0")) {
       throw invalid("env", `${key.slice(0, 100)} is not a valid variable`);
     }
+    if (loaderVariables.test(key)) throw invalid("env", `${key} is not allowed`);
   }
   const args = ["--seccomp", String(seccompFd), "--die-with-parent", "--new-session"];
   if (asSandboxUser) {

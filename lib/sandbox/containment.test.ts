@@ -1,6 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -372,6 +380,21 @@ describe("the sandbox user", () => {
     }
     await run.done;
     expect(statSync(path.join(own, "made-inside")).uid).toBe(sandboxHostUid);
+  });
+
+  test("a setpriv planted in the workspace, first on PATH, is not what drops privileges", async () => {
+    const bin = path.join(own, "node_modules", ".bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, "setpriv"), "#!/bin/sh\nid -u > /workspace/planted-ran\n", {
+      mode: 0o755,
+    });
+    const result = await runInSandbox({
+      workspace: own,
+      command: ["/bin/sh", "-c", "id -u"],
+      env: { PATH: "/workspace/node_modules/.bin:/usr/bin:/bin" },
+    }).done;
+    expect(result.stdout).toBe(`${sandboxHostUid}\n`);
+    expect(existsSync(path.join(own, "planted-ran"))).toBe(false);
   });
 
   test("owns what Kiln writes into its workspace, so it can change it", async () => {
