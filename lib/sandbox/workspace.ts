@@ -87,11 +87,16 @@ async function openDirectory(
 }
 
 /**
- * What Kiln writes into a workspace belongs to the workspace's owner (the sandbox user, see
- * sandbox-user.ts), or the sandbox could not change it. By descriptor: a path could be swapped.
+ * What Kiln writes into a workspace belongs to the owner of the directory it is in (in a
+ * sandbox's workspace, the sandbox user: sandbox-user.ts), or the sandbox could not change it.
+ * By descriptor: a path could be swapped.
  */
-async function giveTo(handle: FileHandle, owner: { uid: number; gid: number }) {
-  const own = await handle.stat();
+async function giveTo(
+  handle: FileHandle,
+  owner: { uid: number; gid: number },
+  known?: { uid: number; gid: number },
+) {
+  const own = known ?? (await handle.stat());
   if (own.uid !== owner.uid || own.gid !== owner.gid) await handle.chown(owner.uid, owner.gid);
 }
 
@@ -163,8 +168,9 @@ export async function writeWorkspaceFile(
     );
     if (!file) return;
     try {
-      if (!(await file.stat()).isFile()) throw badPath(inside, "is not a regular file");
-      await giveTo(file, await dir.stat());
+      const stat = await file.stat();
+      if (!stat.isFile()) throw badPath(inside, "is not a regular file");
+      await giveTo(file, await dir.stat(), stat);
       await file.writeFile(content);
     } finally {
       await file.close();
