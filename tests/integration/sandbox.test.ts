@@ -646,6 +646,6 @@ describe("the machine-wide sandbox cap", () => {
     } finally {
       await kiln.stop();
     }
-    // A server of its own: its first start makes a new database.
-  }, 120_000);
+    // A server of its own: its first start makes a new database, slow on a loaded machine.
+  }, 240_000);
 });
