@@ -107,6 +107,7 @@ const envSchema = z.object({
   KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
   KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
   KILN_SANDBOX_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  KILN_SANDBOX_MAX_TOTAL: z.coerce.number().int().min(1).max(100_000).default(20),
   KILN_SANDBOX_DISK_MB: z.coerce
     .number()
     .int()

@@ -44,7 +44,18 @@ export function RunOutput({ run }: { run: SandboxRunState }) {
   );
 }
 
-function Preview({ url }: { url: string }) {
+// Kiln answers a local preview's URL absolute, at the origin it was asked on (KILN_ORIGIN, else
+// the request's Host): this page loads it from its own origin, which is the same Kiln, even
+// where a proxy in front of Kiln changes the scheme. Other URLs (E2B's) are used as they are.
+const kilnPreview = /^\/api\/sandbox\/[^/]+\/preview\//;
+
+function previewSource(url: string): string {
+  const { pathname, search } = new URL(url, "http://kiln.invalid");
+  return kilnPreview.test(pathname) ? `${pathname}${search}` : url;
+}
+
+function Preview({ url: given }: { url: string }) {
+  const url = previewSource(given);
   const [loads, setLoads] = useState(0);
   return (
     <div className="flex min-h-0 flex-1 flex-col">

@@ -1,30 +1,39 @@
 import "server-only";
-import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { getEnv } from "@/lib/env";
-import {
-  cachedProbe,
-  type ProbeResult,
-  probeGet,
-  probeTimeoutMs,
-  timed,
-  withTimeout,
-} from "./probe-kit";
+import { runInSandbox } from "@/lib/sandbox/bwrap";
+import { giveToSandboxUser } from "@/lib/sandbox/sandbox-user";
+import { cachedProbe, type ProbeResult, probeGet, probeTimeoutMs, timed } from "./probe-kit";
 
 const ttlMs = 30_000;
 
-/** Runs `true` inside a bubblewrap sandbox like the ones fragments get. */
+/**
+ * Runs `true` in a sandbox exactly as fragments get one (runInSandbox: the same bwrap options,
+ * seccomp filter, user and limits), in an empty workspace of its own.
+ */
 const probeBubblewrap = cachedProbe(ttlMs, () =>
   timed(async () => {
-    const args = ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"];
-    for (const dir of ["/usr", "/bin", "/lib", "/lib64"]) args.push("--ro-bind-try", dir, dir);
-    args.push("--proc", "/proc", "--dev", "/dev", "--", "/bin/true");
-    const { code, stderr } = await withTimeout(
-      run(getEnv().KILN_SANDBOX_BWRAP, args),
-      probeTimeoutMs,
-      "bubblewrap",
-    );
-    if (code !== 0)
-      throw new Error(`bubblewrap exited with ${code}: ${stderr.trim().slice(0, 200)}`);
+    const bwrap = getEnv().KILN_SANDBOX_BWRAP;
+    const workspace = await mkdtemp(path.join(tmpdir(), "kiln-probe-"));
+    try {
+      await giveToSandboxUser(workspace);
+      const run = runInSandbox({
+        workspace,
+        command: ["/bin/true"],
+        limits: { wallMs: probeTimeoutMs },
+        bwrap,
+      });
+      const { exitCode, stderr, limit } = await run.done;
+      const why = stderr.trim().split("\n").at(-1)?.slice(0, 200) ?? "";
+      if (/failed to execute/.test(why)) throw new Error(`cannot run ${bwrap}: ${why}`);
+      if (limit === "wall")
+        throw new Error(`bubblewrap did not finish within ${probeTimeoutMs} ms`);
+      if (exitCode !== 0) throw new Error(`bubblewrap exited with ${exitCode}: ${why}`);
+    } finally {
+      await rm(workspace, { recursive: true, force: true });
+    }
     return { status: "healthy", message: "bubblewrap ran a sandboxed command" };
   }),
 );
@@ -41,17 +50,4 @@ const probeE2b = cachedProbe(ttlMs, () =>
 
 export function probeSandbox(): Promise<ProbeResult> {
   return getEnv().E2B_API_KEY ? probeE2b() : probeBubblewrap();
-}
-
-function run(command: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: {} as NodeJS.ProcessEnv,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", (error) => reject(new Error(`cannot run ${command}: ${error.message}`)));
-    child.on("close", (code) => resolve({ code, stderr }));
-  });
 }

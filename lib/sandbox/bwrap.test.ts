@@ -121,7 +121,19 @@ describe("runInSandbox", () => {
 
   test("rejects invalid variables, an empty command and a cwd outside the workspace", () => {
     expect(() => start("", { env: { "A=B": "x" } })).toThrow(/^env: /);
+    expect(() => start("", { env: { LD_PRELOAD: "/workspace/x.so" } })).toThrow(/^env: /);
     expect(() => runInSandbox({ workspace, command: [] })).toThrow(/^command: /);
+    // Options travel NUL-separated to bwrap: a NUL byte is refused, not a split argument.
+    expect(() => runInSandbox({ workspace, command: ["/bin/true", "a\0b"] })).toThrow(
+      /^command: contains a NUL byte/,
+    );
+    expect(() =>
+      runInSandbox({
+        workspace,
+        command: ["/bin/true"],
+        readOnlyBinds: [{ host: "/usr\0--bind", sandbox: "/x" }],
+      }),
+    ).toThrow(/^readOnlyBinds: contains a NUL byte/);
     expect(() => start("", { cwd: "../etc" })).toThrow(/^cwd: /);
     expect(() => start("", { cwd: "/" })).toThrow(/^cwd: /);
     expect(() => start("", { limits: { wallMs: -1 } })).toThrow(/^limits\.wallMs: /);

@@ -13,13 +13,21 @@ import {
   type SandboxLimit,
   type SandboxLimits,
 } from "./limits";
+import { ownedBySandboxUser, sandboxHostUid } from "./sandbox-user";
+import { sandboxSeccompFilter } from "./seccomp";
 import { sandboxPath, sandboxRoot } from "./workspace";
 
-// One command in a bubblewrap sandbox. Kiln runs as root, and bwrap run by root would hand the
-// command every capability in its user namespace: enough to remount the read-only /usr
-// read-write and write to the host's. So the command runs as uid 1000 with no capabilities and
-// no way to make another user namespace (it is still uid 0 on the host: files it writes in the
-// workspace belong to Kiln). Limits are held as limits.ts describes.
+// One command in a bubblewrap sandbox, under the seccomp filter of seccomp.ts. Who it is:
+// - In a workspace of the sandbox user (sandbox-user.ts; every sandbox's, when Kiln is root):
+//   bwrap, as root, sets up the namespaces without a user namespace, and the command drops to the
+//   sandbox user's uid with setpriv, losing every capability; inside and on the host it is that
+//   uid and nothing more. New user namespaces are refused by the filter.
+// - Otherwise (Kiln not root, or a directory of Kiln's own such as its template cache): bwrap
+//   makes a user namespace in which the command is uid 1000 with no capabilities and no way to
+//   make another one; on the host it is Kiln's uid. (bwrap run by root without dropping to
+//   another uid would hand the command every capability in its namespace: enough to remount
+//   the read-only /usr read-write and write to the host's.)
+// Limits are held as limits.ts describes.
 
 export interface SandboxResult {
   /** The command's exit status; bwrap reports death by signal N as 128 + N. */
@@ -80,6 +88,13 @@ export interface RunInSandboxOptions {
 }
 
 const sandboxUid = "1000";
+const hostUid = String(sandboxHostUid);
+// By its full path, and with no variable that steers the dynamic loader (loaderVariables): it
+// starts as root, and PATH may lead to the workspace (node_modules/.bin) first.
+const becomeSandboxUser = ["/usr/bin/setpriv", "--reuid", hostUid, "--regid", hostUid];
+becomeSandboxUser.push("--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--");
+// glibc ignores these for set-user-ID programs; setpriv is not one.
+const loaderVariables = /^(LD_|GCONV_PATH$|GLIBC_TUNABLES$|LOCPATH$|NLSPATH$|MALLOC_|HOSTALIASES$)/;
 const defaultEnv = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: sandboxRoot, LANG: "C.UTF-8" };
 const launcherEnv = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
 // Name resolution and certificates, for installs; nothing else of /etc is shown.
@@ -88,6 +103,10 @@ const networkFiles = ["/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/
 // libblas.so.3 link through /etc/alternatives; matplotlib reads /etc/matplotlibrc and fontconfig
 // /etc/fonts. They hold no secrets.
 const systemFiles = ["/etc/alternatives", "/etc/matplotlibrc", "/etc/fonts"];
+const systemDirs = ["/usr", "/bin", "/lib", "/lib64"];
+// Descriptors of the launcher that only bwrap reads (3 is the command's channel).
+const argsFd = 4;
+const seccompFd = 5;
 const pollMs = 50;
 const channelChars = 64 * 1024;
 
@@ -103,7 +122,8 @@ const launcher = [
 
 export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
   const limits = resolveSandboxLimits(options.limits);
-  const args = bwrapArgs(options, limits);
+  const asSandboxUser = ownedBySandboxUser(options.workspace);
+  const args = bwrapArgs(options, limits, asSandboxUser);
   const cgroups = createCgroups(limits);
   const cgroupDirs = [cgroups.memory, cgroups.pids].filter((dir) => dir !== undefined);
   const prlimit = [`--fsize=${limits.fileBytes}`];
@@ -112,7 +132,13 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
   const procs = cgroupDirs.map((dir) => path.join(dir, "cgroup.procs"));
   const argv = ["-c", launcher, "sh", String(procs.length), ...procs];
   argv.push("setpriv", "--pdeathsig", "KILL", "--", "prlimit", ...prlimit, "--");
-  argv.push(options.bwrap ?? "bwrap", ...args);
+  // bwrap reads its options from a pipe: on its command line they would show in every host
+  // user's `ps`, and they carry the command's environment (a preview's path holds its token).
+  // The command follows them here (bwrap takes it only from its own arguments), as it shows in
+  // the command's own process anyway.
+  argv.push(options.bwrap ?? "bwrap", "--args", String(argsFd), "--");
+  if (asSandboxUser) argv.push(...becomeSandboxUser);
+  argv.push(...options.command);
 
   const started = performance.now();
   let child: ReturnType<typeof spawn>;
@@ -127,12 +153,23 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
         options.stdin === undefined && !options.openStdin ? "ignore" : "pipe",
         "pipe",
         "pipe",
-        ...(options.channel ? (["pipe"] as const) : []),
+        options.channel ? "pipe" : "ignore",
+        "pipe", // argsFd
+        "pipe", // seccompFd
       ],
     });
   } catch (error) {
     void removeCgroups(cgroupDirs);
     throw error;
+  }
+  // Read by bwrap before it starts the command; a launcher that died first reads nothing.
+  for (const [fd, data] of [
+    [argsFd, Buffer.from(args.map((arg) => `${arg}\0`).join(""))],
+    [seccompFd, sandboxSeccompFilter()],
+  ] as const) {
+    const pipe = (child.stdio as unknown[])[fd] as NodeJS.WritableStream | null;
+    pipe?.on("error", () => {});
+    pipe?.end(data);
   }
 
   let stdout = "";
@@ -239,37 +276,88 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
   return { pid: child.pid, done, kill: () => stop(), cgroupDirs, stdin };
 }
 
-function bwrapArgs(options: RunInSandboxOptions, limits: SandboxLimits): string[] {
+function bwrapArgs(
+  options: RunInSandboxOptions,
+  limits: SandboxLimits,
+  asSandboxUser: boolean,
+): string[] {
   if (options.command.length === 0) throw invalid("command", "must not be empty");
-  if (!path.isAbsolute(options.workspace)) throw invalid("workspace", "must be an absolute path");
+  if (options.command.some((arg) => arg.includes("\0"))) {
+    throw invalid("command", "contains a NUL byte");
+  }
+  if (!path.isAbsolute(options.workspace) || options.workspace.includes("\0")) {
+    throw invalid("workspace", "must be an absolute path");
+  }
   const cwd = insideWorkspace(options.cwd ?? sandboxRoot);
   const env: Record<string, string> = { ...defaultEnv, ...options.env };
   for (const [key, value] of Object.entries(env)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || value.includes("\0")) {
       throw invalid("env", `${key.slice(0, 100)} is not a valid variable`);
     }
+    if (loaderVariables.test(key)) throw invalid("env", `${key} is not allowed`);
   }
-  const args = ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"];
-  args.push("--uid", sandboxUid, "--gid", sandboxUid, "--die-with-parent", "--new-session");
-  if (options.network) args.push("--share-net");
-  for (const dir of ["/usr", "/bin", "/lib", "/lib64"]) args.push("--ro-bind-try", dir, dir);
-  for (const file of systemFiles) args.push("--ro-bind-try", file, file);
-  if (options.network) for (const file of networkFiles) args.push("--ro-bind-try", file, file);
-  args.push("--proc", "/proc", "--dev", "/dev");
-  // Bounded even where no memory cgroup counts the pages of /tmp.
-  args.push("--size", String(limits.memoryBytes), "--tmpfs", "/tmp");
-  args.push("--bind", path.resolve(options.workspace), sandboxRoot);
-  for (const bind of options.readOnlyBinds ?? []) {
+  const args = ["--seccomp", String(seccompFd), "--die-with-parent", "--new-session"];
+  if (asSandboxUser) {
+    // --unshare-all would add a user namespace where bwrap can make one.
+    args.push("--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try");
+    if (!options.network) args.push("--unshare-net");
+    // Only what it takes to enter the working directory (the sandbox user's, perhaps 0700) and
+    // for setpriv to become the sandbox user, which then loses them all.
+    args.push("--cap-drop", "ALL");
+    for (const cap of ["CAP_DAC_READ_SEARCH", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"]) {
+      args.push("--cap-add", cap);
+    }
+  } else {
+    args.push("--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL");
+    args.push("--uid", sandboxUid, "--gid", sandboxUid);
+    if (options.network) args.push("--share-net");
+  }
+  const binds = (options.readOnlyBinds ?? []).map((bind) => {
     if (!path.isAbsolute(bind.host) || !path.posix.isAbsolute(bind.sandbox)) {
       throw invalid("readOnlyBinds", "paths must be absolute");
     }
-    args.push("--ro-bind", bind.host, path.posix.normalize(bind.sandbox));
+    if (`${bind.host}${bind.sandbox}`.includes("\0")) {
+      throw invalid("readOnlyBinds", "contains a NUL byte");
+    }
+    return { host: bind.host, sandbox: path.posix.normalize(bind.sandbox) };
+  });
+  const etc = [...systemFiles, ...(options.network ? networkFiles : [])];
+  // bwrap makes the directories above a mount point 0700 and root's: readable by the sandbox
+  // user only if they are made first, as 0755.
+  for (const dir of directoriesAbove([...etc, ...binds.map((bind) => bind.sandbox)])) {
+    args.push("--perms", "0755", "--dir", dir);
   }
+  for (const dir of systemDirs) args.push("--ro-bind-try", dir, dir);
+  for (const file of etc) args.push("--ro-bind-try", file, file);
+  args.push("--proc", "/proc", "--dev", "/dev");
+  // Writable by whoever the command is (Python's multiprocessing needs /dev/shm), and bounded
+  // even where no memory cgroup counts their pages.
+  for (const dir of ["/tmp", "/dev/shm"]) {
+    args.push("--perms", "1777", "--size", String(limits.memoryBytes), "--tmpfs", dir);
+  }
+  args.push("--bind", path.resolve(options.workspace), sandboxRoot);
+  for (const bind of binds) args.push("--ro-bind", bind.host, bind.sandbox);
   // bwrap's root is a tmpfs the sandbox user would own: only /workspace and /tmp stay writable.
   args.push("--remount-ro", "/", "--chdir", cwd, "--clearenv");
   for (const [key, value] of Object.entries(env)) args.push("--setenv", key, value);
-  args.push("--", ...options.command);
   return args;
+}
+
+/** The directories above these paths, parents first, except those inside other mounts. */
+function directoriesAbove(paths: string[]): string[] {
+  const mounted = [...systemDirs, sandboxRoot, "/proc", "/dev", "/tmp"];
+  const dirs = new Set<string>();
+  for (const target of paths) {
+    const chain: string[] = [];
+    for (let dir = path.posix.dirname(target); dir !== "/"; dir = path.posix.dirname(dir)) {
+      chain.unshift(dir);
+    }
+    for (const dir of chain) {
+      if (mounted.some((mount) => dir === mount || dir.startsWith(`${mount}/`))) break;
+      dirs.add(dir);
+    }
+  }
+  return [...dirs];
 }
 
 function insideWorkspace(cwd: string): string {

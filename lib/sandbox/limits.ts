@@ -97,8 +97,9 @@ export interface Cgroups {
 }
 
 // Memory and process counts are held by a cgroup v1 leaf per run, which the launcher joins before
-// it execs bwrap, so nothing the command starts is outside it. RLIMIT_NPROC is no substitute:
-// the kernel does not apply it to uid 0, which the sandbox user is on the host.
+// it execs bwrap, so nothing the command starts is outside it. RLIMIT_NPROC is no substitute: it
+// counts every process of a uid, and every sandbox runs as the same one (sandbox-user.ts), or as
+// uid 0 on the host, to which the kernel does not apply it.
 
 // bwrap's monitor outside and its reaper inside count against pids.max too.
 const bwrapProcesses = 2;

@@ -6,12 +6,11 @@ import type { TemplateId } from "@/lib/templates/templates";
 import type { SandboxHandle } from "./provider";
 import { defaultProviderName, providerFor } from "./providers";
 import {
-  countRunningSandboxes,
   expiredSandboxes,
   extendSandbox,
   getSandbox,
-  insertSandbox,
   markSandbox,
+  reserveSandbox,
   type SandboxRow,
   setSandboxExternalId,
 } from "./sandboxes";
@@ -55,20 +54,14 @@ export async function createSandbox(options: {
   userId: string;
   template: TemplateId;
 }): Promise<OpenSandbox> {
-  const max = getEnv().KILN_SANDBOX_MAX_PER_USER;
-  if ((await countRunningSandboxes(options.userId)) >= max) {
-    throw new KilnError(
-      "CONFLICT",
-      `You have ${max} running sandboxes, the most allowed; delete one or wait for one to expire`,
-      { reason: "sandbox_limit" },
-    );
-  }
   const provider = await providerFor(defaultProviderName());
-  const row = await insertSandbox({
+  const row = await reserveSandbox({
     userId: options.userId,
     provider: provider.name,
     template: options.template,
     lifetimeMs: lifetimeMs(),
+    maxPerUser: getEnv().KILN_SANDBOX_MAX_PER_USER,
+    maxTotal: getEnv().KILN_SANDBOX_MAX_TOTAL,
   });
   try {
     const handle = await provider.create({

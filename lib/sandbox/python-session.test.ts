@@ -44,6 +44,13 @@ function processTree(marker: string): number[] {
       if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) found.push(pid);
     } catch {}
   }
+  // The sandbox's own processes (the launcher, bwrap) do not show the marker: their options are
+  // not on their command lines. They are the marked process's ancestors below this one.
+  for (const pid of [...found]) {
+    for (let up = parents.get(pid); up && up !== process.pid && up > 1; up = parents.get(up)) {
+      if (!found.includes(up)) found.push(up);
+    }
+  }
   for (let grew = true; grew; ) {
     grew = false;
     for (const [pid, parent] of parents) {
@@ -293,8 +300,10 @@ describe("startPythonSession", () => {
     const marker = mkdtempSync(path.join(tmpdir(), "kiln-python-close-"));
     try {
       const session = start({ workspace: marker });
-      await session.run("import subprocess\nsubprocess.Popen(['sleep', '60'])");
-      const tree = processTree(marker);
+      await session.run(
+        `import subprocess\nsubprocess.Popen(['/bin/sh', '-c', 'sleep 60', '${path.basename(marker)}'])`,
+      );
+      const tree = processTree(path.basename(marker));
       // The launcher, bwrap, its reaper, the kernel and sleep.
       expect(tree.length).toBeGreaterThanOrEqual(4);
       await session.close();

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
 import { getTemplate, type Template } from "@/lib/templates/templates";
-import { createSandbox, getSandboxOrThrow, type OpenSandbox } from "./open-sandbox";
+import { createSandbox, endSandbox, getSandboxOrThrow, type OpenSandbox } from "./open-sandbox";
 import type { runFragmentResultSchema } from "./schemas";
 import { sandboxRoot } from "./workspace";
 
@@ -24,6 +24,8 @@ export async function runFragment(options: {
   userId: string;
   fragment: Fragment;
   sbxId?: string;
+  /** Kiln's public origin (appOrigin): a local preview's URL is absolute, as the seed shows it. */
+  origin: string;
   onProgress?(progress: RunProgress): void;
   onOutput?(stream: "stdout" | "stderr", text: string): void;
   signal?: AbortSignal;
@@ -37,7 +39,14 @@ export async function runFragment(options: {
   const sandbox = await openFor(options.userId, fragment, options.sbxId);
   const { handle, row } = sandbox;
   if (handle.prepare) {
-    await handle.prepare((p) => progress("dependencies", p.message));
+    try {
+      await handle.prepare((p) => progress("dependencies", p.message));
+    } catch (error) {
+      // A sandbox made for this run whose template cannot run here is of no use to anyone:
+      // ended now, it does not hold one of its owner's slots until it expires.
+      if (row.id !== options.sbxId) await endSandbox(row, "stopped");
+      throw error;
+    }
   }
 
   progress("files", "Writing files");
@@ -100,7 +109,7 @@ export async function runFragment(options: {
   return {
     sbxId: row.id,
     template: template.id,
-    url: handle.previewUrl(template.port),
+    url: new URL(handle.previewUrl(template.port), options.origin).href,
     files,
     warnings,
   };

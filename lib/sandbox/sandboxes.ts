@@ -1,6 +1,6 @@
 import "server-only";
 import { getDb } from "@/lib/db/client";
-import { notFound } from "@/lib/errors";
+import { KilnError, notFound } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
 
 // The rows behind sandboxes. Every lookup is by owner: a sandbox id alone grants nothing, and
@@ -42,27 +42,59 @@ const toSandbox = (r: Row): SandboxRow => ({
   expiresAt: new Date(r.expires_at).toISOString(),
 });
 
-export async function insertSandbox(options: {
+// Every reservation takes this one lock, so the counts it reads cannot change before its row is
+// in: under READ COMMITTED two transactions would otherwise both count 4 of 5 and both insert.
+// Reservations are one short transaction each, so serialising them costs nothing that matters.
+const reservationLockKey = 0x6b73627;
+
+/**
+ * Takes a slot for a new sandbox, before the (slow) sandbox exists: counts the caller's running
+ * sandboxes and everyone's, and inserts the row, as one step. The caller marks the row stopped
+ * if the sandbox then cannot be created, which frees the slot.
+ */
+export async function reserveSandbox(options: {
   userId: string;
   provider: "local" | "e2b";
   template: string;
   lifetimeMs: number;
-  externalId?: string;
+  maxPerUser: number;
+  maxTotal: number;
 }): Promise<SandboxRow> {
   const db = await getDb();
-  const [row] = await db.query<Row>(
-    `insert into sandboxes (id, user_id, provider, template, external_id, expires_at)
-     values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) returning *`,
-    [
-      prefixedId("sbx"),
-      options.userId,
-      options.provider,
-      options.template,
-      options.externalId ?? null,
-      options.lifetimeMs / 1000,
-    ],
-  );
-  return toSandbox(row as Row);
+  return db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock($1)", [reservationLockKey]);
+    const [counts] = await tx.query<{ mine: number | string; total: number | string }>(
+      `select count(*) filter (where user_id = $1) as mine, count(*) as total
+         from sandboxes where status = 'running' and expires_at > now()`,
+      [options.userId],
+    );
+    if (Number(counts?.mine ?? 0) >= options.maxPerUser) {
+      throw new KilnError(
+        "CONFLICT",
+        `You have ${options.maxPerUser} running sandboxes, the most allowed; delete one or wait for one to expire`,
+        { reason: "sandbox_limit" },
+      );
+    }
+    if (Number(counts?.total ?? 0) >= options.maxTotal) {
+      throw new KilnError(
+        "SERVICE_UNAVAILABLE",
+        `This server is running ${options.maxTotal} sandboxes, as many as it allows; try again when one ends`,
+        { reason: "sandbox_capacity", headers: { "Retry-After": "60" } },
+      );
+    }
+    const [row] = await tx.query<Row>(
+      `insert into sandboxes (id, user_id, provider, template, expires_at)
+       values ($1, $2, $3, $4, now() + make_interval(secs => $5)) returning *`,
+      [
+        prefixedId("sbx"),
+        options.userId,
+        options.provider,
+        options.template,
+        options.lifetimeMs / 1000,
+      ],
+    );
+    return toSandbox(row as Row);
+  });
 }
 
 /** The caller's running sandbox, or 404. */
@@ -116,13 +148,4 @@ export async function setSandboxExternalId(id: string, externalId: string): Prom
     id,
     externalId,
   ]);
-}
-
-export async function countRunningSandboxes(userId: string): Promise<number> {
-  const db = await getDb();
-  const [row] = await db.query<{ count: number | string }>(
-    "select count(*) as count from sandboxes where user_id = $1 and status = 'running' and expires_at > now()",
-    [userId],
-  );
-  return Number(row?.count ?? 0);
 }

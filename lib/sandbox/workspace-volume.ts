@@ -5,6 +5,7 @@ import { access, mkdir, readFile, rm, rmdir, truncate, writeFile } from "node:fs
 import path from "node:path";
 import { promisify } from "node:util";
 import { log } from "@/lib/log";
+import { giveToSandboxUser } from "./sandbox-user";
 
 // A sandbox's workspace is a file system of its own: a sparse ext4 image, loop-mounted at
 // <dir>/workspace. Filling it fills only the image (ENOSPC inside the sandbox), never the host's
@@ -41,22 +42,44 @@ export function canMountVolumes(): Promise<boolean> {
 export async function createWorkspace(options: { dir: string; sizeBytes: number }) {
   const workspace = path.join(options.dir, "workspace");
   await mkdir(workspace, { recursive: true, mode: 0o700 });
-  if (!(await canMountVolumes())) return workspace;
+  if (!(await canMountVolumes())) {
+    await giveToSandboxUser(workspace);
+    return workspace;
+  }
   const image = path.join(options.dir, imageName);
   await writeFile(image, "", { mode: 0o600 });
   await truncate(image, options.sizeBytes); // sparse: the host's disk holds only what is written
   // No journal: the image lives as long as the sandbox and is never recovered after a crash.
   await run("mkfs.ext4", ["-q", "-F", "-m", "0", "-O", "^has_journal", image], { env: tools });
   await mountWorkspace(options.dir);
+  await giveToSandboxUser(workspace); // the volume's root, once: it keeps its owner
   return workspace;
 }
+
+// Once Kiln stops, no volume is mounted any more (a spare kernel's may be on its way), and those
+// being mounted are waited for, so that unmountWorkspaces leaves none behind. On globalThis, as
+// every bundle that includes this module must see the same state.
+const holder = globalThis as {
+  __kilnWorkspaceMounts?: { stopping: boolean; mounting: Set<Promise<unknown>> };
+};
+holder.__kilnWorkspaceMounts ??= { stopping: false, mounting: new Set() };
+const mounts = holder.__kilnWorkspaceMounts;
 
 /** Mounts the volume again if it is not mounted (after a restart of the machine). */
 export async function mountWorkspace(dir: string) {
   const workspace = path.join(dir, "workspace");
   const image = path.join(dir, imageName);
   if (!(await exists(image)) || (await isMounted(workspace))) return;
-  await run("mount", ["-o", "loop,nosuid,nodev,discard", image, workspace], { env: tools });
+  if (mounts.stopping) throw new Error("Kiln is stopping: no workspace is mounted");
+  const mounted = run("mount", ["-o", "loop,nosuid,nodev,discard", image, workspace], {
+    env: tools,
+  });
+  mounts.mounting.add(mounted);
+  try {
+    await mounted;
+  } finally {
+    mounts.mounting.delete(mounted);
+  }
   // mkfs's lost+found would show in every listing of the workspace.
   await rmdir(path.join(workspace, "lost+found")).catch(() => {});
 }
@@ -76,6 +99,8 @@ export async function removeWorkspace(dir: string) {
 
 /** Unmounts every volume mounted under `root` (all of Kiln's, when it stops). */
 export async function unmountWorkspaces(root: string) {
+  mounts.stopping = true;
+  await Promise.allSettled([...mounts.mounting]);
   const prefix = `${escapeMountPath(path.resolve(root))}/`;
   for (const point of await mountPoints()) {
     if (!point.startsWith(prefix)) continue;

@@ -102,11 +102,17 @@ async function openDirectory(
 ): Promise<FileHandle> {
   let dir = await open(/* turbopackIgnore: true */ workspace, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   try {
+    const owner = options.create ? await dir.stat() : undefined;
     for (const name of components) {
+      let made = false;
       if (options.create) {
-        await mkdir(/* turbopackIgnore: true */ at(dir, name)).catch((error) => {
-          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        });
+        made = await mkdir(/* turbopackIgnore: true */ at(dir, name)).then(
+          () => true,
+          (error) => {
+            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+            return false;
+          },
+        );
       }
       const next = await open(
         /* turbopackIgnore: true */ at(dir, name),
@@ -114,6 +120,7 @@ async function openDirectory(
       ).catch(async (error) => {
         throw await stepError(error, dir, name, options.requested);
       });
+      if (made && owner) await giveTo(next, owner);
       await dir.close();
       dir = next;
     }
@@ -122,6 +129,20 @@ async function openDirectory(
     await dir.close();
     throw error;
   }
+}
+
+/**
+ * What Kiln writes into a workspace belongs to the owner of the directory it is in (in a
+ * sandbox's workspace, the sandbox user: sandbox-user.ts), or the sandbox could not change it.
+ * By descriptor: a path could be swapped.
+ */
+async function giveTo(
+  handle: FileHandle,
+  owner: { uid: number; gid: number },
+  known?: { uid: number; gid: number },
+) {
+  const own = known ?? (await handle.stat());
+  if (own.uid !== owner.uid || own.gid !== owner.gid) await handle.chown(owner.uid, owner.gid);
 }
 
 /** Why opening `name` in `dir` failed, as the client should hear it. */
@@ -202,7 +223,9 @@ async function writeFileAt(
     );
     if (!file) return;
     try {
-      if (!(await file.stat()).isFile()) throw badPath(inside, "is not a regular file");
+      const stat = await file.stat();
+      if (!stat.isFile()) throw badPath(inside, "is not a regular file");
+      await giveTo(file, await dir.stat(), stat);
       await file.writeFile(content);
     } finally {
       await file.close();

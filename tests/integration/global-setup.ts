@@ -22,6 +22,8 @@ export const suiteEnv = {
   KILN_RATE_LIMIT_LOGIN_ADDRESS: "100000/15m",
   KILN_RATE_LIMIT_LOGIN_EMAIL: "100000/15m",
   KILN_RATE_LIMIT_TIER_FREE: "100000",
+  // The suite's files share these servers and leave their sandboxes to expire.
+  KILN_SANDBOX_MAX_TOTAL: "1000",
 };
 
 /** Empties the Postgres test database so every run starts from the migrations. */

@@ -7,6 +7,7 @@ import pg from "pg";
 import { describe, expect, inject, test } from "vitest";
 import { TestClient } from "../support/client";
 import { startKiln } from "../support/kiln-server";
+import { processesWith } from "../support/processes";
 import { suiteEnv } from "./global-setup";
 
 // The Sandbox and Terminal APIs end to end: real bubblewrap sandboxes behind a real Kiln.
@@ -34,6 +35,8 @@ const staticSite = fragment(
     files: [{ file_path: "style.css", code: "h1 { color: rebeccapurple }" }],
   },
 );
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 // Response bodies are checked field by field with toMatchObject; their shapes live in the route
 // contracts, not here.
@@ -166,7 +169,10 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     const client = await signedIn(url);
     const { status, body } = await run(client, { fragment: staticSite });
     expect(status).toBe(200);
-    expect(body.url).toMatch(new RegExp(`^/api/sandbox/${body.sbxId}/preview/[\\w-]+/$`));
+    // Absolute, at the origin the request was addressed to: a script can open it as it is.
+    expect(body.url).toMatch(
+      new RegExp(`^${escapeRegExp(url)}/api/sandbox/${body.sbxId}/preview/[\\w-]+/$`),
+    );
     expect(body).not.toHaveProperty("stdout");
 
     // The URL is the credential: no cookie is sent, as from the preview's opaque origin.
@@ -180,6 +186,11 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
 
     const wrongToken = body.url.replace(/preview\/[\w-]+\//, "preview/not-the-token/");
     expect((await fetch(new URL(wrongToken, url))).status).toBe(404);
+
+    // The app's server knows its preview path (KILN_BASE_PATH), but no host user's `ps` shows
+    // the token, while the server runs.
+    const token = /preview\/([\w-]+)\//.exec(body.url)![1]!;
+    expect(processesWith(token)).toEqual([]);
   });
 
   test("a Node server's dependencies are prepared once, and its app is previewed", async () => {
@@ -288,6 +299,26 @@ describe.each(inject("backends"))("sandboxes on $name", ({ url }) => {
     expect(status).toBe(503);
     expect(body).toMatchObject({ error: true, code: "template_unavailable" });
     expect(body.message).toMatch(/streamlit/);
+  });
+
+  test("the per-user cap holds under concurrency: of 8 creations at once, exactly 5 succeed", async () => {
+    const client = await signedIn(url);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => run(client, { fragment: fragment("1") })),
+    );
+    try {
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 409, 409, 409]);
+      for (const refused of answers.filter((a) => a.status === 409)) {
+        expect(refused.body).toMatchObject({ error: true, code: "sandbox_limit" });
+        expect(refused.body.message).toMatch(/5 running sandboxes/);
+      }
+    } finally {
+      for (const { body } of answers.filter((a) => a.status === 200)) {
+        await client.fetch(`/api/sandbox/${body.sbxId}`, { method: "DELETE" });
+      }
+    }
+    // Deleting frees the slots.
+    expect((await run(client, { fragment: fragment("1") })).status).toBe(200);
   });
 
   test("the streamed form sends progress, then the result", async () => {
@@ -572,4 +603,49 @@ describe.runIf(databaseUrl)("the sandbox reaper", () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+});
+
+describe("the machine-wide sandbox cap", () => {
+  test("counts every user's sandboxes atomically, answers 503 beyond it, and frees slots", async () => {
+    const kiln = await startKiln({
+      env: { ...suiteEnv, KILN_SANDBOX_MAX_TOTAL: "3", KILN_SANDBOX_MAX_PER_USER: "5" },
+    });
+    try {
+      const alice = await signedIn(kiln.url);
+      const bob = await signedIn(kiln.url);
+      // A sandbox whose template cannot run here is ended at once and holds no slot.
+      const unavailable = fragment("import streamlit", {
+        template: "streamlit-developer",
+        port: 8501,
+        file_path: "app.py",
+      });
+      for (let i = 0; i < 4; i++) {
+        expect((await run(alice, { fragment: unavailable })).body.code).toBe(
+          "template_unavailable",
+        );
+      }
+
+      const answers = await Promise.all(
+        [alice, bob, alice, bob, alice, bob].map((client) =>
+          run(client, { fragment: fragment("1") }).then((answer) => ({ client, ...answer })),
+        ),
+      );
+      const served = answers.filter((a) => a.status === 200);
+      const refused = answers.filter((a) => a.status !== 200);
+      expect(served).toHaveLength(3);
+      expect(refused.map((a) => a.status)).toEqual([503, 503, 503]);
+      for (const { body } of refused) {
+        expect(body).toMatchObject({ error: true, code: "sandbox_capacity" });
+        expect(body.message).toMatch(/running 3 sandboxes/);
+      }
+
+      const first = served[0]!;
+      await first.client.fetch(`/api/sandbox/${first.body.sbxId}`, { method: "DELETE" });
+      expect((await run(bob, { fragment: fragment("1") })).status).toBe(200);
+      expect((await run(alice, { fragment: fragment("1") })).status).toBe(503);
+    } finally {
+      await kiln.stop();
+    }
+    // A server of its own: its first start makes a new database, slow on a loaded machine.
+  }, 240_000);
 });
