@@ -57,11 +57,14 @@ const hostGate = createHostGate({
   kilnOrigin: env.KILN_ORIGIN,
   trustProxy: env.KILN_TRUST_PROXY,
   bindAddress: hostname,
+  isProduction: env.isProduction,
 });
 
 const server = createServer((req, res) => {
-  if (!hostGate.allowRequest(req, res)) return;
+  // The request gate first: it reads an absolute-form target's authority into Host, which the
+  // host gate must then see.
   if (gateRequest(req, res, { isProduction: env.isProduction })) return;
+  if (!hostGate.allowRequest(req, res)) return;
   req.headers["x-kiln-client-address"] = req.socket.remoteAddress ?? "unknown";
   handle(req, res);
 });

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { hostname as machineName, networkInterfaces } from "node:os";
 import type { Duplex } from "node:stream";
+import { securityHeaders } from "./security-headers.ts";
 
 export interface KilnHostsOptions {
   /** KILN_ORIGIN: when set, its host is the one name Kiln serves besides loopback. */
@@ -133,7 +134,9 @@ function misdirected(path: string, host: string) {
  * The gate server.ts puts in front of every request and upgrade. It also drops the
  * X-Forwarded-Proto and -Host a client sent when no proxy is trusted.
  */
-export function createHostGate(options: KilnHostsOptions & { trustProxy: number }) {
+export function createHostGate(
+  options: KilnHostsOptions & { trustProxy: number; isProduction: boolean },
+) {
   (globalThis as Record<string, unknown>)[publishedKey] = {
     kilnOrigin: options.kilnOrigin,
     bindAddress: options.bindAddress,
@@ -161,14 +164,11 @@ export function createHostGate(options: KilnHostsOptions & { trustProxy: number 
       if (host === undefined) return true;
       const { type, body } = misdirected((req.url ?? "/").split("?")[0] ?? "/", host);
       res.writeHead(421, {
+        // This answer never reaches proxy.ts, which sets these on every other response.
+        ...securityHeaders({ isProduction: options.isProduction }),
         "Content-Type": type,
         "Content-Length": Buffer.byteLength(body),
         "Cache-Control": "no-store",
-        // This answer never reaches proxy.ts, which sets these on every other response.
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-        "Referrer-Policy": "no-referrer",
         Connection: "close",
       });
       res.end(body);

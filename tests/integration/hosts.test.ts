@@ -119,6 +119,26 @@ describe.each(inject("backends"))("a foreign Host on $name", ({ url }) => {
     }
   });
 
+  test("an absolute-form target names a foreign host even when Host is Kiln's, and is refused", async () => {
+    // GET http://evil.example/... HTTP/1.1: the authority in the target wins over Host (RFC 9112).
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({
+        host: "127.0.0.1",
+        port: port(url),
+        path: `http://${evil()}/api/auth/me`,
+        headers: { host: `127.0.0.1:${port(url)}` },
+        agent: false,
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(421);
+  });
+
   test("loopback names are served: 127.0.0.1, localhost, [::1]", async () => {
     for (const host of [`127.0.0.1:${port(url)}`, `localhost:${port(url)}`, "LOCALHOST", "[::1]"]) {
       const response = await raw(url, "/health", { headers: { host } });
