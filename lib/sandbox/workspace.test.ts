@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -95,7 +95,10 @@ describe("workspace files", () => {
 describe("workspace files while the sandbox changes them", () => {
   const workspace = mkdtempSync(path.join(tmpdir(), "kiln-ws-race-"));
   const outside = mkdtempSync(path.join(tmpdir(), "kiln-outside-race-"));
+  let swapper: ChildProcess | undefined;
   afterAll(() => {
+    // A test that ran out of time never reached its own finally.
+    swapper?.kill("SIGKILL");
     rmSync(workspace, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
   });
@@ -117,7 +120,7 @@ describe("workspace files while the sandbox changes them", () => {
       "        if os.path.isdir('d') and not os.path.islink('d') and os.path.exists('real'):",
       "            shutil.rmtree('d', ignore_errors=True)",
     ].join("\n");
-    const swapper = spawn("/usr/bin/python3", ["-c", swap], { cwd: workspace, stdio: "ignore" });
+    swapper = spawn("/usr/bin/python3", ["-c", swap], { cwd: workspace, stdio: "ignore" });
     const seen = new Set<string>();
     try {
       for (let i = 0; i < 2000; i++) {
@@ -132,7 +135,7 @@ describe("workspace files while the sandbox changes them", () => {
     // The race was run: reads found the real directory at times, and were refused at others.
     expect(seen).toContain("inside");
     expect(seen).toContain("refused");
-  });
+  }, 60_000);
 
   test("a FIFO is refused at once, not waited on", async () => {
     execFileSync("mkfifo", [path.join(workspace, "pipe")]);
