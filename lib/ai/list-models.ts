@@ -2,6 +2,7 @@ import "server-only";
 import { sha256 } from "@/lib/auth/crypto";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
+import { readCapped } from "@/lib/read-capped";
 import { allowsPrivateAddresses } from "./client-base-url";
 import { modelServerUnreachable } from "./model-errors";
 import {
@@ -39,25 +40,6 @@ const cache = new Map<string, { at: number; ids: Promise<{ id: string; name: str
 const notChat =
   /(embed|tts|whisper|transcribe|audio|realtime|image|dall-e|moderation|search|davinci|babbage|computer-use)/;
 
-/** The body as text, refusing to hold more than `maxListBytes` of it. */
-async function readCapped(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxListBytes) {
-      await reader.cancel();
-      throw new Error("too large");
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 async function getJson(
   fetcher: typeof fetch,
   url: string,
@@ -84,7 +66,9 @@ async function getJson(
     });
   }
   try {
-    return JSON.parse(await readCapped(response));
+    const body = await readCapped(response.body, maxListBytes);
+    if (!body) throw new Error("too large");
+    return JSON.parse(body.toString("utf8"));
   } catch {
     throw new KilnError(
       "BAD_GATEWAY",

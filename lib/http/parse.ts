@@ -1,6 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import { KilnError } from "@/lib/errors";
+import { readCapped } from "@/lib/read-capped";
 
 export function validationError(error: z.ZodError, where: "body" | "query" | "path"): KilnError {
   const issues = error.issues.map((issue) => ({
@@ -81,21 +82,10 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
       "Request body must be JSON (Content-Type: application/json)",
     );
   }
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  if (size === 0) return undefined;
-  const text = Buffer.concat(chunks).toString("utf8");
+  const body = await readCapped(request.body, limit);
+  if (!body) throw tooLarge(limit);
+  if (body.byteLength === 0) return undefined;
+  const text = body.toString("utf8");
   try {
     return JSON.parse(text);
   } catch {
