@@ -1,6 +1,6 @@
 import "server-only";
+import { readCookie } from "@/lib/cookies";
 import { getEnv } from "@/lib/env";
-import { readCookie } from "./cookies";
 import { clearedSessionCookie, deleteSession, sessionCookieName } from "./sessions";
 import { supabaseLogOut } from "./supabase-accounts";
 

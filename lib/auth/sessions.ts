@@ -1,7 +1,7 @@
 import "server-only";
+import { wantsSecureCookies } from "@/lib/cookies";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
-import { wantsSecureCookies } from "./cookies";
 import { randomToken, sha256 } from "./crypto";
 import type { Caller } from "./types";
 import { toAuthUser, type UserRow } from "./users";

@@ -1,10 +1,10 @@
 import "server-only";
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { readCookie, wantsSecureCookies } from "@/lib/cookies";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { getLimiter } from "@/lib/rate-limit/get-limiter";
 import { parseWindowSpec } from "@/lib/rate-limit/types";
-import { readCookie, wantsSecureCookies } from "./cookies";
 import { randomToken } from "./crypto";
 
 // Password guessing is throttled without letting a stranger lock the owner out:

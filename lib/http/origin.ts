@@ -1,5 +1,5 @@
 import "server-only";
-import { requestScheme } from "@/lib/auth/cookies";
+import { requestScheme } from "@/lib/cookies";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { createKilnHosts, normalizeHost, publishedHostsOptions, requestedHost } from "./kiln-hosts";

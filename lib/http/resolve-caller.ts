@@ -1,9 +1,9 @@
 import "server-only";
 import { authenticateApiKey } from "@/lib/api-keys/api-keys";
-import { bearerToken, readCookie } from "@/lib/auth/cookies";
 import { getSessionCaller, sessionCookieName } from "@/lib/auth/sessions";
 import { getSupabaseCaller } from "@/lib/auth/supabase";
 import type { Caller } from "@/lib/auth/types";
+import { bearerToken, readCookie } from "@/lib/cookies";
 import { getEnv } from "@/lib/env";
 
 /**

@@ -1,7 +1,7 @@
 import "server-only";
 import { createServerClient, parseCookieHeader, serializeCookieHeader } from "@supabase/ssr";
 import type { SupabaseClient } from "@supabase/supabase-js";
-import { wantsSecureCookies } from "@/lib/auth/cookies";
+import { wantsSecureCookies } from "@/lib/cookies";
 import { getEnv } from "@/lib/env";
 
 export interface RequestSupabase {
