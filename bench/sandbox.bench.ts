@@ -14,11 +14,10 @@
 //     the edit.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { TestClient } from "../tests/support/client.ts";
-import { startKiln } from "../tests/support/kiln-server.ts";
+import { freePort, startKiln } from "../tests/support/kiln-server.ts";
 import { summary } from "./stats.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -127,14 +126,6 @@ async function firstWith(url: string, text: string, deadline: number) {
     if (performance.now() > deadline) throw new Error(`${url} did not show ${text}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The baseline for (c): the template's server started straight on the host. */

@@ -1,51 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
-import { cleanEnv, runKilnToExit, startKiln } from "../support/kiln-server";
-
-const root = path.resolve(import.meta.dirname, "../..");
-
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts server.ts with the given flags (none by default) and waits for its ready line. */
-async function startWithArgs(args: string[], env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, ["server.ts", ...args], {
-    cwd: root,
-    env: cleanEnv({ NODE_ENV: "production", ...env }),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const ready = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Kiln ready on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`Kiln exited with ${code}:\n${output}`)));
-  });
-  return {
-    ready,
-    async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+import { freePort, runKilnToExit, startKiln } from "../support/kiln-server";
 
 const answers = (url: string) =>
   fetch(url).then(
@@ -114,13 +73,13 @@ describe("configuration", () => {
 
   test("PORT and HOSTNAME from the environment are where Kiln listens, as with next start", async () => {
     const port = await freePort();
-    const kiln = await startWithArgs([], {
-      DATA_DIR: tempDir(),
-      PORT: String(port),
-      HOSTNAME: "127.0.0.2",
+    const kiln = await startKiln({
+      args: [],
+      dataDir: tempDir(),
+      env: { PORT: String(port), HOSTNAME: "127.0.0.2" },
     });
     try {
-      expect(kiln.ready).toBe(`http://localhost:${port}`);
+      expect(kiln.output()).toContain(`Kiln ready on http://localhost:${port} `);
       expect(await answers(`http://127.0.0.2:${port}/health`)).toBe(200);
       // Bound to 127.0.0.2 only: the same port on another loopback address has nobody behind it.
       expect(await answers(`http://127.0.0.1:${port}/health`)).toBe("refused");
@@ -131,10 +90,10 @@ describe("configuration", () => {
 
   test("--port and --hostname win over PORT and HOSTNAME", async () => {
     const [flagPort, envPort] = [await freePort(), await freePort()];
-    const kiln = await startWithArgs(["--port", String(flagPort), "--hostname", "127.0.0.1"], {
-      DATA_DIR: tempDir(),
-      PORT: String(envPort),
-      HOSTNAME: "127.0.0.2",
+    const kiln = await startKiln({
+      args: ["--port", String(flagPort), "--hostname", "127.0.0.1"],
+      dataDir: tempDir(),
+      env: { PORT: String(envPort), HOSTNAME: "127.0.0.2" },
     });
     try {
       expect(await answers(`http://127.0.0.1:${flagPort}/health`)).toBe(200);

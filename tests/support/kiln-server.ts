@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -38,12 +39,17 @@ function mountsUnder(dir: string): string[] {
  * directory, and resolves once it is listening.
  */
 export async function startKiln(
-  options: { env?: Record<string, string | undefined>; dataDir?: string } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    dataDir?: string;
+    /** server.ts's flags; by default a free port on 127.0.0.1. */
+    args?: string[];
+  } = {},
 ): Promise<KilnServer> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "kiln-test-"));
   const child: ChildProcess = spawn(
     process.execPath,
-    ["server.ts", "--port", "0", "--hostname", "127.0.0.1"],
+    ["server.ts", ...(options.args ?? ["--port", "0", "--hostname", "127.0.0.1"])],
     {
       cwd: root,
       // The cheapest password hashing Kiln accepts: suites sign up many accounts.
@@ -92,6 +98,15 @@ export async function startKiln(
       if (left.length > 0) throw new Error(`Kiln left mounts behind: ${left.join(", ")}`);
     },
   };
+}
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Runs the server with the given environment and returns how it ended, for start-up failures. */
