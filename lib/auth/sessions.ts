@@ -29,11 +29,80 @@ export async function createSession(options: {
 
 type SessionCaller = Extract<Caller, { kind: "session" }>;
 
+interface SessionRow extends Pick<UserRow, "id" | "email" | "is_admin" | "tier"> {
+  session_id: string;
+  created_at: Date;
+  expires_at: Date;
+  user_agent: string | null;
+}
+
 // A session that checked out is trusted for a few seconds without another read: an editor
-// sends many small requests. Logging out forgets it here at once (other instances within the
-// TTL); a session due for rotation is never served from here.
+// sends many small requests. What is served from here is never older than `verifiedTtlMs`:
+// while a session is in use it is read again in the background shortly before that, so a
+// busy session costs no query on the request path, and requests that find nothing share one
+// read. Logging out forgets it here at once (other instances within the TTL); a session due
+// for rotation is never served from here.
 const verifiedTtlMs = 5_000;
-const verified = new Map<string, { caller: SessionCaller; until: number }>();
+const refreshAheadMs = 1_000;
+const verified = new Map<string, { caller: SessionCaller; until: number; refreshing: boolean }>();
+const reading = new Map<string, Promise<SessionRow | undefined>>();
+
+/** The session's row, one read at a time per token. */
+function readSession(hash: string): Promise<SessionRow | undefined> {
+  let pending = reading.get(hash);
+  if (!pending) {
+    pending = (async () => {
+      const db = await getDb();
+      const [row] = await db.query<SessionRow>(
+        `select s.id as session_id, s.created_at, s.expires_at, s.user_agent, u.id, u.email,
+                u.is_admin, u.tier
+           from sessions s join users u on u.id = s.user_id
+          where s.token_hash = $1 and s.expires_at > now()`,
+        [hash],
+      );
+      return row;
+    })().finally(() => reading.delete(hash));
+    reading.set(hash, pending);
+  }
+  return pending;
+}
+
+const rotationDueOf = (row: SessionRow) => new Date(row.created_at).getTime() + rotateAfterMs;
+
+/** Keeps a verified session for its TTL; false when it must not be kept (rotation due). */
+function remember(hash: string, row: SessionRow, caller: SessionCaller): boolean {
+  const until = Math.min(
+    Date.now() + verifiedTtlMs,
+    new Date(row.expires_at).getTime(),
+    rotationDueOf(row),
+  );
+  if (until <= Date.now()) {
+    verified.delete(hash);
+    return false;
+  }
+  if (verified.size >= 10_000) verified.clear();
+  verified.set(hash, { caller, until, refreshing: false });
+  return true;
+}
+
+const callerOf = (row: SessionRow): SessionCaller => ({
+  kind: "session",
+  user: toAuthUser(row),
+  sessionId: row.session_id,
+});
+
+/** Reads a session in use again before its entry runs out; a failed read just lets it lapse. */
+function refresh(hash: string, entry: { refreshing: boolean }) {
+  entry.refreshing = true;
+  readSession(hash).then(
+    (row) => {
+      if (verified.get(hash) !== entry) return; // logged out meanwhile
+      if (row) remember(hash, row, callerOf(row));
+      else verified.delete(hash);
+    },
+    () => {},
+  );
+}
 
 /** `request`: the one the token came with; a rotated cookie is set the way it was reached. */
 export async function getSessionCaller(
@@ -42,33 +111,20 @@ export async function getSessionCaller(
 ): Promise<SessionCaller | null> {
   const hash = sha256(token);
   const hit = verified.get(hash);
-  if (hit && hit.until > Date.now()) return { ...hit.caller };
-  const db = await getDb();
-  const [row] = await db.query<
-    Pick<UserRow, "id" | "email" | "is_admin" | "tier"> & {
-      session_id: string;
-      created_at: Date;
-      expires_at: Date;
-      user_agent: string | null;
-    }
-  >(
-    `select s.id as session_id, s.created_at, s.expires_at, s.user_agent, u.id, u.email,
-            u.is_admin, u.tier
-       from sessions s join users u on u.id = s.user_id
-      where s.token_hash = $1 and s.expires_at > now()`,
-    [hash],
-  );
+  const now = Date.now();
+  if (hit && hit.until > now) {
+    if (hit.until - now < refreshAheadMs && !hit.refreshing) refresh(hash, hit);
+    return { ...hit.caller };
+  }
+  const row = await readSession(hash);
   if (!row) {
     verified.delete(hash);
     return null;
   }
-  const caller: SessionCaller = {
-    kind: "session",
-    user: toAuthUser(row),
-    sessionId: row.session_id,
-  };
+  const caller = callerOf(row);
   if (Date.now() - new Date(row.created_at).getTime() > rotateAfterMs) {
     const fresh = await createSession({ userId: row.id, userAgent: row.user_agent });
+    const db = await getDb();
     await db.query("update sessions set expires_at = least(expires_at, $2) where id = $1", [
       row.session_id,
       new Date(Date.now() + rotationGraceMs),
@@ -76,14 +132,7 @@ export async function getSessionCaller(
     caller.setCookies = [sessionCookie(request, fresh.token, fresh.expiresAt)];
     return caller;
   }
-  const rotationDue = new Date(row.created_at).getTime() + rotateAfterMs;
-  const until = Math.min(
-    Date.now() + verifiedTtlMs,
-    new Date(row.expires_at).getTime(),
-    rotationDue,
-  );
-  if (verified.size >= 10_000) verified.clear();
-  verified.set(hash, { caller, until });
+  remember(hash, row, caller);
   return { ...caller };
 }
 

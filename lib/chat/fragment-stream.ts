@@ -5,10 +5,10 @@ import {
   NoObjectGeneratedError,
   Output,
   parsePartialJson,
-  streamText,
 } from "ai";
 import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
+import { streamModel } from "@/lib/ai/stream-model";
 import { type Fragment, fragmentOutputSchema, fragmentSchema } from "@/lib/fragments/schema";
 import { providerFailure, providerFailureReason } from "./provider-errors";
 
@@ -21,13 +21,6 @@ import { providerFailure, providerFailureReason } from "./provider-errors";
 // Built once: the JSON schema the provider is sent is derived from the zod schema, which is
 // work better not repeated for every request.
 const objectOutput = Output.object({ schema: fragmentOutputSchema });
-// For streaming, the SDK would parse the whole text again on every token (its partial output),
-// which Kiln never reads: it parses partial fragments itself, at most every `throttleMs`. Each
-// token is passed on as it is instead.
-const streamedOutput: typeof objectOutput = {
-  ...objectOutput,
-  parsePartialOutput: async ({ text }) => ({ partial: text as never }),
-};
 
 export type FragmentOutcome =
   | { ok: true; fragment: Fragment }
@@ -77,19 +70,14 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
     });
   };
 
-  const result = streamText({
+  const parts = streamModel({
     model: resolved.model,
     system: options.system,
     messages: options.messages,
-    output: streamedOutput,
-    maxRetries: 1,
+    output: objectOutput,
+    settings: resolved.settings,
     abortSignal: options.abortSignal,
-    // Errors arrive in the stream and are handled there; the default would print the
-    // provider's raw error (and whatever it quotes) to the console.
-    onError: () => {},
-    ...resolved.settings,
   });
-  const parts = result.fullStream[Symbol.asyncIterator]();
   let text = "";
   let failure: unknown;
   let finished = false;
@@ -97,18 +85,14 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
 
   // Pull until the model has said something (or failed, or finished without a word).
   const pull = async (): Promise<boolean> => {
-    const { done, value } = await parts.next().catch((error: unknown) => ({
-      done: false as const,
-      value: { type: "error" as const, error },
-    }));
+    const { done, value } = await parts.next();
     if (done) {
       finished = true;
       return false;
     }
     if (value.type === "text-delta") text += value.text;
     else if (value.type === "error") failure = value.error;
-    else if (value.type === "abort") failure = new DOMException("aborted", "AbortError");
-    else if (value.type === "finish") usage = value.totalUsage;
+    else usage = value.usage;
     return value.type === "text-delta";
   };
   while (!failure && !finished && !(await pull())) {}
