@@ -31,8 +31,7 @@ type SessionCaller = Extract<Caller, { kind: "session" }>;
 
 // A session that checked out is trusted for a few seconds without another read: an editor
 // sends many small requests. Logging out forgets it here at once (other instances within the
-// TTL); a session due for rotation is never served from here.
-const verifiedTtlMs = 5_000;
+// KILN_AUTH_CACHE_MS); a session due for rotation is never served from here.
 const verified = new Map<string, { caller: SessionCaller; until: number }>();
 
 /** `request`: the one the token came with; a rotated cookie is set the way it was reached. */
@@ -78,7 +77,7 @@ export async function getSessionCaller(
   }
   const rotationDue = new Date(row.created_at).getTime() + rotateAfterMs;
   const until = Math.min(
-    Date.now() + verifiedTtlMs,
+    Date.now() + getEnv().KILN_AUTH_CACHE_MS,
     new Date(row.expires_at).getTime(),
     rotationDue,
   );
