@@ -115,7 +115,6 @@ const envSchema = z.object({
     .min(64)
     .max(1024 * 1024)
     .default(2048),
-  KILN_BENCH_ROUTES: booleanFlag.default(false),
 });
 
 /** Every variable Kiln reads; .env.example lists each of them (a unit test checks). */
