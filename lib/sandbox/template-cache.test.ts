@@ -216,7 +216,9 @@ describe.skipIf(!registryReachable)(registryTitle, () => {
       bwrap,
       onProgress: (p) => progress.push(p),
     });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // The stage and the unchanged marker prove npm did not run; the time only that nothing
+    // slow did either.
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(again).toEqual({ ...prepared, cached: true });
     expect(progress.map((p) => p.stage)).toEqual(["cached"]);
     expect(readFileSync(path.join(prepared.dir!, "ready"), "utf8")).toBe(marker);
