@@ -60,6 +60,7 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(24 * 30),
+  KILN_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   KILN_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -114,7 +115,6 @@ const envSchema = z.object({
     .min(64)
     .max(1024 * 1024)
     .default(2048),
-  KILN_BENCH_ROUTES: booleanFlag.default(false),
 });
 
 /** Every variable Kiln reads; .env.example lists each of them (a unit test checks). */

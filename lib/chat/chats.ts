@@ -70,29 +70,6 @@ export function titleFrom(text: string): string {
   return line.length > 80 ? `${line.slice(0, 77)}…` : line || "New chat";
 }
 
-export async function createChat(options: {
-  /** Chosen ahead when the id is needed before the chat is stored. */
-  id?: string;
-  userId: string;
-  title: string;
-  template?: string | null;
-  model?: string | null;
-}): Promise<ChatSummary> {
-  const db = await getDb();
-  const [row] = await db.query<ChatRow>(
-    `insert into chats (id, user_id, title, template, model) values ($1, $2, $3, $4, $5)
-     returning id, title, template, model, created_at, updated_at`,
-    [
-      options.id ?? prefixedId("chat"),
-      options.userId,
-      options.title,
-      options.template ?? null,
-      options.model ?? null,
-    ],
-  );
-  return toSummary(row as ChatRow);
-}
-
 /** A new chat and its first message, in one statement. */
 export async function createChatWithMessage(options: {
   id: string;

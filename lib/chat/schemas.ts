@@ -80,4 +80,3 @@ export const morphRequestSchema = z.object({
   currentFragment: fragmentSchema,
   chatId: chatIdSchema.optional(),
 });
-export type MorphRequest = z.infer<typeof morphRequestSchema>;

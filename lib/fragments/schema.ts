@@ -188,7 +188,6 @@ export const fragmentOutputSchema = z.object({
     )
     .describe("Every other file the app needs besides the entry file. Empty for one-file apps."),
 });
-export type FragmentOutput = z.infer<typeof fragmentOutputSchema>;
 
 /**
  * Every file of a fragment, the entry first. Duplicate paths resolve as writing the files to

@@ -1,12 +1,13 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
 
-// Server-sent events with the frame format exactly right: `event:` and `data:` lines, one
-// `data:` line per line of payload, a blank line after each event, a comment as heartbeat so
-// proxies do not time the stream out, and a stream that always closes.
+// Server-sent events with the frame format exactly right: an optional `id:` line, then the
+// `event:` and `data:` lines, a blank line after each event, a comment as heartbeat so proxies
+// do not time the stream out, and a stream that always closes.
 
 export interface SseWriter {
-  send(event: string, data: unknown): void;
+  /** `id` becomes the frame's `id:` line, what a reconnecting client sends as Last-Event-ID. */
+  send(event: string, data: unknown, options?: { id?: string }): void;
   /** True once the client went away or the stream was closed. */
   readonly closed: boolean;
   /** Aborted when the client disconnects. */
@@ -16,10 +17,14 @@ export interface SseWriter {
 const encoder = new TextEncoder();
 const heartbeatMs = 15_000;
 
-export function sseFrame(event: string, data: unknown): string {
+export function sseFrame(event: string, data: unknown, id?: string): string {
+  // A line break in either would end the line early and let the rest be read as fields.
+  for (const field of [event, id ?? ""]) {
+    if (/[\r\n]/.test(field)) throw new Error("SSE event names and ids are single lines");
+  }
   const payload = JSON.stringify(data) ?? "null";
   // JSON.stringify never emits a raw newline, so one data line always suffices.
-  return `event: ${event}\ndata: ${payload}\n\n`;
+  return `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${payload}\n\n`;
 }
 
 /** Whether the client asked for the streamed (text/event-stream) form of an endpoint. */
@@ -30,7 +35,9 @@ export function wantsEventStream(request: Request): boolean {
 /**
  * Runs `produce` while streaming what it sends. A KilnError it throws becomes an `error` event
  * in the seed's shape plus its status ({ error, message, status, code? }); anything else a
- * generic one, logged by the caller's `onUnexpected`. The stream ends when `produce` settles or the client leaves.
+ * generic one, logged by the caller's `onUnexpected`. The stream ends when `produce` settles
+ * or, at once, when the client leaves: `signal` tells `produce` to stop, and what it sends
+ * after that is dropped.
  */
 export function eventStream(
   request: Request,
@@ -38,11 +45,23 @@ export function eventStream(
   options: { onUnexpected?(error: unknown): void; headers?: Headers } = {},
 ): Response {
   const abort = new AbortController();
-  const onClientGone = () => abort.abort();
-  request.signal.addEventListener("abort", onClientGone, { once: true });
   let closed = false;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
 
+  const finish = () => {
+    clearInterval(heartbeat);
+    request.signal.removeEventListener("abort", onClientGone);
+    if (closed) return;
+    closed = true;
+    try {
+      controller.close();
+    } catch {}
+  };
+  function onClientGone() {
+    abort.abort();
+    finish();
+  }
   const write = (text: string) => {
     if (closed) return;
     try {
@@ -52,7 +71,7 @@ export function eventStream(
     }
   };
   const writer: SseWriter = {
-    send: (event, data) => write(sseFrame(event, data)),
+    send: (event, data, sendOptions) => write(sseFrame(event, data, sendOptions?.id)),
     get closed() {
       return closed || abort.signal.aborted;
     },
@@ -62,8 +81,10 @@ export function eventStream(
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
+      if (request.signal.aborted) return onClientGone();
+      request.signal.addEventListener("abort", onClientGone, { once: true });
       write(": stream open\n\n");
-      const heartbeat = setInterval(() => write(": keep-alive\n\n"), heartbeatMs);
+      heartbeat = setInterval(() => write(": keep-alive\n\n"), heartbeatMs);
       produce(writer)
         .catch((error) => {
           if (error instanceof KilnError) {
@@ -79,20 +100,11 @@ export function eventStream(
             writer.send("error", { error: true, message: "Internal server error", status: 500 });
           }
         })
-        .finally(() => {
-          clearInterval(heartbeat);
-          request.signal.removeEventListener("abort", onClientGone);
-          if (!closed) {
-            closed = true;
-            try {
-              controller.close();
-            } catch {}
-          }
-        });
+        .finally(finish);
     },
     cancel() {
-      closed = true;
       abort.abort();
+      finish();
     },
   });
 

@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { parsePartialJson } from "ai";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { TestClient } from "../support/client";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
 import { type KilnServer, startKiln } from "../support/kiln-server";
@@ -266,17 +266,19 @@ describe("POST /api/chat", () => {
     const reader = response.body?.getReader();
     await reader?.read();
     await reader?.cancel();
-    let messages: { role: string; status: string; error: string | null }[] = [];
-    for (let i = 0; i < 50 && messages.length < 2; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const detail = await browser.fetch(`/api/chats/${chatId}`);
-      if (detail.status === 200)
-        messages = ((await detail.json()) as { messages: typeof messages }).messages;
-    }
-    expect(messages.map((m) => [m.role, m.status, m.error])).toEqual([
-      ["user", "complete", null],
-      ["assistant", "failed", "The request was cancelled"],
-    ]);
+    type Message = { role: string; status: string; error: string | null };
+    await vi.waitFor(
+      async () => {
+        const detail = await browser.fetch(`/api/chats/${chatId}`);
+        expect(detail.status).toBe(200);
+        const { messages } = (await detail.json()) as { messages: Message[] };
+        expect(messages.map((m) => [m.role, m.status, m.error])).toEqual([
+          ["user", "complete", null],
+          ["assistant", "failed", "The request was cancelled"],
+        ]);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   });
 
   test("the LLM limit binds callers the server's key pays for: 429 with headers", async () => {
