@@ -4,6 +4,7 @@ import { useCallback, useRef, useState } from "react";
 import { ApiError, apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { FragmentView, MessageView } from "@/lib/client/ide-types";
 import { readUiStream } from "@/lib/client/ui-stream";
+import { capitalise } from "@/lib/text";
 
 // One chat in the IDE: its messages, the fragment on show, and sending a prompt. The first
 // prompt of a chat has the model write a fragment (streamed as it grows); later prompts edit
@@ -144,7 +145,7 @@ export function useChatSession(onChatSaved: () => void) {
       }
     });
     if (failed !== undefined) {
-      throw new ApiError(failed.charAt(0).toUpperCase() + failed.slice(1), 502);
+      throw new ApiError(capitalise(failed), 502);
     }
   }
 

@@ -8,9 +8,9 @@ import {
   streamText,
 } from "ai";
 import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import { providerFailure, providerFailureReason } from "@/lib/ai/model-errors";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { type Fragment, fragmentOutputSchema, fragmentSchema } from "@/lib/fragments/schema";
-import { providerFailure, providerFailureReason } from "./provider-errors";
 
 // One fragment, written by the model while the user watches. The caller waits for the first
 // output before answering (so a provider that fails at once is a clean 502), then relays partial

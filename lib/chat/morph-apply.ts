@@ -3,6 +3,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, type ModelMessage, Output } from "ai";
 import { z } from "zod";
 import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import { providerFailureReason } from "@/lib/ai/model-errors";
 import { withModelTimeouts } from "@/lib/ai/model-fetch";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { getEnv } from "@/lib/env";
@@ -12,7 +13,6 @@ import {
   fragmentFiles,
   fragmentSchema,
 } from "@/lib/fragments/schema";
-import { providerFailureReason } from "./provider-errors";
 
 // Edits merged by Morph's apply model (when MORPH_API_KEY is set). The editing model writes,
 // per file, only what changes with "// ... existing code ..." for the rest; Morph merges each

@@ -1,6 +1,7 @@
 import "server-only";
 import { generateText, type ModelMessage, Output } from "ai";
 import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import { providerFailure, providerFailureReason } from "@/lib/ai/model-errors";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { KilnError } from "@/lib/errors";
 import {
@@ -13,7 +14,6 @@ import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
 import { log } from "@/lib/log";
 import { getTemplate } from "@/lib/templates/templates";
 import { morphApplyEnabled, morphUpdatesPrompt, morphWithApplyModel } from "./morph-apply";
-import { providerFailure, providerFailureReason } from "./provider-errors";
 
 // Morph: change an existing fragment from an instruction. The model answers with search/replace
 // edits rather than the whole app again; Kiln applies and checks them. Edits that do not apply
