@@ -28,6 +28,47 @@ export interface LlmCallRecord {
   error?: string | undefined;
 }
 
+/** What a call's row says before the call: the model as a resolved model names it. */
+export type LlmCallStart = Pick<LlmCallRecord, "userId" | "chatId" | "purpose" | "prompt"> & {
+  model: { provider: LlmCallRecord["provider"]; modelId: string; keySource: KeySource };
+};
+
+/** What a call's row says once the call has ended. */
+export type LlmCallEnd = Pick<LlmCallRecord, "outcome" | "error"> & {
+  usage?: { inputTokens?: number | undefined; outputTokens?: number | undefined };
+};
+
+/**
+ * Starts the clock on one model call; the function returned records how the call ended and
+ * how long it took.
+ */
+export function startLlmCall(
+  call: LlmCallStart,
+  options: {
+    /** Awaited before the row is written (a row that refers to a chat waits for the chat). */
+    beforeRecord?: () => Promise<unknown>;
+    /** Where calls are recorded; llm_calls unless a test says otherwise. */
+    recordCall?: (call: LlmCallRecord) => Promise<void>;
+  } = {},
+): (end: LlmCallEnd) => Promise<void> {
+  const started = performance.now();
+  const { model, ...known } = call;
+  return async ({ usage, ...end }) => {
+    const latencyMs = performance.now() - started;
+    await options.beforeRecord?.().catch(() => {});
+    await (options.recordCall ?? recordLlmCall)({
+      ...known,
+      provider: model.provider,
+      model: model.modelId,
+      keySource: model.keySource,
+      latencyMs,
+      inputTokens: usage?.inputTokens,
+      outputTokens: usage?.outputTokens,
+      ...end,
+    });
+  };
+}
+
 // Rows are written in batches, off the request's path: a model call is already the slow part
 // of a request, and one multi-row insert is far cheaper than one per call. Readers of usage
 // flush first, so they always see every call made before they asked.

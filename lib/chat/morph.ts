@@ -1,6 +1,6 @@
 import "server-only";
 import { generateText, type ModelMessage, Output } from "ai";
-import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import { startLlmCall } from "@/lib/ai/llm-calls";
 import { providerFailure, providerFailureReason } from "@/lib/ai/model-errors";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { KilnError } from "@/lib/errors";
@@ -62,19 +62,13 @@ export async function morphFragment(options: {
     log.warn("morph.apply_failed", { reason: merged.reason });
   }
   const call = async (purpose: string, messages: ModelMessage[]): Promise<FragmentEdits> => {
-    const started = performance.now();
-    const record = (rest: Pick<LlmCallRecord, "outcome"> & Partial<LlmCallRecord>) =>
-      recordLlmCall({
-        userId: options.userId,
-        chatId: options.chatId,
-        purpose,
-        provider: resolved.provider,
-        model: resolved.modelId,
-        keySource: resolved.keySource,
-        prompt: [system, messages],
-        latencyMs: performance.now() - started,
-        ...rest,
-      });
+    const record = startLlmCall({
+      userId: options.userId,
+      chatId: options.chatId,
+      purpose,
+      model: resolved,
+      prompt: [system, messages],
+    });
     try {
       const result = await generateText({
         model: resolved.model,
@@ -85,11 +79,7 @@ export async function morphFragment(options: {
         abortSignal: options.signal,
         ...resolved.settings,
       });
-      await record({
-        outcome: "ok",
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-      });
+      await record({ outcome: "ok", usage: result.usage });
       return result.output;
     } catch (error) {
       await record({ outcome: "provider_error", error: providerFailureReason(error) });
