@@ -7,12 +7,8 @@ import { providerFailureReason } from "@/lib/ai/model-errors";
 import { withModelTimeouts } from "@/lib/ai/model-fetch";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { getEnv } from "@/lib/env";
-import {
-  type Fragment,
-  filePathProblem,
-  fragmentFiles,
-  fragmentSchema,
-} from "@/lib/fragments/schema";
+import { rebuildFragment } from "@/lib/fragments/edits";
+import { type Fragment, filePathProblem, fragmentFiles } from "@/lib/fragments/schema";
 
 // Edits merged by Morph's apply model (when MORPH_API_KEY is set). The editing model writes,
 // per file, only what changes with "// ... existing code ..." for the rest; Morph merges each
@@ -124,17 +120,7 @@ export async function morphWithApplyModel(options: {
     }
   }
 
-  const code = files.get(fragment.file_path);
-  files.delete(fragment.file_path);
-  const parsed = fragmentSchema.safeParse({
-    ...fragment,
-    commentary: updates.commentary,
-    title: updates.title ?? fragment.title,
-    description: updates.description ?? fragment.description,
-    additional_dependencies: updates.additional_dependencies ?? fragment.additional_dependencies,
-    code,
-    files: [...files].map(([file_path, content]) => ({ file_path, code: content })),
-  });
+  const { parsed } = rebuildFragment(fragment, files, updates);
   if (parsed.success) return { ok: true, fragment: parsed.data };
   const issue = parsed.error.issues[0];
   return {
