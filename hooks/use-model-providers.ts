@@ -19,14 +19,6 @@ export interface SaveModelProviderBody {
   baseURL?: string;
 }
 
-/** Short names, used in labels ("OpenAI API key", "Save OpenAI") and in the usage table. */
-export const providerNames: Record<ProviderId, string> = {
-  openai: "OpenAI",
-  anthropic: "Anthropic",
-  google: "Google",
-  "openai-compatible": "OpenAI-compatible",
-};
-
 const loadProviders = () =>
   apiFetch<{ providers: ModelProvider[] }>("/api/settings/model-providers").then(
     (b) => b.providers,

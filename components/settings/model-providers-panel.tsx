@@ -6,18 +6,10 @@ import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import {
   type ModelProvider,
-  providerNames,
   type SaveModelProviderBody,
   useModelProviders,
 } from "@/hooks/use-model-providers";
-import { type ProviderId, providerIds } from "@/lib/ai/providers-list";
-
-const titles: Record<ProviderId, string> = {
-  openai: "OpenAI",
-  anthropic: "Anthropic",
-  google: "Google",
-  "openai-compatible": "OpenAI-compatible server",
-};
+import { type ProviderId, providerIds, providerNames } from "@/lib/ai/providers-list";
 
 const compatibleExamples = "Ollama, LM Studio, vLLM, OpenRouter";
 
@@ -72,7 +64,7 @@ function ProviderRow({
   remove: (provider: ProviderId) => Promise<void>;
   errorMessage: (error: unknown) => string;
 }) {
-  const name = providerNames[id];
+  const name = providerNames[id].short;
   const isCompatible = id === "openai-compatible";
   const [apiKey, setApiKey] = useState("");
   const [baseURL, setBaseURL] = useState(saved?.baseURL ?? "");
@@ -127,7 +119,7 @@ function ProviderRow({
     <li className="space-y-3 px-4 py-4" data-testid="model-provider-row" data-provider={id}>
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
         <h3 id={`${id}-title`} className="font-medium text-zinc-100">
-          {titles[id]}
+          {providerNames[id].full}
         </h3>
         {isCompatible ? <span className="text-sm text-zinc-500">{compatibleExamples}</span> : null}
         <span

@@ -5,13 +5,8 @@ import { KilnError } from "@/lib/errors";
 import { readCapped } from "@/lib/read-capped";
 import { allowsPrivateAddresses } from "./client-base-url";
 import { modelServerUnreachable } from "./model-errors";
-import {
-  accessFetch,
-  isClientEndpoint,
-  type ProviderAccess,
-  type ProviderId,
-  providerNames,
-} from "./providers";
+import { accessFetch, isClientEndpoint, type ProviderAccess, type ProviderId } from "./providers";
+import { providerNames } from "./providers-list";
 
 // What each provider offers, asked of the provider itself (its list endpoint) and cached for a
 // few minutes per provider, URL and key. A list can come from any server a client named, so
@@ -168,7 +163,7 @@ export async function listModelsFor(
     id,
     name,
     provider: access.provider,
-    providerName: providerNames[access.provider],
+    providerName: providerNames[access.provider].full,
     structuredOutput: true,
     keySource: access.keySource,
   }));

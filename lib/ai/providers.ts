@@ -12,13 +12,6 @@ import { type ProviderId, providerIds } from "./providers-list";
 
 export { type ProviderId, providerIds };
 
-export const providerNames: Record<ProviderId, string> = {
-  openai: "OpenAI",
-  anthropic: "Anthropic",
-  google: "Google",
-  "openai-compatible": "OpenAI-compatible server",
-};
-
 /** Where a key came from. Only "server" keys count against the LLM rate-limit group. */
 export type KeySource = "server" | "user" | "request" | "none";
 
