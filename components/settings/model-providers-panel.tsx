@@ -4,12 +4,9 @@ import { type FormEvent, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
-import {
-  type ModelProvider,
-  type SaveModelProviderBody,
-  useModelProviders,
-} from "@/hooks/use-model-providers";
+import { useModelProviders } from "@/hooks/use-model-providers";
 import { type ProviderId, providerIds, providerNames } from "@/lib/ai/providers-list";
+import type { ModelCredential, SaveCredentialBody } from "@/lib/ai/schemas";
 
 const compatibleExamples = "Ollama, LM Studio, vLLM, OpenRouter";
 
@@ -59,8 +56,8 @@ function ProviderRow({
   errorMessage,
 }: {
   id: ProviderId;
-  saved: ModelProvider | undefined;
-  save: (provider: ProviderId, body: SaveModelProviderBody) => Promise<ModelProvider>;
+  saved: ModelCredential | undefined;
+  save: (provider: ProviderId, body: SaveCredentialBody) => Promise<ModelCredential>;
   remove: (provider: ProviderId) => Promise<void>;
   errorMessage: (error: unknown) => string;
 }) {
@@ -98,7 +95,7 @@ function ProviderRow({
       return setError("Give the server's base URL, such as http://localhost:11434/v1.");
     if (!isCompatible && !key) return setError(`Paste your ${name} API key first.`);
     void run("saving", async () => {
-      const body: SaveModelProviderBody = isCompatible
+      const body: SaveCredentialBody = isCompatible
         ? { baseURL: url, ...(key ? { apiKey: key } : {}) }
         : { apiKey: key };
       const result = await save(id, body);

@@ -1,8 +1,9 @@
 "use client";
 
 import { Alert } from "@/components/ui/alert";
-import { type UsageRow, useUsage } from "@/hooks/use-usage";
+import { useUsage } from "@/hooks/use-usage";
 import { type ProviderId, providerIds, providerNames } from "@/lib/ai/providers-list";
+import type { UsageRow } from "@/lib/ai/schemas";
 
 const formatCount = (value: number) => value.toLocaleString();
 

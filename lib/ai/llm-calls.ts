@@ -3,8 +3,8 @@ import { sha256 } from "@/lib/auth/crypto";
 import { getDb } from "@/lib/db/client";
 import { prefixedId } from "@/lib/ids";
 import { log } from "@/lib/log";
-import type { KeySource, ProviderId } from "./providers";
-import type { UsageRow } from "./schemas";
+import type { ProviderId } from "./providers-list";
+import type { KeySource, UsageRow } from "./schemas";
 
 // Every model call Kiln makes leaves a row: who, why, which model, with whose key, how many
 // tokens, how long, and how it ended. The prompt is kept as a hash, which identifies repeats

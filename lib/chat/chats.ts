@@ -4,28 +4,10 @@ import { notFound } from "@/lib/errors";
 import type { Fragment } from "@/lib/fragments/schema";
 import { prefixedId } from "@/lib/ids";
 import { capitalise } from "@/lib/text";
+import type { ChatMessage, ChatSummary } from "./schemas";
 
 // Chats belong to one user; every read and write is filtered by the owner, so another user's
 // chat id is indistinguishable from one that does not exist.
-
-export interface ChatSummary {
-  id: string;
-  title: string;
-  template: string | null;
-  model: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChatMessage {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
-  fragment: Fragment | null;
-  status: "complete" | "failed";
-  error: string | null;
-  createdAt: string;
-}
 
 interface ChatRow {
   id: string;

@@ -3,7 +3,7 @@ import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import type { Fragment } from "@/lib/fragments/schema";
 import { appendAnswer, appendMessage, getChat } from "./chats";
 import { morphFragment } from "./morph";
-import type { MorphRequest } from "./schemas";
+import type { MorphRequest } from "./morph-schemas";
 
 // One morph turn: the model changes the current fragment as the last message asks, and when the
 // request names a chat, the turn is stored in it. Nothing is stored for a turn that failed: the
