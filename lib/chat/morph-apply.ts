@@ -8,7 +8,8 @@ import { withModelTimeouts } from "@/lib/ai/model-fetch";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { getEnv } from "@/lib/env";
 import { rebuildFragment } from "@/lib/fragments/edits";
-import { type Fragment, filePathProblem, fragmentFiles } from "@/lib/fragments/schema";
+import { fragmentFiles } from "@/lib/fragments/files";
+import { type Fragment, filePathProblem } from "@/lib/fragments/schema";
 
 // Edits merged by Morph's apply model (when MORPH_API_KEY is set). The editing model writes,
 // per file, only what changes with "// ... existing code ..." for the rest; Morph merges each

@@ -10,7 +10,8 @@ import {
   type FragmentEdits,
   fragmentEditsSchema,
 } from "@/lib/fragments/edits";
-import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
+import { fragmentFiles } from "@/lib/fragments/files";
+import type { Fragment } from "@/lib/fragments/schema";
 import { log } from "@/lib/log";
 import { getTemplate } from "@/lib/templates/templates";
 import { morphApplyEnabled, morphUpdatesPrompt, morphWithApplyModel } from "./morph-apply";

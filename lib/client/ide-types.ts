@@ -28,15 +28,3 @@ export type MessageView = Omit<ChatMessage, "fragment" | "status" | "createdAt">
   fragment: FragmentView | null;
   status: ChatMessage["status"] | "streaming";
 };
-
-/** Every file of a fragment, the entry first. */
-export function filesOf(fragment: FragmentView): FragmentFileView[] {
-  const files: FragmentFileView[] = [];
-  if (fragment.file_path) files.push({ file_path: fragment.file_path, code: fragment.code ?? "" });
-  for (const file of fragment.files ?? []) {
-    if (file?.file_path && file.file_path !== fragment.file_path) {
-      files.push({ file_path: file.file_path, code: file.code ?? "" });
-    }
-  }
-  return files;
-}

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { type Fragment, filePathProblem, fragmentFiles, fragmentSchema } from "./schema";
+import { fragmentFiles } from "./files";
+import { type Fragment, filePathProblem, fragmentSchema } from "./schema";
 
 // Morph: the model edits an existing fragment with search/replace blocks instead of writing
 // it again. Edits apply in order (a later edit sees the earlier ones) and all or nothing.
