@@ -1,9 +1,10 @@
 "use client";
 
 import { useCallback, useRef, useState } from "react";
-import { ApiError, apiFetch, errorMessage } from "@/lib/client/fetch-json";
+import { ApiError, apiFailure, apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { FragmentView, MessageView } from "@/lib/client/ide-types";
 import { readUiStream } from "@/lib/client/ui-stream";
+import { capitalise } from "@/lib/text";
 
 // One chat in the IDE: its messages, the fragment on show, and sending a prompt. The first
 // prompt of a chat has the model write a fragment (streamed as it grows); later prompts edit
@@ -121,13 +122,7 @@ export function useChatSession(onChatSaved: () => void) {
       body: JSON.stringify({ ...body, template }),
       signal,
     });
-    if (!response.ok) {
-      const failure = await response.json().catch(() => null);
-      throw new ApiError(
-        failure?.message ?? `Request failed (${response.status})`,
-        response.status,
-      );
-    }
+    if (!response.ok) throw await apiFailure(response);
     const id = response.headers.get("x-chat-id");
     if (id) setChatId(id);
     let failed: string | undefined;
@@ -144,7 +139,7 @@ export function useChatSession(onChatSaved: () => void) {
       }
     });
     if (failed !== undefined) {
-      throw new ApiError(failed.charAt(0).toUpperCase() + failed.slice(1), 502);
+      throw new ApiError(capitalise(failed), 502);
     }
   }
 

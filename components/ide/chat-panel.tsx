@@ -3,7 +3,9 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import type { MessageView, ModelView, TemplateView } from "@/lib/client/ide-types";
+import type { ModelInfo } from "@/lib/ai/schemas";
+import type { MessageView } from "@/lib/client/ide-types";
+import type { PublicTemplate } from "@/lib/templates/schemas";
 
 // The conversation: messages, the prompt box, and the choice of model and template.
 
@@ -12,10 +14,10 @@ export function ChatPanel(props: {
   busy: "idle" | "writing" | "editing";
   error: string | undefined;
   hasFragment: boolean;
-  models: ModelView[];
+  models: ModelInfo[];
   model: string;
   onModel: (value: string) => void;
-  templates: TemplateView[];
+  templates: PublicTemplate[];
   template: string;
   onTemplate: (value: string) => void;
   onSend: (prompt: string) => void;

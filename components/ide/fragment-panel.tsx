@@ -2,7 +2,8 @@
 
 import { useEffect, useState } from "react";
 import type { useSandboxRun } from "@/hooks/use-sandbox-run";
-import { type FragmentView, filesOf } from "@/lib/client/ide-types";
+import type { FragmentView } from "@/lib/client/ide-types";
+import { fragmentFiles } from "@/lib/fragments/files";
 import { CodeView } from "./code-view";
 import { RunOutput } from "./run-output";
 import { TerminalPanel } from "./terminal-panel";
@@ -22,7 +23,7 @@ export function FragmentPanel({
   streaming: boolean;
   run: ReturnType<typeof useSandboxRun>;
 }) {
-  const files = fragment ? filesOf(fragment) : [];
+  const files = fragment ? fragmentFiles(fragment) : [];
   const [selected, setSelected] = useState<string>();
   const [view, setView] = useState<View>("code");
   const newest = files.at(-1)?.file_path;

@@ -1,12 +1,12 @@
 "use client";
 
 import { Button } from "@/components/ui/button";
-import type { ChatSummaryView } from "@/lib/client/ide-types";
+import type { ChatSummary } from "@/lib/chat/schemas";
 
 // Past chats, newest first; a click opens one, the × deletes it.
 
 export function HistorySidebar(props: {
-  chats: ChatSummaryView[] | undefined;
+  chats: ChatSummary[] | undefined;
   activeId: string | undefined;
   onOpen: (id: string) => void;
   onDelete: (id: string) => void;

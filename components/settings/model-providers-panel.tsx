@@ -4,20 +4,9 @@ import { type FormEvent, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
-import {
-  type ModelProvider,
-  providerNames,
-  type SaveModelProviderBody,
-  useModelProviders,
-} from "@/hooks/use-model-providers";
-import { type ProviderId, providerIds } from "@/lib/ai/providers-list";
-
-const titles: Record<ProviderId, string> = {
-  openai: "OpenAI",
-  anthropic: "Anthropic",
-  google: "Google",
-  "openai-compatible": "OpenAI-compatible server",
-};
+import { useModelProviders } from "@/hooks/use-model-providers";
+import { type ProviderId, providerIds, providerNames } from "@/lib/ai/providers-list";
+import type { ModelCredential, SaveCredentialBody } from "@/lib/ai/schemas";
 
 const compatibleExamples = "Ollama, LM Studio, vLLM, OpenRouter";
 
@@ -67,12 +56,12 @@ function ProviderRow({
   errorMessage,
 }: {
   id: ProviderId;
-  saved: ModelProvider | undefined;
-  save: (provider: ProviderId, body: SaveModelProviderBody) => Promise<ModelProvider>;
+  saved: ModelCredential | undefined;
+  save: (provider: ProviderId, body: SaveCredentialBody) => Promise<ModelCredential>;
   remove: (provider: ProviderId) => Promise<void>;
   errorMessage: (error: unknown) => string;
 }) {
-  const name = providerNames[id];
+  const name = providerNames[id].short;
   const isCompatible = id === "openai-compatible";
   const [apiKey, setApiKey] = useState("");
   const [baseURL, setBaseURL] = useState(saved?.baseURL ?? "");
@@ -106,7 +95,7 @@ function ProviderRow({
       return setError("Give the server's base URL, such as http://localhost:11434/v1.");
     if (!isCompatible && !key) return setError(`Paste your ${name} API key first.`);
     void run("saving", async () => {
-      const body: SaveModelProviderBody = isCompatible
+      const body: SaveCredentialBody = isCompatible
         ? { baseURL: url, ...(key ? { apiKey: key } : {}) }
         : { apiKey: key };
       const result = await save(id, body);
@@ -127,7 +116,7 @@ function ProviderRow({
     <li className="space-y-3 px-4 py-4" data-testid="model-provider-row" data-provider={id}>
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
         <h3 id={`${id}-title`} className="font-medium text-zinc-100">
-          {titles[id]}
+          {providerNames[id].full}
         </h3>
         {isCompatible ? <span className="text-sm text-zinc-500">{compatibleExamples}</span> : null}
         <span

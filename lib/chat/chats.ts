@@ -3,28 +3,11 @@ import { getDb } from "@/lib/db/client";
 import { notFound } from "@/lib/errors";
 import type { Fragment } from "@/lib/fragments/schema";
 import { prefixedId } from "@/lib/ids";
+import { capitalise } from "@/lib/text";
+import type { ChatMessage, ChatSummary } from "./schemas";
 
 // Chats belong to one user; every read and write is filtered by the owner, so another user's
 // chat id is indistinguishable from one that does not exist.
-
-export interface ChatSummary {
-  id: string;
-  title: string;
-  template: string | null;
-  model: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChatMessage {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
-  fragment: Fragment | null;
-  status: "complete" | "failed";
-  error: string | null;
-  createdAt: string;
-}
 
 interface ChatRow {
   id: string;
@@ -184,4 +167,28 @@ export async function appendMessage(
     ],
   );
   return toMessage(row as MessageRow);
+}
+
+/**
+ * The model's answer in a turn of a chat the caller owns: the fragment it wrote, or the reason
+ * there is none (kept as a failed message, so the chat shows what went wrong).
+ */
+export function appendAnswer(
+  chatId: string,
+  answer: {
+    id?: string;
+    model: string;
+    outcome: { ok: true; fragment: Fragment } | { ok: false; reason: string };
+  },
+): Promise<ChatMessage> {
+  const { outcome } = answer;
+  return appendMessage(chatId, {
+    id: answer.id,
+    role: "assistant",
+    content: outcome.ok ? outcome.fragment.commentary : "",
+    fragment: outcome.ok ? outcome.fragment : null,
+    status: outcome.ok ? "complete" : "failed",
+    error: outcome.ok ? null : capitalise(outcome.reason),
+    model: answer.model,
+  });
 }

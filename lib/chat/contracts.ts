@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { fragmentSchema } from "@/lib/fragments/schema";
 import { defineContract } from "@/lib/route-contract";
+import { morphRequestSchema } from "./morph-schemas";
 import {
   chatDetailSchema,
   chatListQuerySchema,
@@ -8,7 +9,6 @@ import {
   chatParamsSchema,
   chatRequestSchema,
   deletedSchema,
-  morphRequestSchema,
 } from "./schemas";
 
 export const chatContract = defineContract({

@@ -27,15 +27,22 @@ async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
   return { response, body };
 }
 
+const apiError = (body: { message?: string } | null, status: number) =>
+  new ApiError(body?.message ?? `Request failed (${status})`, status);
+
 /** /api/* — plain JSON, errors as { error: true, message }. */
 export async function apiFetch<T>(
   path: string,
   init?: RequestInit & { json?: unknown },
 ): Promise<T> {
   const { response, body } = await call(path, init);
-  if (!response.ok)
-    throw new ApiError(body?.message ?? `Request failed (${response.status})`, response.status);
+  if (!response.ok) throw apiError(body, response.status);
   return body as T;
+}
+
+/** The error a failed /api/* response carries, for callers that read the body themselves. */
+export async function apiFailure(response: Response): Promise<ApiError> {
+  return apiError(await response.json().catch(() => null), response.status);
 }
 
 /** /api/v1/* — { success, data } envelopes, errors as { success: false, error: { code, message } }. */
