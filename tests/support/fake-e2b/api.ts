@@ -5,6 +5,7 @@ import { FakeSandbox, type TemplateServer } from "./sandbox";
 // E2B's JSON, { code, message }; the SDK turns 401 into AuthenticationError, 404 into
 // SandboxNotFoundError (or `false` from kill) and others into SandboxError "<code>: <message>".
 
+/** Recent enough that the SDK uses every call the fake serves (closeStdin, octet-stream). */
 export const envdVersion = "0.5.7";
 
 export interface ApiState {
@@ -49,6 +50,7 @@ function described(sandbox: FakeSandbox) {
 }
 
 export async function api(state: ApiState, request: Request): Promise<Response> {
+  // The message repeats the key it refused, the worst case, so tests show Kiln does not pass it on.
   if (request.headers.get("x-api-key") !== state.apiKey) {
     return error(401, `Invalid API key: ${request.headers.get("x-api-key")}`);
   }

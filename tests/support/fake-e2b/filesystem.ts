@@ -1,4 +1,5 @@
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -11,8 +12,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
-import type { Machine } from "./machine";
-import { home } from "./machine";
+import { home, type Machine } from "./machine";
 import { filesystemService, routeService } from "./protos";
 
 // envd's file calls on a sandbox's machine: the filesystem.Filesystem Connect service (Stat,
@@ -90,11 +90,8 @@ export function routeFilesystem(router: ConnectRouter, machineOf: (sandboxId: st
     },
     makeDir(request: { path: string }, context: HandlerContext) {
       const { absolute, host } = writableOrThrow(of(context), request.path);
-      try {
-        lstatSync(host);
+      if (existsSync(host)) {
         throw new ConnectError(`directory '${absolute}' already exists`, Code.AlreadyExists);
-      } catch (error) {
-        if (error instanceof ConnectError) throw error;
       }
       mkdirSync(host, { recursive: true });
       return { entry: entryInfo(host, absolute, lstatSync(host)) };

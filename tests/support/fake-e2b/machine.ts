@@ -36,11 +36,6 @@ export class Machine {
     return base === undefined ? undefined : path.join(this.root, absolute);
   }
 
-  /** The sandbox path of a host path under this machine's root. */
-  insidePath(host: string): string {
-    return `/${path.relative(this.root, host)}`;
-  }
-
   /** Whether `cwd` (in the sandbox) is a directory a process can start in. */
   isDirectory(cwd: string): boolean {
     const host = this.hostPath(cwd) ?? path.posix.resolve(home, cwd);
