@@ -72,7 +72,7 @@ describe("runCommand", () => {
     const outcome = await sandbox.runCommand({
       command: "echo started && sleep 60",
       workingDirectory: "/workspace",
-      timeoutMs: 1_000,
+      timeoutMs: 2_000, // room for the shell to start on a loaded machine
     });
     expect(outcome).toEqual({
       stdout: "started\n",

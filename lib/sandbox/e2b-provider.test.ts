@@ -191,7 +191,7 @@ describe("runCode", () => {
   test("code past its time limit ends with the wall limit, and the kernel is freed", async () => {
     const { sandbox, state } = await started();
     await sandbox.runCode("1"); // the kernel is up, so the limit counts the cell alone
-    const execution = await sandbox.runCode(endless, { timeoutMs: 1_000 });
+    const execution = await sandbox.runCode(endless, { timeoutMs: 2_000 });
     expect(execution.limit).toBe("wall");
     expect(execution.stdout).toBe("tick\n");
     expect(execution.runtimeError?.name).toBe("TimeoutError");

@@ -87,9 +87,9 @@ describe("SDK behaviour", () => {
   });
 
   test("a sandbox ends when its lifetime passes", async () => {
-    const { sandbox: created } = await sandbox("base", 1_000);
+    const { sandbox: created } = await sandbox("base", 2_000);
     expect(await created.isRunning()).toBe(true);
-    await expect.poll(() => created.isRunning(), { timeout: 5_000 }).toBe(false);
+    await expect.poll(() => created.isRunning(), { timeout: 10_000 }).toBe(false);
   });
 
   test("a background server answers on its port until it is killed", async () => {
