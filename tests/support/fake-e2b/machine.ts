@@ -49,23 +49,12 @@ export class Machine {
   ): MachineProcess {
     if (this.isKilled) throw new Error("The sandbox was killed");
     const binds = writable.flatMap((dir) => ["--bind", path.join(this.root, dir), dir]);
+    const isolation = ["--unshare-pid", "--die-with-parent", "--dev", "/dev", "--proc", "/proc"];
     const child = spawn(
       "bwrap",
       [
-        ...[
-          "--ro-bind",
-          "/",
-          "/",
-          "--tmpfs",
-          "/home",
-          ...binds,
-          "--dev",
-          "/dev",
-          "--proc",
-          "/proc",
-        ],
-        ...["--unshare-pid", "--die-with-parent", "--chdir", options.cwd ?? home],
-        ...["--", cmd, ...args],
+        ...["--ro-bind", "/", "/", "--tmpfs", "/home", ...binds, ...isolation],
+        ...["--chdir", options.cwd ?? home, "--", cmd, ...args],
       ],
       {
         detached: true, // its own process group, so kill() reaches bwrap and its namespace
@@ -81,9 +70,10 @@ export class Machine {
     const running: MachineProcess = {
       child,
       kill: () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
+        const { pid } = child;
+        if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
         try {
-          process.kill(-(child.pid ?? 0), "SIGKILL");
+          process.kill(-pid, "SIGKILL");
         } catch {
           // It exited in between.
         }
@@ -91,6 +81,10 @@ export class Machine {
     };
     this.running.add(running);
     child.on("close", () => this.running.delete(running));
+    // Not starting at all ends the process like a failed start (close follows, with code -2).
+    child.on("error", (error) => console.error(`fake E2B: bwrap: ${error.message}`));
+    // Input to a process that has ended is lost, as with any pipe.
+    child.stdin.on("error", () => {});
     return running;
   }
 
