@@ -96,7 +96,7 @@ export class FakeE2b {
   };
 
   async close() {
-    for (const sandbox of this.sandboxes.values()) sandbox.dispose();
+    await Promise.all([...this.sandboxes.values()].map((sandbox) => sandbox.dispose()));
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }

@@ -94,8 +94,13 @@ export class Machine {
     for (const running of this.running) running.kill();
   }
 
-  dispose() {
+  /** Ends every process, waits until they are gone, and removes the sandbox's files. */
+  async dispose() {
+    const ending = [...this.running].map(
+      ({ child }) => new Promise((resolve) => child.once("close", resolve)),
+    );
     this.kill();
+    await Promise.all(ending);
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -81,9 +81,9 @@ export class FakeSandbox {
     for (const connection of this.connections) connection.destroy();
   }
 
-  dispose() {
+  async dispose() {
     this.kill();
-    this.machine.dispose();
+    await this.machine.dispose();
   }
 }
 
