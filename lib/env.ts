@@ -103,6 +103,7 @@ const envSchema = z.object({
   E2B_API_KEY: z.string().optional(),
   E2B_DOMAIN: z.string().default("e2b.app"),
   E2B_API_URL: z.url().optional(),
+  E2B_SANDBOX_URL: z.url().optional(),
   GITHUB_API_URL: z.url().default("https://api.github.com"),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
   KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
