@@ -6,6 +6,7 @@ import * as health from "@/lib/health/contracts";
 import * as projects from "@/lib/projects/contracts";
 import type { RouteContract } from "@/lib/route-contract";
 import * as sandbox from "@/lib/sandbox/contracts";
+import * as specs from "@/lib/specs/contracts";
 import * as templates from "@/lib/templates/contracts";
 import { openApiContract } from "./openapi-contract";
 
@@ -19,5 +20,6 @@ export const allContracts: RouteContract[] = [
   ...Object.values(templates),
   ...Object.values(sandbox),
   ...Object.values(projects),
+  ...Object.values(specs),
   openApiContract,
 ];

@@ -230,6 +230,19 @@ export async function transition(
     params,
   );
   if (row) return row;
+  return refusal(userId, projectId, action);
+}
+
+/**
+ * Why a conditional change to a project did not happen: 404 when the user has no such project,
+ * else 409 naming its status. Throws either way.
+ */
+export async function refusal(
+  userId: string,
+  projectId: string,
+  action: ProjectAction,
+): Promise<never> {
+  const db = await getDb();
   const [current] = await db.query<{ status: ProjectStatus }>(
     "select status from projects where id = $1 and user_id = $2",
     [projectId, userId],

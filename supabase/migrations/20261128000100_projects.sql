@@ -16,6 +16,8 @@ create table projects (
   project_type text,
   tech_stack text[] not null default '{}',
   repo_path text not null,
+  -- The clarifying questions last asked (lib/specs), answered to make spec version 1.
+  questions jsonb,
   -- Words of the name and description, for search (lib/projects/search.ts builds the query).
   search tsvector generated always as (
     to_tsvector('simple', name || ' ' || description)
@@ -30,7 +32,11 @@ create index projects_search_idx on projects using gin (search);
 create table spec_versions (
   project_id text not null references projects (id) on delete cascade,
   version integer not null,
+  -- The model's spec as checked structure, and the four documents rendered from it.
+  draft jsonb not null,
   documents jsonb not null,
+  -- The questions with their answers (and which were assumed), for version 1.
+  clarifications jsonb,
   feedback text,
   approved_at timestamptz,
   created_at timestamptz not null default now(),
