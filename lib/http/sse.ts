@@ -1,5 +1,6 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
+import { errorBody } from "./responses";
 
 // Server-sent events with the frame format exactly right: an optional `id:` line, then the
 // `event:` and `data:` lines, a blank line after each event, a comment as heartbeat so proxies
@@ -42,7 +43,12 @@ export function wantsEventStream(request: Request): boolean {
 export function eventStream(
   request: Request,
   produce: (writer: SseWriter) => Promise<void>,
-  options: { onUnexpected?(error: unknown): void; headers?: Headers } = {},
+  options: {
+    onUnexpected?(error: unknown): void;
+    headers?: Headers;
+    /** "v1": error events in /api/v1's envelope; seed 000's shape otherwise. */
+    surface?: "api" | "v1";
+  } = {},
 ): Response {
   const abort = new AbortController();
   let closed = false;
@@ -87,17 +93,22 @@ export function eventStream(
       heartbeat = setInterval(() => write(": keep-alive\n\n"), heartbeatMs);
       produce(writer)
         .catch((error) => {
-          if (error instanceof KilnError) {
+          const known =
+            error instanceof KilnError
+              ? error
+              : new KilnError("INTERNAL_ERROR", "Internal server error");
+          if (!(error instanceof KilnError)) options.onUnexpected?.(error);
+          if (options.surface === "v1") {
+            // /api/v1's error envelope, with the status the plain form would have answered.
+            writer.send("error", { ...errorBody("v1", known), status: known.status });
+          } else {
             // The status the plain form would have answered, so clients can act the same.
             writer.send("error", {
               error: true,
-              message: error.message,
-              status: error.status,
-              ...(error.reason ? { code: error.reason } : {}),
+              message: known.message,
+              status: known.status,
+              ...(known.reason ? { code: known.reason } : {}),
             });
-          } else {
-            options.onUnexpected?.(error);
-            writer.send("error", { error: true, message: "Internal server error", status: 500 });
           }
         })
         .finally(finish);
@@ -113,4 +124,21 @@ export function eventStream(
   headers.set("Cache-Control", "no-store");
   headers.set("X-Accel-Buffering", "no");
   return new Response(stream, { headers });
+}
+
+/**
+ * An /api/v1 step that answers JSON, or, for a client that accepts text/event-stream, streams
+ * what it reports while it runs and then its answer as a `result` event (errors as `error`
+ * events in /api/v1's envelope). `run` gets the writer only when streaming.
+ */
+export async function jsonOrEventStream<T>(
+  request: Request,
+  run: (events?: SseWriter) => Promise<T>,
+  options: { onUnexpected?(error: unknown): void } = {},
+): Promise<T | Response> {
+  if (!wantsEventStream(request)) return run();
+  return eventStream(request, async (events) => events.send("result", await run(events)), {
+    ...options,
+    surface: "v1",
+  });
 }

@@ -13,6 +13,10 @@ import { KilnError } from "@/lib/errors";
 
 export const defaultAttempts = 3;
 
+export type GenerateProgress =
+  | { step: "asking"; purpose: string; attempt: number; attempts: number }
+  | { step: "rejected"; purpose: string; attempt: number; problems: string[] };
+
 export async function generateChecked<S extends z.ZodType, R>(options: {
   resolved: ResolvedModel;
   userId: string;
@@ -23,13 +27,16 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
   /** The value as the caller needs it, or the problems to send back. */
   check: (value: z.output<S>) => { ok: true; value: R } | { ok: false; problems: string[] };
   attempts?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** Told when each call starts, and what was wrong with an answer that goes back. */
+  onProgress?: ((progress: GenerateProgress) => void) | undefined;
 }): Promise<R> {
   const { resolved } = options;
   const attempts = options.attempts ?? defaultAttempts;
   const messages: ModelMessage[] = [{ role: "user", content: options.prompt }];
   let problems: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    options.onProgress?.({ step: "asking", purpose: options.purpose, attempt, attempts });
     const record = startLlmCall({
       userId: options.userId,
       purpose: attempt === 1 ? options.purpose : `${options.purpose}_retry`,
@@ -71,6 +78,12 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
       problems = [schemaProblem(error)];
       await record({ outcome: "invalid_output", error: problems[0] });
     }
+    options.onProgress?.({
+      step: "rejected",
+      purpose: options.purpose,
+      attempt,
+      problems: problems.slice(0, 20),
+    });
     messages.push(
       { role: "assistant", content: text || JSON.stringify(output ?? null) },
       {

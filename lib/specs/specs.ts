@@ -11,7 +11,7 @@ import {
   projectActions,
 } from "@/lib/projects/states";
 import { lineDiff } from "./diff";
-import { generateChecked } from "./generate";
+import { type GenerateProgress, generateChecked } from "./generate";
 import { clarifyPrompt, clarifySystem, regeneratePrompt, specPrompt, specSystem } from "./prompts";
 import { renderSpec } from "./render";
 import {
@@ -32,6 +32,23 @@ import { checkAnswers, checkDraft, checkQuestions } from "./validate";
 
 /** Resolves the model for a step, only when the step needs one (it may count a rate limit). */
 export type ModelResolver = () => Promise<ResolvedModel>;
+
+/** What a step reports while it runs, for a client that follows it (SSE). */
+export type SpecProgress = GenerateProgress | { step: "document"; name: string; content: string };
+
+/** A progress report as an SSE event: `document` for a finished document, else `progress`. */
+export function progressEvent(progress: SpecProgress): [string, unknown] {
+  if (progress.step === "document") {
+    return ["document", { name: progress.name, content: progress.content }];
+  }
+  return ["progress", progress];
+}
+
+interface StepOptions {
+  resolve: ModelResolver;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: SpecProgress) => void) | undefined;
+}
 
 interface ProjectState {
   name: string;
@@ -57,7 +74,7 @@ function assertCan(action: ProjectAction, project: ProjectState) {
 export async function clarify(
   userId: string,
   projectId: string,
-  options: { refresh: boolean; resolve: ModelResolver; signal?: AbortSignal },
+  options: StepOptions & { refresh: boolean },
 ): Promise<{ questions: Question[] }> {
   const project = await loadProject(userId, projectId);
   assertCan("clarify", project);
@@ -78,6 +95,7 @@ export async function clarify(
         : { ok: false, problems: checked.problems };
     },
     signal: options.signal,
+    onProgress: options.onProgress,
   });
   await transition(userId, projectId, "clarify", { questions: JSON.stringify(questions) });
   return { questions };
@@ -141,11 +159,7 @@ async function storeVersion(
 export async function answer(
   userId: string,
   projectId: string,
-  options: {
-    answers: { questionId: string; answer: string | boolean }[];
-    resolve: ModelResolver;
-    signal?: AbortSignal;
-  },
+  options: StepOptions & { answers: { questionId: string; answer: string | boolean }[] },
 ): Promise<SpecResult> {
   const project = await loadProject(userId, projectId);
   assertCan("answer", project);
@@ -160,18 +174,23 @@ export async function answer(
   }
   const clarifications = checked.clarifications;
   const draft = await generateSpec(userId, {
+    ...options,
     prompt: specPrompt(project, clarifications),
     purpose: "spec",
-    resolve: options.resolve,
-    signal: options.signal,
   });
-  return storeVersion(userId, projectId, "answer", { draft, clarifications, feedback: null });
+  const result = await storeVersion(userId, projectId, "answer", {
+    draft,
+    clarifications,
+    feedback: null,
+  });
+  reportDocuments(result, options.onProgress);
+  return result;
 }
 
 export async function regenerate(
   userId: string,
   projectId: string,
-  options: { feedback?: string | undefined; resolve: ModelResolver; signal?: AbortSignal },
+  options: StepOptions & { feedback?: string | undefined },
 ): Promise<SpecResult> {
   const project = await loadProject(userId, projectId);
   assertCan("regenerate", project);
@@ -190,26 +209,30 @@ export async function regenerate(
   const clarifications = first?.clarifications ?? null;
   const feedback = options.feedback?.trim() || undefined;
   const draft = await generateSpec(userId, {
+    ...options,
     prompt: regeneratePrompt(project, latest.draft, clarifications, feedback),
     purpose: "spec_regenerate",
-    resolve: options.resolve,
-    signal: options.signal,
   });
-  return storeVersion(userId, projectId, "regenerate", {
+  const result = await storeVersion(userId, projectId, "regenerate", {
     draft,
     clarifications,
     feedback: feedback ?? null,
   });
+  reportDocuments(result, options.onProgress);
+  return result;
+}
+
+/** Each stored document, in order, to a client that follows the step. */
+function reportDocuments(result: SpecResult, onProgress: StepOptions["onProgress"]) {
+  if (!onProgress) return;
+  for (const name of specDocumentNames) {
+    onProgress({ step: "document", name, content: result.spec.documents[name] });
+  }
 }
 
 async function generateSpec(
   userId: string,
-  options: {
-    prompt: string;
-    purpose: string;
-    resolve: ModelResolver;
-    signal?: AbortSignal | undefined;
-  },
+  options: StepOptions & { prompt: string; purpose: string },
 ): Promise<SpecDraft> {
   return generateChecked({
     resolved: await options.resolve(),
@@ -223,6 +246,7 @@ async function generateSpec(
       return problems.length === 0 ? { ok: true, value: draft } : { ok: false, problems };
     },
     signal: options.signal,
+    onProgress: options.onProgress,
   });
 }
 

@@ -397,6 +397,72 @@ describe.each(backends)("specs on $name", ({ databaseUrl }) => {
     ]);
   });
 
+  test("with Accept: text/event-stream a step streams its progress, each document, then the result", async () => {
+    const client = await signedUp();
+    const id = await project(client, "Stream Board");
+    const broken = draft("Stream Board");
+    broken.requirements[1] = { ...broken.requirements[1]!, id: "FR-9" };
+    fake.script(
+      { when: mine("Stream Board"), json: questions },
+      { when: mine("Stream Board"), json: broken },
+      { when: mine("Stream Board"), json: draft("Stream Board") },
+    );
+    await post(client, `/api/v1/projects/${id}/clarify`);
+    const streamed = async (path: string, json: unknown) => {
+      const response = await client.fetch(path, {
+        method: "POST",
+        json,
+        headers: { accept: "text/event-stream" },
+      });
+      expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+      return (await response.text())
+        .split("\n\n")
+        .filter((frame) => frame.startsWith("event: "))
+        .map((frame) => {
+          const [event, data] = frame.split("\n");
+          return { event: event!.slice(7), data: JSON.parse(data!.slice(6)) as Json };
+        });
+    };
+    const events = await streamed(`/api/v1/projects/${id}/answers`, { answers: [] });
+    expect(events.map((e) => `${e.event}:${e.data.step ?? e.data.name ?? ""}`)).toEqual([
+      "progress:asking",
+      "progress:rejected",
+      "progress:asking",
+      "document:SPEC.md",
+      "document:ACCEPTANCE.md",
+      "document:ROUTES.md",
+      "document:DATA.md",
+      "result:",
+    ]);
+    expect(events[0]?.data).toEqual({ step: "asking", purpose: "spec", attempt: 1, attempts: 3 });
+    expect(events[1]?.data.problems).toContain(
+      "requirements must be numbered FR-1, FR-2, ... in order; #2 is FR-9",
+    );
+    const result = events.at(-1)!.data as {
+      status: string;
+      spec: { version: number; documents: Json };
+    };
+    expect(result).toMatchObject({ status: "spec_review", spec: { version: 1 } });
+    expect(result.spec.documents["SPEC.md"]).toBe(events[3]?.data.content);
+
+    // A refusal is an error event in /api/v1's envelope, with the status it would have had.
+    const refused = await streamed(`/api/v1/projects/${id}/answers`, { answers: [] });
+    expect(refused).toEqual([
+      {
+        event: "error",
+        data: {
+          success: false,
+          error: {
+            code: "CONFLICT",
+            message: expect.stringContaining('in status "spec_review"'),
+            details: expect.any(Object),
+          },
+          status: 409,
+        },
+      },
+    ]);
+  });
+
   test("another user's project is 404 on every spec endpoint, with no model call", async () => {
     const alice = await signedUp();
     const id = await project(alice, "Private Board");
