@@ -5,9 +5,10 @@ import { type Selection, useChatSession } from "@/hooks/use-chat-session";
 import { useIdeData } from "@/hooks/use-ide-data";
 import { useSandboxRun } from "@/hooks/use-sandbox-run";
 import { ChatPanel } from "./chat-panel";
-import { FragmentPanel } from "./fragment-panel";
+import { FragmentPanel, type View } from "./fragment-panel";
 import { HistorySidebar } from "./history-sidebar";
 import { ModelSetup } from "./model-setup";
+import { type Pane, PaneSwitch } from "./pane-switch";
 
 // The browser IDE: chat history, the conversation, and the app the model writes.
 
@@ -17,6 +18,10 @@ export function Ide() {
   const run = useSandboxRun();
   const [model, setModel] = useState("");
   const [template, setTemplate] = useState("auto");
+  // Narrow screens show one pane at a time and the history in a drawer; wide ones show all.
+  const [pane, setPane] = useState<Pane>("chat");
+  const [view, setView] = useState<View>("code");
+  const [isHistoryOpen, setIsHistoryOpen] = useState(false);
   const { chatId, load } = session;
   const { loadChat } = data;
 
@@ -51,8 +56,18 @@ export function Ide() {
   };
 
   const open = async (id: string) => {
+    setIsHistoryOpen(false);
     session.load(id, await data.loadChat(id));
     run.reset();
+  };
+  const choosePane = (next: Pane) => {
+    setPane(next);
+    if (next === "code") setView("code");
+    if (next === "preview" && view === "code") setView("output");
+  };
+  const chooseView = (next: View) => {
+    setView(next);
+    if (pane !== "chat") setPane(next === "code" ? "code" : "preview");
   };
   const remove = async (id: string) => {
     await data.deleteChat(id);
@@ -60,46 +75,73 @@ export function Ide() {
   };
 
   return (
-    <div
-      className="grid min-h-0 flex-1 grid-cols-[14rem_minmax(22rem,1fr)_minmax(0,1.4fr)]"
-      style={{ height: "calc(100vh - 3.5rem)" }}
-    >
-      <aside className="min-h-0 border-r border-zinc-800 bg-zinc-950">
-        <HistorySidebar
-          chats={data.chats}
-          activeId={session.chatId}
-          onOpen={(id) => void open(id)}
-          onDelete={(id) => void remove(id)}
-          onNew={() => {
-            session.reset();
-            run.reset();
-            setTemplate("auto");
-          }}
-        />
-      </aside>
-      <div className="min-h-0 border-r border-zinc-800">
-        <ChatPanel
-          messages={session.messages}
-          busy={session.status}
-          error={session.error}
-          hasFragment={session.hasFragment}
-          models={data.models}
-          model={chosen ? `${chosen.provider}:${chosen.id}` : ""}
-          onModel={setModel}
-          templates={data.templates}
-          template={template}
-          onTemplate={setTemplate}
-          onSend={(prompt) => void session.send(prompt, selection)}
-          onStop={session.stop}
-          onRetry={() => session.retry(selection)}
-        />
-      </div>
-      <div className="min-h-0 bg-zinc-950">
-        <FragmentPanel
-          fragment={session.shown}
-          streaming={session.status === "writing"}
-          run={run}
-        />
+    <div className="flex h-[calc(100dvh-3.5rem)] min-h-0 flex-col overflow-hidden">
+      <PaneSwitch
+        pane={pane}
+        onPane={choosePane}
+        isWriting={session.status === "writing"}
+        isHistoryOpen={isHistoryOpen}
+        onHistory={() => setIsHistoryOpen((isOpen) => !isOpen)}
+      />
+      <div className="grid min-h-0 flex-1 grid-cols-1 grid-rows-[minmax(0,1fr)] lg:grid-cols-[14rem_minmax(22rem,1fr)_minmax(0,1.4fr)]">
+        {isHistoryOpen ? (
+          <button
+            type="button"
+            aria-label="Close history"
+            onClick={() => setIsHistoryOpen(false)}
+            className="fixed inset-0 z-30 bg-black/60 lg:hidden"
+          />
+        ) : null}
+        <aside
+          id="chat-history"
+          className={`${
+            isHistoryOpen
+              ? "fixed inset-y-0 left-0 z-40 block w-72 max-w-[85vw] shadow-2xl"
+              : "hidden"
+          } min-h-0 border-r border-zinc-800 bg-zinc-950 lg:static lg:z-auto lg:block lg:w-auto lg:max-w-none lg:shadow-none`}
+        >
+          <HistorySidebar
+            chats={data.chats}
+            activeId={session.chatId}
+            onOpen={(id) => void open(id)}
+            onDelete={(id) => void remove(id)}
+            onNew={() => {
+              setIsHistoryOpen(false);
+              setPane("chat");
+              session.reset();
+              run.reset();
+              setTemplate("auto");
+            }}
+          />
+        </aside>
+        <div
+          className={`${pane === "chat" ? "block" : "hidden"} min-h-0 border-zinc-800 lg:block lg:border-r`}
+        >
+          <ChatPanel
+            messages={session.messages}
+            busy={session.status}
+            error={session.error}
+            hasFragment={session.hasFragment}
+            models={data.models}
+            model={chosen ? `${chosen.provider}:${chosen.id}` : ""}
+            onModel={setModel}
+            templates={data.templates}
+            template={template}
+            onTemplate={setTemplate}
+            onSend={(prompt) => void session.send(prompt, selection)}
+            onStop={session.stop}
+            onRetry={() => session.retry(selection)}
+          />
+        </div>
+        <div className={`${pane === "chat" ? "hidden" : "block"} min-h-0 bg-zinc-950 lg:block`}>
+          <FragmentPanel
+            fragment={session.shown}
+            streaming={session.status === "writing"}
+            run={run}
+            view={view}
+            onView={chooseView}
+          />
+        </div>
       </div>
     </div>
   );
