@@ -16,6 +16,9 @@ export interface Selection {
   template: string;
 }
 
+/** The note a reply stopped by the user ends with: no error, just where it stopped. */
+export const stoppedNote = "Stopped.";
+
 const localId = () => `local_${Math.random().toString(36).slice(2)}`;
 
 /** The fragment later prompts edit: the newest one that was finished. */
@@ -96,9 +99,10 @@ export function useChatSession(onChatSaved: () => void) {
         }
         onChatSaved();
       } catch (caught) {
-        const message = controller.signal.aborted ? "Stopped." : errorMessage(caught);
+        const isStopped = controller.signal.aborted;
+        const message = isStopped ? stoppedNote : errorMessage(caught);
         update(assistantId, { status: "failed", error: message });
-        setError(message);
+        if (!isStopped) setError(message);
       } finally {
         abort.current = undefined;
         setStatus("idle");

@@ -1,13 +1,15 @@
 "use client";
 
 import { useCallback, useEffect, useState } from "react";
-import { apiFetch } from "@/lib/client/fetch-json";
+import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { ChatSummaryView, MessageView, ModelView, TemplateView } from "@/lib/client/ide-types";
 
 /** What the IDE lists: models, templates and chat history, each re-readable. */
 export function useIdeData() {
   const [models, setModels] = useState<ModelView[]>();
   const [problems, setProblems] = useState<string[]>([]);
+  // A failed read of the model list (Kiln unreachable, a 5xx) is not "no model configured".
+  const [modelsError, setModelsError] = useState<string>();
   const [templates, setTemplates] = useState<TemplateView[]>([]);
   const [chats, setChats] = useState<ChatSummaryView[]>();
 
@@ -16,6 +18,7 @@ export function useIdeData() {
       models: ModelView[];
       providers: { status: string; message?: string; provider: string }[];
     }>("/api/models");
+    setModelsError(undefined);
     setModels(data.models);
     setProblems(
       data.providers.filter((p) => p.status === "error").map((p) => `${p.provider}: ${p.message}`),
@@ -28,7 +31,7 @@ export function useIdeData() {
   }, []);
 
   useEffect(() => {
-    void reloadModels().catch(() => setModels([]));
+    void reloadModels().catch((error) => setModelsError(errorMessage(error)));
     void reloadChats().catch(() => setChats([]));
     void apiFetch<{ templates: TemplateView[] }>("/api/templates")
       .then((data) => setTemplates(data.templates))
@@ -48,5 +51,21 @@ export function useIdeData() {
     [reloadChats],
   );
 
-  return { models, problems, templates, chats, reloadModels, reloadChats, loadChat, deleteChat };
+  const retryModels = useCallback(() => {
+    setModelsError(undefined);
+    void reloadModels().catch((error) => setModelsError(errorMessage(error)));
+  }, [reloadModels]);
+
+  return {
+    models,
+    modelsError,
+    retryModels,
+    problems,
+    templates,
+    chats,
+    reloadModels,
+    reloadChats,
+    loadChat,
+    deleteChat,
+  };
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { Button } from "@/components/ui/button";
 import { type Selection, useChatSession } from "@/hooks/use-chat-session";
 import { useIdeData } from "@/hooks/use-ide-data";
 import { useSandboxRun } from "@/hooks/use-sandbox-run";
@@ -42,6 +43,16 @@ export function Ide() {
     window.history.replaceState(null, "", url);
   }, [chatId]);
 
+  if (data.modelsError !== undefined) {
+    return (
+      <div role="alert" className="flex flex-1 flex-col items-center justify-center gap-3 p-8">
+        <p className="text-sm text-zinc-300">Couldn’t load models — {data.modelsError}</p>
+        <Button variant="secondary" onClick={data.retryModels}>
+          Retry
+        </Button>
+      </div>
+    );
+  }
   if (data.models === undefined) {
     return <p className="p-8 text-sm text-zinc-500">Loading…</p>;
   }

@@ -11,6 +11,7 @@ import {
   useModelProviders,
 } from "@/hooks/use-model-providers";
 import { type ProviderId, providerIds } from "@/lib/ai/providers-list";
+import { ApiError, apiFetch } from "@/lib/client/fetch-json";
 
 const titles: Record<ProviderId, string> = {
   openai: "OpenAI",
@@ -77,10 +78,10 @@ function ProviderRow({
   const [apiKey, setApiKey] = useState("");
   const [baseURL, setBaseURL] = useState(saved?.baseURL ?? "");
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState<"saving" | "removing">();
+  const [busy, setBusy] = useState<"saving" | "removing" | "testing">();
   const [notice, setNotice] = useState<string>();
 
-  async function run(kind: "saving" | "removing", action: () => Promise<string>) {
+  async function run(kind: "saving" | "removing" | "testing", action: () => Promise<string>) {
     setBusy(kind);
     setError(undefined);
     setNotice(undefined);
@@ -113,6 +114,20 @@ function ProviderRow({
       setApiKey("");
       setBaseURL(result.baseURL ?? "");
       return `${name} saved.`;
+    });
+  }
+
+  // The model list asks each configured provider for its models: a live test of the setting.
+  function onTest() {
+    void run("testing", async () => {
+      const data = await apiFetch<{
+        models: { provider: string }[];
+        providers: { provider: string; keySource: string; status: string; message?: string }[];
+      }>("/api/models");
+      const status = data.providers.find((p) => p.provider === id && p.keySource === "user");
+      if (status?.status === "error") throw new ApiError(status.message ?? "failed", 502);
+      const count = data.models.filter((m) => m.provider === id).length;
+      return `${name} answered: ${count} ${count === 1 ? "model" : "models"} available.`;
     });
   }
 
@@ -201,6 +216,16 @@ function ProviderRow({
           <Button type="submit" disabled={busy !== undefined} aria-label={`Save ${name}`}>
             {busy === "saving" ? "Saving…" : "Save"}
           </Button>
+          {saved ? (
+            <Button
+              variant="secondary"
+              disabled={busy !== undefined}
+              aria-label={`Test connection to ${name}`}
+              onClick={onTest}
+            >
+              {busy === "testing" ? "Testing…" : "Test connection"}
+            </Button>
+          ) : null}
           {saved ? (
             <Button
               variant="secondary"

@@ -1,13 +1,9 @@
 import { z } from "zod";
 import { modelConfigSchema, modelSelectionSchema } from "@/lib/ai/schemas";
 import { fragmentSchema } from "@/lib/fragments/schema";
+import { messageSchema } from "./message-schema";
 
 export const chatIdSchema = z.string().regex(/^chat_[a-z0-9]+$/, { error: "is not a chat id" });
-
-const messageSchema = z.object({
-  role: z.enum(["user", "assistant"]),
-  content: z.string().max(200_000, { error: "must be at most 200000 characters" }),
-});
 
 /**
  * The seed's POST /api/chat body. `userID` and `teamID` are accepted for compatibility and
