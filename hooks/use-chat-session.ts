@@ -133,7 +133,11 @@ export function useChatSession(onChatSaved: () => void) {
       );
     }
     const id = response.headers.get("x-chat-id");
-    if (id) setChatId(id);
+    if (id) {
+      setChatId(id);
+      // A new chat joins the history as soon as it exists, not when its reply ends.
+      if (id !== body.chatId) onChatSaved();
+    }
     let failed: string | undefined;
     await readUiStream(response, (chunk) => {
       if (chunk.type !== "data-fragment") return;

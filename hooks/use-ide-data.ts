@@ -45,11 +45,22 @@ export function useIdeData() {
   );
   const deleteChat = useCallback(
     async (id: string) => {
-      await apiFetch(`/api/chats/${id}`, { method: "DELETE" });
-      await reloadChats();
+      // keepalive: a delete whose Undo ran out as the page closes still reaches Kiln.
+      await apiFetch(`/api/chats/${id}`, { method: "DELETE", keepalive: true }).finally(
+        () => void reloadChats().catch(() => {}),
+      );
     },
     [reloadChats],
   );
+  const renameChat = useCallback(async (id: string, title: string) => {
+    const chat = await apiFetch<ChatSummaryView>(`/api/chats/${id}`, {
+      method: "PATCH",
+      json: { title },
+    }).catch((error) => {
+      throw new Error(errorMessage(error));
+    });
+    setChats((all) => all?.map((c) => (c.id === id ? { ...c, title: chat.title } : c)));
+  }, []);
 
   const retryModels = useCallback(() => {
     setModelsError(undefined);
@@ -67,5 +78,6 @@ export function useIdeData() {
     reloadChats,
     loadChat,
     deleteChat,
+    renameChat,
   };
 }

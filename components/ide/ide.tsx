@@ -5,6 +5,9 @@ import { Button } from "@/components/ui/button";
 import { type Selection, useChatSession } from "@/hooks/use-chat-session";
 import { useIdeData } from "@/hooks/use-ide-data";
 import { useSandboxRun } from "@/hooks/use-sandbox-run";
+import { useUndoableDelete } from "@/hooks/use-undoable-delete";
+import { ApiError } from "@/lib/client/fetch-json";
+import type { ChatSummaryView } from "@/lib/client/ide-types";
 import { ChatPanel } from "./chat-panel";
 import { FragmentPanel, type View } from "./fragment-panel";
 import { HistorySidebar } from "./history-sidebar";
@@ -23,6 +26,8 @@ export function Ide() {
   const [pane, setPane] = useState<Pane>("chat");
   const [view, setView] = useState<View>("code");
   const [isHistoryOpen, setIsHistoryOpen] = useState(false);
+  const [missingChat, setMissingChat] = useState(false);
+  const deletion = useUndoableDelete<ChatSummaryView>(data.deleteChat);
   const { chatId, load } = session;
   const { loadChat } = data;
 
@@ -32,7 +37,7 @@ export function Ide() {
     if (wanted)
       void loadChat(wanted).then(
         (messages) => load(wanted, messages),
-        () => {},
+        (error) => setMissingChat(error instanceof ApiError && [400, 404].includes(error.status)),
       );
   }, [loadChat, load]);
   useEffect(() => {
@@ -68,6 +73,7 @@ export function Ide() {
 
   const open = async (id: string) => {
     setIsHistoryOpen(false);
+    setMissingChat(false);
     session.load(id, await data.loadChat(id));
     run.reset();
   };
@@ -80,9 +86,12 @@ export function Ide() {
     setView(next);
     if (pane !== "chat") setPane(next === "code" ? "code" : "preview");
   };
-  const remove = async (id: string) => {
-    await data.deleteChat(id);
-    if (id === session.chatId) session.reset();
+  const remove = (chat: ChatSummaryView) => {
+    deletion.schedule(chat);
+    if (chat.id === session.chatId) {
+      session.reset();
+      run.reset();
+    }
   };
 
   return (
@@ -115,9 +124,14 @@ export function Ide() {
             chats={data.chats}
             activeId={session.chatId}
             onOpen={(id) => void open(id)}
-            onDelete={(id) => void remove(id)}
+            templates={data.templates}
+            deleting={deletion.pending}
+            onRename={data.renameChat}
+            onDelete={remove}
+            onUndoDelete={deletion.undo}
             onNew={() => {
               setIsHistoryOpen(false);
+              setMissingChat(false);
               setPane("chat");
               session.reset();
               run.reset();
@@ -126,23 +140,43 @@ export function Ide() {
           />
         </aside>
         <div
-          className={`${pane === "chat" ? "block" : "hidden"} min-h-0 border-zinc-800 lg:block lg:border-r`}
+          className={`${pane === "chat" ? "flex" : "hidden"} min-h-0 flex-col border-zinc-800 lg:flex lg:border-r`}
         >
-          <ChatPanel
-            messages={session.messages}
-            busy={session.status}
-            error={session.error}
-            hasFragment={session.hasFragment}
-            models={data.models}
-            model={chosen ? `${chosen.provider}:${chosen.id}` : ""}
-            onModel={setModel}
-            templates={data.templates}
-            template={template}
-            onTemplate={setTemplate}
-            onSend={(prompt) => void session.send(prompt, selection)}
-            onStop={session.stop}
-            onRetry={() => session.retry(selection)}
-          />
+          {missingChat ? (
+            <div
+              role="alert"
+              className="flex items-center gap-2 border-b border-zinc-800 bg-amber-950/40 px-4 py-2 text-sm text-amber-200"
+            >
+              <span className="flex-1">
+                The chat in this link does not exist, or it was deleted. Start a new one here.
+              </span>
+              <button
+                type="button"
+                aria-label="Dismiss"
+                onClick={() => setMissingChat(false)}
+                className="px-1 text-amber-300 hover:text-amber-100"
+              >
+                ×
+              </button>
+            </div>
+          ) : null}
+          <div className="min-h-0 flex-1">
+            <ChatPanel
+              messages={session.messages}
+              busy={session.status}
+              error={session.error}
+              hasFragment={session.hasFragment}
+              models={data.models}
+              model={chosen ? `${chosen.provider}:${chosen.id}` : ""}
+              onModel={setModel}
+              templates={data.templates}
+              template={template}
+              onTemplate={setTemplate}
+              onSend={(prompt) => void session.send(prompt, selection)}
+              onStop={session.stop}
+              onRetry={() => session.retry(selection)}
+            />
+          </div>
         </div>
         <div className={`${pane === "chat" ? "hidden" : "block"} min-h-0 bg-zinc-950 lg:block`}>
           <FragmentPanel

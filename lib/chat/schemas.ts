@@ -66,6 +66,19 @@ export const chatDetailSchema = z.object({
 });
 
 export const chatParamsSchema = z.object({ id: chatIdSchema });
+
+/** PATCH /api/chats/:id — a new title, on one line. */
+export const renameChatBodySchema = z.object({
+  title: z
+    .string()
+    .transform((title) => title.replace(/\s+/g, " ").trim())
+    .pipe(
+      z
+        .string()
+        .min(1, { error: "must not be empty" })
+        .max(200, { error: "must be at most 200 characters" }),
+    ),
+});
 export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
 
 /** The seed's POST /api/chat/morph-chat body: the conversation and the fragment to change. */
