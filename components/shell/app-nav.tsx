@@ -3,11 +3,9 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
+// Only what works is listed: Projects, Tasks and Deployments join when their pages do.
 const items = [
   { href: "/ide", label: "IDE" },
-  { href: "/projects", label: "Projects" },
-  { href: "/tasks", label: "Tasks" },
-  { href: "/deployments", label: "Deployments" },
   { href: "/settings", label: "Settings" },
 ] as const;
 
