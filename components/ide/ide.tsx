@@ -41,6 +41,14 @@ export function Ide() {
       );
   }, [loadChat, load]);
   useEffect(() => {
+    if (!isHistoryOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setIsHistoryOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [isHistoryOpen]);
+  useEffect(() => {
     const url = new URL(window.location.href);
     if ((url.searchParams.get("chat") ?? undefined) === chatId) return;
     if (chatId) url.searchParams.set("chat", chatId);

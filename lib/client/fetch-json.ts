@@ -61,5 +61,5 @@ export async function v1Fetch<T>(
 export function errorMessage(error: unknown): string {
   if (!(error instanceof ApiError)) return "Kiln could not be reached. Try again.";
   const message = error.message.replace(/^[A-Za-z_]\w*(?:\.\w+)+: /, "");
-  return message.charAt(0).toUpperCase() + message.slice(1);
+  return message === error.message ? message : message.charAt(0).toUpperCase() + message.slice(1);
 }
