@@ -17,6 +17,9 @@ export interface Selection {
   template: string;
 }
 
+/** The note a reply stopped by the user ends with: no error, just where it stopped. */
+export const stoppedNote = "Stopped.";
+
 const localId = () => `local_${Math.random().toString(36).slice(2)}`;
 
 /** The fragment later prompts edit: the newest one that was finished. */
@@ -97,9 +100,10 @@ export function useChatSession(onChatSaved: () => void) {
         }
         onChatSaved();
       } catch (caught) {
-        const message = controller.signal.aborted ? "Stopped." : errorMessage(caught);
+        const isStopped = controller.signal.aborted;
+        const message = isStopped ? stoppedNote : errorMessage(caught);
         update(assistantId, { status: "failed", error: message });
-        setError(message);
+        if (!isStopped) setError(message);
       } finally {
         abort.current = undefined;
         setStatus("idle");
@@ -124,7 +128,11 @@ export function useChatSession(onChatSaved: () => void) {
     });
     if (!response.ok) throw await apiFailure(response);
     const id = response.headers.get("x-chat-id");
-    if (id) setChatId(id);
+    if (id) {
+      setChatId(id);
+      // A new chat joins the history as soon as it exists, not when its reply ends.
+      if (id !== body.chatId) onChatSaved();
+    }
     let failed: string | undefined;
     await readUiStream(response, (chunk) => {
       if (chunk.type !== "data-fragment") return;

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import type { ModelInfo, ModelsResponse } from "@/lib/ai/schemas";
 import type { ChatList, ChatSummary } from "@/lib/chat/schemas";
-import { apiFetch } from "@/lib/client/fetch-json";
+import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { MessageView } from "@/lib/client/ide-types";
 import type { PublicTemplate } from "@/lib/templates/schemas";
 
@@ -11,11 +11,14 @@ import type { PublicTemplate } from "@/lib/templates/schemas";
 export function useIdeData() {
   const [models, setModels] = useState<ModelInfo[]>();
   const [problems, setProblems] = useState<string[]>([]);
+  // A failed read of the model list (Kiln unreachable, a 5xx) is not "no model configured".
+  const [modelsError, setModelsError] = useState<string>();
   const [templates, setTemplates] = useState<PublicTemplate[]>([]);
   const [chats, setChats] = useState<ChatSummary[]>();
 
   const reloadModels = useCallback(async () => {
     const data = await apiFetch<ModelsResponse>("/api/models");
+    setModelsError(undefined);
     setModels(data.models);
     setProblems(
       data.providers.filter((p) => p.status === "error").map((p) => `${p.provider}: ${p.message}`),
@@ -28,7 +31,7 @@ export function useIdeData() {
   }, []);
 
   useEffect(() => {
-    void reloadModels().catch(() => setModels([]));
+    void reloadModels().catch((error) => setModelsError(errorMessage(error)));
     void reloadChats().catch(() => setChats([]));
     void apiFetch<{ templates: PublicTemplate[] }>("/api/templates")
       .then((data) => setTemplates(data.templates))
@@ -42,11 +45,39 @@ export function useIdeData() {
   );
   const deleteChat = useCallback(
     async (id: string) => {
-      await apiFetch(`/api/chats/${id}`, { method: "DELETE" });
-      await reloadChats();
+      // keepalive: a delete whose Undo ran out as the page closes still reaches Kiln.
+      await apiFetch(`/api/chats/${id}`, { method: "DELETE", keepalive: true }).finally(
+        () => void reloadChats().catch(() => {}),
+      );
     },
     [reloadChats],
   );
+  const renameChat = useCallback(async (id: string, title: string) => {
+    const chat = await apiFetch<ChatSummary>(`/api/chats/${id}`, {
+      method: "PATCH",
+      json: { title },
+    }).catch((error) => {
+      throw new Error(errorMessage(error));
+    });
+    setChats((all) => all?.map((c) => (c.id === id ? { ...c, title: chat.title } : c)));
+  }, []);
 
-  return { models, problems, templates, chats, reloadModels, reloadChats, loadChat, deleteChat };
+  const retryModels = useCallback(() => {
+    setModelsError(undefined);
+    void reloadModels().catch((error) => setModelsError(errorMessage(error)));
+  }, [reloadModels]);
+
+  return {
+    models,
+    modelsError,
+    retryModels,
+    problems,
+    templates,
+    chats,
+    reloadModels,
+    reloadChats,
+    loadChat,
+    deleteChat,
+    renameChat,
+  };
 }

@@ -7,6 +7,7 @@ import { TextField } from "@/components/ui/text-field";
 import { useModelProviders } from "@/hooks/use-model-providers";
 import { type ProviderId, providerIds, providerNames } from "@/lib/ai/providers-list";
 import type { ModelCredential, SaveCredentialBody } from "@/lib/ai/schemas";
+import { ApiError, apiFetch } from "@/lib/client/fetch-json";
 
 const compatibleExamples = "Ollama, LM Studio, vLLM, OpenRouter";
 
@@ -66,10 +67,10 @@ function ProviderRow({
   const [apiKey, setApiKey] = useState("");
   const [baseURL, setBaseURL] = useState(saved?.baseURL ?? "");
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState<"saving" | "removing">();
+  const [busy, setBusy] = useState<"saving" | "removing" | "testing">();
   const [notice, setNotice] = useState<string>();
 
-  async function run(kind: "saving" | "removing", action: () => Promise<string>) {
+  async function run(kind: "saving" | "removing" | "testing", action: () => Promise<string>) {
     setBusy(kind);
     setError(undefined);
     setNotice(undefined);
@@ -102,6 +103,20 @@ function ProviderRow({
       setApiKey("");
       setBaseURL(result.baseURL ?? "");
       return `${name} saved.`;
+    });
+  }
+
+  // The model list asks each configured provider for its models: a live test of the setting.
+  function onTest() {
+    void run("testing", async () => {
+      const data = await apiFetch<{
+        models: { provider: string }[];
+        providers: { provider: string; keySource: string; status: string; message?: string }[];
+      }>("/api/models");
+      const status = data.providers.find((p) => p.provider === id && p.keySource === "user");
+      if (status?.status === "error") throw new ApiError(status.message ?? "failed", 502);
+      const count = data.models.filter((m) => m.provider === id).length;
+      return `${name} answered: ${count} ${count === 1 ? "model" : "models"} available.`;
     });
   }
 
@@ -190,6 +205,16 @@ function ProviderRow({
           <Button type="submit" disabled={busy !== undefined} aria-label={`Save ${name}`}>
             {busy === "saving" ? "Saving…" : "Save"}
           </Button>
+          {saved ? (
+            <Button
+              variant="secondary"
+              disabled={busy !== undefined}
+              aria-label={`Test connection to ${name}`}
+              onClick={onTest}
+            >
+              {busy === "testing" ? "Testing…" : "Test connection"}
+            </Button>
+          ) : null}
           {saved ? (
             <Button
               variant="secondary"

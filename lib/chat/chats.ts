@@ -120,6 +120,21 @@ export async function getMessages(userId: string, chatId: string): Promise<ChatM
   return rows.map(toMessage);
 }
 
+export async function renameChat(options: {
+  userId: string;
+  chatId: string;
+  title: string;
+}): Promise<ChatSummary> {
+  const db = await getDb();
+  const [row] = await db.query<ChatRow>(
+    `update chats set title = $3 where id = $1 and user_id = $2
+     returning id, title, template, model, created_at, updated_at`,
+    [options.chatId, options.userId, options.title],
+  );
+  if (!row) throw notFound("Chat");
+  return toSummary(row);
+}
+
 export async function deleteChat(userId: string, chatId: string): Promise<void> {
   const db = await getDb();
   const rows = await db.query("delete from chats where id = $1 and user_id = $2 returning id", [

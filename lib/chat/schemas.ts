@@ -1,15 +1,11 @@
 import { z } from "zod";
 import { modelConfigSchema, modelSelectionSchema } from "@/lib/ai/schemas";
+import { messageSchema } from "./message-schema";
 
 // The chat API's shapes. Browser code reads this module too, so it imports nothing server-only;
 // the morph request, which validates a whole fragment, is in morph-schemas.ts.
 
 export const chatIdSchema = z.string().regex(/^chat_[a-z0-9]+$/, { error: "is not a chat id" });
-
-const messageSchema = z.object({
-  role: z.enum(["user", "assistant"]),
-  content: z.string().max(200_000, { error: "must be at most 200000 characters" }),
-});
 
 /**
  * The seed's POST /api/chat body. `userID` and `teamID` are accepted for compatibility and
@@ -75,4 +71,17 @@ export const chatDetailSchema = z.object({
 });
 
 export const chatParamsSchema = z.object({ id: chatIdSchema });
+
+/** PATCH /api/chats/:id — a new title, on one line. */
+export const renameChatBodySchema = z.object({
+  title: z
+    .string()
+    .transform((title) => title.replace(/\s+/g, " ").trim())
+    .pipe(
+      z
+        .string()
+        .min(1, { error: "must not be empty" })
+        .max(200, { error: "must be at most 200 characters" }),
+    ),
+});
 export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });

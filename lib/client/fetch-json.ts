@@ -61,7 +61,12 @@ export async function v1Fetch<T>(
   return body.data as T;
 }
 
-/** What to tell the user when a call failed: the server's message, or that it was unreachable. */
+/**
+ * What to tell the user when a call failed: the server's message, or that it was unreachable.
+ * A validation message's field path ("messages.0.content: …") is for API clients, not people.
+ */
 export function errorMessage(error: unknown): string {
-  return error instanceof ApiError ? error.message : "Kiln could not be reached. Try again.";
+  if (!(error instanceof ApiError)) return "Kiln could not be reached. Try again.";
+  const message = error.message.replace(/^[A-Za-z_]\w*(?:\.\w+)+: /, "");
+  return message === error.message ? message : message.charAt(0).toUpperCase() + message.slice(1);
 }

@@ -371,6 +371,37 @@ describe("POST /api/chat", () => {
   });
 });
 
+describe("PATCH /api/chats/:id", () => {
+  test("renames the caller's chat, one line, and nobody else's", async () => {
+    const alice = new TestClient(kiln.url);
+    await alice.signUp();
+    fake.script({ when: mine("rename-me"), json: output(helloFragment) });
+    const chatId = (
+      await ask(alice, prompt("rename-me"), { accept: "application/json" })
+    ).headers.get("x-chat-id");
+    const rename = (client: TestClient, title: unknown) =>
+      client.fetch(`/api/chats/${chatId}`, { method: "PATCH", json: { title } });
+
+    const renamed = await rename(alice, "  My\n bakery   page ");
+    expect(renamed.status).toBe(200);
+    expect(await renamed.json()).toMatchObject({ id: chatId, title: "My bakery page" });
+    const list = await (await alice.fetch("/api/chats")).json();
+    expect(list.chats.map((c: { title: string }) => c.title)).toEqual(["My bakery page"]);
+
+    const empty = await rename(alice, "   ");
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toEqual({ error: true, message: "title: must not be empty" });
+    expect((await rename(alice, "x".repeat(201))).status).toBe(400);
+
+    const bob = new TestClient(kiln.url);
+    await bob.signUp();
+    expect((await rename(bob, "Mine now")).status).toBe(404);
+    expect((await (await alice.fetch(`/api/chats/${chatId}`)).json()).chat.title).toBe(
+      "My bakery page",
+    );
+  });
+});
+
 describe("a server endpoint without a key (a local Ollama), and clients' names for providers", () => {
   let local: FakeOpenAI;
   let theirs: FakeOpenAI;
