@@ -143,18 +143,27 @@ export async function listProjects(
   }
   const filter = where.join(" and ");
   const db = await getDb();
-  const [count] = await db.query<{ total: string }>(
-    `select count(*) as total from projects p where ${filter}`,
+  // One statement: the page, its rows' latest runs, and the total as a subquery evaluated once.
+  // (A window count over every match costs 4x as much with 10,000 rows in PGlite, and every
+  // statement has a fixed cost of its own.) A page past the end counts on its own.
+  const rows = await db.query<ListRow & { total: string }>(
+    `select p.*, latest.*, (select count(*) from projects p where ${filter}) as total
+       from (select ${columns} from projects p
+              where ${filter}
+              order by p.updated_at desc, p.id desc
+              limit ${pageSize} offset ${offset}) p
+       ${latestRunJoin}
+      order by p.updated_at desc, p.id desc`,
     params,
   );
-  const total = Number(count?.total ?? 0);
-  const rows = await db.query<ListRow>(
-    `select ${columns}, latest.* from projects p ${latestRunJoin}
-      where ${filter}
-      order by p.updated_at desc, p.id desc
-      limit ${pageSize} offset ${offset}`,
-    params,
-  );
+  let total = Number(rows[0]?.total ?? 0);
+  if (rows.length === 0 && offset > 0) {
+    const [count] = await db.query<{ total: string }>(
+      `select count(*) as total from projects p where ${filter}`,
+      params,
+    );
+    total = Number(count?.total ?? 0);
+  }
   return {
     items: rows.map(toListItem),
     pagination: {
