@@ -3,8 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
-import { runInSandbox } from "@/lib/sandbox/bwrap";
-import { giveToSandboxUser } from "@/lib/sandbox/sandbox-user";
+import { runInSandbox } from "@/lib/sandbox/local/bwrap";
+import { giveToSandboxUser } from "@/lib/sandbox/local/sandbox-user";
 import { cachedProbe, type ProbeResult, probeGet, probeTimeoutMs, timed } from "./probe-kit";
 
 const ttlMs = 30_000;

@@ -1,6 +1,6 @@
+import type { WorkspaceEntry } from "@/lib/sandbox/local/workspace";
 import type { TemplateId } from "@/lib/templates/templates";
 import type { CellResult, RuntimeError } from "./schemas";
-import type { WorkspaceEntry } from "./workspace";
 
 // What Kiln needs from a place that runs fragments. Two providers implement it: local
 // bubblewrap sandboxes (the default) and E2B. Everything above this file (the service, the

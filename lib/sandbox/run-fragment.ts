@@ -2,10 +2,10 @@ import "server-only";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
+import { sandboxRoot } from "@/lib/sandbox/local/workspace";
 import { getTemplate, type Template } from "@/lib/templates/templates";
 import { createSandbox, endSandbox, getSandboxOrThrow, type OpenSandbox } from "./open-sandbox";
 import type { runFragmentResultSchema } from "./schemas";
-import { sandboxRoot } from "./workspace";
 
 // POST /api/sandbox: put a fragment in a sandbox (a new one, or the caller's existing one) and
 // run it. Code-interpreter fragments answer with their output; web fragments with the URL of

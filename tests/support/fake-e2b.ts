@@ -18,10 +18,10 @@ import type {
   E2bConnection,
   E2bSandbox,
   E2bSdk,
-} from "@/lib/sandbox/e2b-sdk";
+} from "@/lib/sandbox/e2b/e2b-sdk";
 
 // An in-memory E2B behind the surface of @e2b/code-interpreter's Sandbox that
-// lib/sandbox/e2b-sdk.ts describes. It fails as the SDK does (read from e2b 2.x's source), with
+// lib/sandbox/e2b/e2b-sdk.ts describes. It fails as the SDK does (read from e2b 2.x's source), with
 // the SDK's own error classes:
 // - a missing or wrong API key: AuthenticationError (its message here names the key, the worst
 //   case, so tests can show Kiln does not pass it on);

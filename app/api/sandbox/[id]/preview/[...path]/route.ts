@@ -1,8 +1,8 @@
 import { KilnError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/responses";
-import { localSandbox } from "@/lib/sandbox/local-provider";
-import { proxyPreview } from "@/lib/sandbox/preview-proxy";
-import { checkPreviewToken, parsePreviewPath } from "@/lib/sandbox/preview-token";
+import { localSandbox } from "@/lib/sandbox/local/local-provider";
+import { proxyPreview } from "@/lib/sandbox/local/preview/preview-proxy";
+import { checkPreviewToken, parsePreviewPath } from "@/lib/sandbox/local/preview/preview-token";
 
 // ANY /api/sandbox/:id/preview/:token/... — the running app of a local sandbox, proxied as it
 // is. The token in the path is the only credential: the preview runs with an opaque origin, so

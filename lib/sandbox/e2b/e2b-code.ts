@@ -1,8 +1,8 @@
 import "server-only";
+import { defaultSandboxLimits } from "@/lib/sandbox/limits";
+import type { Execution, Streaming } from "@/lib/sandbox/provider";
+import type { CellResult } from "@/lib/sandbox/schemas";
 import { type E2bSandbox, hitDeadline, kilnError } from "./e2b-sdk";
-import { defaultSandboxLimits } from "./limits";
-import type { Execution, Streaming } from "./provider";
-import type { CellResult } from "./schemas";
 
 // Running Python cells in an E2B sandbox's Jupyter kernel: streaming, cancelling and the
 // deadline, after which the kernel is restarted so later cells do not queue behind this one.

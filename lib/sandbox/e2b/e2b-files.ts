@@ -1,8 +1,8 @@
 import "server-only";
 import path from "node:path";
 import { KilnError } from "@/lib/errors";
+import { sandboxPath, sandboxRoot, type WorkspaceEntry } from "@/lib/sandbox/local/workspace";
 import { type E2bSandbox, missing } from "./e2b-sdk";
-import { sandboxPath, sandboxRoot, type WorkspaceEntry } from "./workspace";
 
 // Paths and files on E2B. Kiln speaks of /workspace everywhere (rows, routes, the IDE), while
 // E2B's templates keep the project in the home directory of their user, /home/user, where the

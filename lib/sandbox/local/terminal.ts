@@ -1,6 +1,6 @@
 import "server-only";
+import type { SandboxLimits } from "@/lib/sandbox/limits";
 import { type RunInSandboxOptions, runInSandbox } from "./bwrap";
-import type { SandboxLimits } from "./limits";
 import { sandboxPath, sandboxRoot } from "./workspace";
 
 // A shell command in a sandbox, as a terminal runs it: in the working directory the last

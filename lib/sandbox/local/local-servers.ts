@@ -2,12 +2,12 @@ import "server-only";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
+import { startPreviewRelay, waitForPort } from "@/lib/sandbox/local/preview/preview-relay";
+import { previewPath } from "@/lib/sandbox/local/preview/preview-token";
+import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-upgrade";
+import type { StartServerOptions } from "@/lib/sandbox/provider";
 import type { TemplateId } from "@/lib/templates/templates";
 import { runInSandbox, type SandboxRun } from "./bwrap";
-import { startPreviewRelay, waitForPort } from "./preview-relay";
-import { previewPath } from "./preview-token";
-import type { PreviewTarget } from "./preview-upgrade";
-import type { StartServerOptions } from "./provider";
 
 // The app servers of one local sandbox: each runs in the sandbox for as long as the sandbox
 // lives, with a relay that carries its port to a socket only Kiln sees (preview-relay.ts). A

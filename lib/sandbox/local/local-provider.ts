@@ -4,22 +4,32 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
-import { getTemplate, type TemplateId } from "@/lib/templates/templates";
-import { AppServers } from "./local-servers";
-import { sandboxNodeRuntime } from "./node-runtime";
-import { previewPath } from "./preview-token";
-import { installPreviewUpgrade, type PreviewTarget } from "./preview-upgrade";
+import { previewPath } from "@/lib/sandbox/local/preview/preview-token";
+import {
+  installPreviewUpgrade,
+  type PreviewTarget,
+} from "@/lib/sandbox/local/preview/preview-upgrade";
+import { type PythonSession, startPythonSession } from "@/lib/sandbox/local/python/python-session";
+import { takeSpareKernel } from "@/lib/sandbox/local/python/python-spare";
+import {
+  type PreparedTemplate,
+  prepareTemplate,
+} from "@/lib/sandbox/local/templates/template-cache";
+import {
+  copyTemplateDependencies,
+  seedWorkspace,
+  templateBinds,
+} from "@/lib/sandbox/local/templates/template-workspace";
 import type {
   CreateSandboxOptions,
   PrepareProgress,
   SandboxHandle,
   SandboxProvider,
   StartServerOptions,
-} from "./provider";
-import { type PythonSession, startPythonSession } from "./python-session";
-import { takeSpareKernel } from "./python-spare";
-import { type PreparedTemplate, prepareTemplate } from "./template-cache";
-import { copyTemplateDependencies, seedWorkspace, templateBinds } from "./template-workspace";
+} from "@/lib/sandbox/provider";
+import { getTemplate, type TemplateId } from "@/lib/templates/templates";
+import { AppServers } from "./local-servers";
+import { sandboxNodeRuntime } from "./node-runtime";
 import { runCommand } from "./terminal";
 import { listWorkspace, readWorkspaceFile, sandboxPath, writeWorkspaceFile } from "./workspace";
 import {

@@ -2,9 +2,9 @@ import "server-only";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CommandExitError } from "@e2b/code-interpreter";
 import { KilnError } from "@/lib/errors";
+import type { StartServerOptions } from "@/lib/sandbox/provider";
 import { e2bRoot } from "./e2b-files";
 import { type E2bCommandHandle, type E2bSandbox, kilnError, missing } from "./e2b-sdk";
-import type { StartServerOptions } from "./provider";
 
 // Starting an app's server in an E2B sandbox and waiting until it answers through E2B's proxy.
 // Kept apart from terminal commands: a server outlives the request that starts it, and readiness

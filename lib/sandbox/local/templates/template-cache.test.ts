@@ -17,9 +17,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KilnError } from "@/lib/errors";
+import { runInSandbox } from "@/lib/sandbox/local/bwrap";
+import { sandboxNodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import { getTemplate, type Template, templates } from "@/lib/templates/templates";
-import { runInSandbox } from "./bwrap";
-import { sandboxNodeRuntime } from "./node-runtime";
 import {
   type PreparedTemplate,
   prepareTemplate,

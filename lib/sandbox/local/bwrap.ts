@@ -12,7 +12,7 @@ import {
   resolveSandboxLimits,
   type SandboxLimit,
   type SandboxLimits,
-} from "./limits";
+} from "@/lib/sandbox/limits";
 import { ownedBySandboxUser, sandboxHostUid } from "./sandbox-user";
 import { sandboxSeccompFilter } from "./seccomp";
 import { sandboxPath, sandboxRoot } from "./workspace";

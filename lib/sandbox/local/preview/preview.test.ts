@@ -5,9 +5,9 @@ import { networkInterfaces, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { previewContentSecurityPolicy } from "@/lib/http/security-headers";
+import { runInSandbox, type SandboxRun } from "@/lib/sandbox/local/bwrap";
 import { importWithEnv } from "@/tests/support/env";
 import { processesWith } from "@/tests/support/processes";
-import { runInSandbox, type SandboxRun } from "./bwrap";
 import { proxyPreview, proxyPreviewUpgrade } from "./preview-proxy";
 import { type PreviewRelay, startPreviewRelay, waitForPort } from "./preview-relay";
 import { checkPreviewToken, parsePreviewPath, previewPath, previewToken } from "./preview-token";
@@ -424,7 +424,7 @@ describe("preview tokens", () => {
     });
 
     const other = await importWithEnv<typeof import("./preview-token")>(
-      "@/lib/sandbox/preview-token",
+      "@/lib/sandbox/local/preview/preview-token",
       {
         KILN_SECRET: "cd".repeat(32),
       },

@@ -1,9 +1,11 @@
 import "server-only";
 import path from "node:path";
 import { KilnError } from "@/lib/errors";
-import { runInSandbox, type SandboxResult, type SandboxRun } from "./bwrap";
-import { resolveSandboxLimits, type SandboxLimits } from "./limits";
-import type { Execution, Streaming } from "./provider";
+import { resolveSandboxLimits, type SandboxLimits } from "@/lib/sandbox/limits";
+import { runInSandbox, type SandboxResult, type SandboxRun } from "@/lib/sandbox/local/bwrap";
+import { sandboxRoot } from "@/lib/sandbox/local/workspace";
+import type { Execution, Streaming } from "@/lib/sandbox/provider";
+import type { RuntimeError } from "@/lib/sandbox/schemas";
 import {
   deathReason,
   type KernelMessage,
@@ -11,8 +13,6 @@ import {
   OutputBuffer,
   parseMessage,
 } from "./python-output";
-import type { RuntimeError } from "./schemas";
-import { sandboxRoot } from "./workspace";
 
 // A persistent Python interpreter in a sandbox, for the code-interpreter template: the kernel in
 // python-kernel.py (which documents the protocol) keeps one namespace across executions, as
@@ -49,7 +49,7 @@ const python = "/usr/bin/python3";
 const kernelInSandbox = "/opt/kiln/kernel.py";
 // From the repository root, which is the working directory of the app and of vitest; a path
 // relative to this module would point into .next/server once `next build` has bundled it.
-const kernelOnHost = path.join(process.cwd(), "lib/sandbox/python-kernel.py");
+const kernelOnHost = path.join(process.cwd(), "lib/sandbox/local/python/python-kernel.py");
 const defaultTimeoutMs = 30_000;
 // How long a cell may ignore an interrupt before the kernel is killed.
 const interruptGraceMs = 2_000;

@@ -2,14 +2,14 @@ import "server-only";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { KilnError } from "@/lib/errors";
-import { runInSandbox } from "./bwrap";
-import type { PreparedTemplate } from "./template-cache";
+import { runInSandbox } from "@/lib/sandbox/local/bwrap";
 import {
   ensureWorkspaceDirectory,
   isNonEmptyDirectory,
   sandboxRoot,
   writeWorkspaceFile,
-} from "./workspace";
+} from "@/lib/sandbox/local/workspace";
+import type { PreparedTemplate } from "./template-cache";
 
 // A prepared template (template-cache.ts) put to use in one sandbox's workspace: its scaffold
 // written in, and the cache's node_modules mounted read-only or, for a fragment that installs

@@ -4,8 +4,8 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { prefixedId } from "@/lib/ids";
 import { log } from "@/lib/log";
+import { createWorkspace, removeWorkspace } from "@/lib/sandbox/local/workspace-volume";
 import { type PythonSession, startPythonSession } from "./python-session";
-import { createWorkspace, removeWorkspace } from "./workspace-volume";
 
 // Python kernels kept started ahead of need, each in a workspace of its own, so that a new
 // code-interpreter sandbox does not wait for its workspace volume, bubblewrap and Python to

@@ -6,8 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { type NodeRuntime, sandboxNodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import type { Template } from "@/lib/templates/templates";
-import { type NodeRuntime, sandboxNodeRuntime } from "./node-runtime";
 import { type TemplateFile, templateFiles } from "./template-files";
 import {
   installLimits,

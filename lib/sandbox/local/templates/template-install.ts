@@ -3,10 +3,10 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
+import { runInSandbox } from "@/lib/sandbox/local/bwrap";
+import type { NodeRuntime } from "@/lib/sandbox/local/node-runtime";
+import { sandboxRoot } from "@/lib/sandbox/local/workspace";
 import type { Template, TemplateId } from "@/lib/templates/templates";
-import { runInSandbox } from "./bwrap";
-import type { NodeRuntime } from "./node-runtime";
-import { sandboxRoot } from "./workspace";
 
 // What installing a template's dependencies runs: npm install in a sandbox with network, Kiln's
 // own trusted install; and, for a template served by a Python package Kiln cannot install, a

@@ -1,12 +1,12 @@
 import "server-only";
 import { NotFoundError } from "@e2b/code-interpreter";
+import type { SandboxHandle, SandboxProvider } from "@/lib/sandbox/provider";
 import type { TemplateId } from "@/lib/templates/templates";
 import { runCode } from "./e2b-code";
 import { runCommand } from "./e2b-commands";
 import { listFiles, readFile, writeFiles } from "./e2b-files";
 import { type E2bConnection, type E2bSandbox, type E2bSdk, e2bSdk, kilnError } from "./e2b-sdk";
 import { type E2bServerContext, startServer } from "./e2b-server";
-import type { SandboxHandle, SandboxProvider } from "./provider";
 
 // Sandboxes on E2B through @e2b/code-interpreter: creating, connecting to and destroying them,
 // and assembling the handle from the e2b-* modules (code, commands, files, server), each of

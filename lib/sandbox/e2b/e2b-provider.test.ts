@@ -2,10 +2,10 @@ import { inspect } from "node:util";
 import { SandboxError } from "@e2b/code-interpreter";
 import { describe, expect, test } from "vitest";
 import { KilnError } from "@/lib/errors";
+import type { SandboxHandle } from "@/lib/sandbox/provider";
 import type { TemplateId } from "@/lib/templates/templates";
 import { FakeE2b } from "@/tests/support/fake-e2b";
 import { createE2bProvider } from "./e2b-provider";
-import type { SandboxHandle } from "./provider";
 
 const domain = "e2b.test";
 

@@ -1,11 +1,11 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { CommandExitError, type CommandResult } from "@e2b/code-interpreter";
+import { defaultSandboxLimits } from "@/lib/sandbox/limits";
+import { sandboxPath } from "@/lib/sandbox/local/workspace";
+import type { CommandOutcome, RunCommandOptions } from "@/lib/sandbox/provider";
 import { fromE2b, toE2b } from "./e2b-files";
 import { type E2bCommandHandle, type E2bSandbox, hitDeadline, kilnError } from "./e2b-sdk";
-import { defaultSandboxLimits } from "./limits";
-import type { CommandOutcome, RunCommandOptions } from "./provider";
-import { sandboxPath } from "./workspace";
 
 // Terminal commands in an E2B sandbox: the wrapper that carries a `cd` from one command to the
 // next, and the run itself, stopped by an abort, the output cap or the deadline.
