@@ -1,4 +1,4 @@
-import type { WorkspaceEntry } from "@/lib/sandbox/local/workspace";
+import type { WorkspaceEntry } from "@/lib/sandbox/sandbox-paths";
 import type { TemplateId } from "@/lib/templates/templates";
 import type { CellResult, RuntimeError } from "./schemas";
 

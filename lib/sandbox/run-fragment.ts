@@ -2,7 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
-import { sandboxRoot } from "@/lib/sandbox/local/workspace";
+import { sandboxRoot } from "@/lib/sandbox/sandbox-paths";
 import { getTemplate, type Template } from "@/lib/templates/templates";
 import { createSandbox, endSandbox, getSandboxOrThrow, type OpenSandbox } from "./open-sandbox";
 import type { runFragmentResultSchema } from "./schemas";

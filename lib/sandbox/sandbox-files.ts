@@ -1,6 +1,6 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
-import { sandboxPath, workspaceError } from "@/lib/sandbox/local/workspace";
+import { sandboxPath, workspaceError } from "@/lib/sandbox/sandbox-paths";
 import { getSandboxOrThrow } from "./open-sandbox";
 
 // The files API of a sandbox: paths are checked by the provider (workspace.ts locally), and a

@@ -2,8 +2,8 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { CommandExitError, type CommandResult } from "@e2b/code-interpreter";
 import { defaultSandboxLimits } from "@/lib/sandbox/limits";
-import { sandboxPath } from "@/lib/sandbox/local/workspace";
 import type { CommandOutcome, RunCommandOptions } from "@/lib/sandbox/provider";
+import { sandboxPath } from "@/lib/sandbox/sandbox-paths";
 import { fromE2b, toE2b } from "./e2b-files";
 import { type E2bCommandHandle, type E2bSandbox, hitDeadline, kilnError } from "./e2b-sdk";
 

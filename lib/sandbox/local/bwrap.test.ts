@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { processesWith } from "@/tests/support/processes";
-import { type RunInSandboxOptions, runInSandbox, type SandboxRun } from "./bwrap";
+import { runInSandbox, type SandboxRun } from "./bwrap";
+import type { RunInSandboxOptions } from "./bwrap-args";
 
 const python = "/usr/bin/python3";
 const secret = `kiln-test-secret-${randomUUID()}`;

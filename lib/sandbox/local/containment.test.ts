@@ -14,7 +14,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { processesWith } from "@/tests/support/processes";
-import { type RunInSandboxOptions, runInSandbox } from "./bwrap";
+import { runInSandbox } from "./bwrap";
+import type { RunInSandboxOptions } from "./bwrap-args";
 import { giveToSandboxUser, ownedBySandboxUser, sandboxHostUid } from "./sandbox-user";
 import { writeWorkspaceFile } from "./workspace";
 

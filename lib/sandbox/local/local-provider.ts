@@ -27,11 +27,12 @@ import type {
   SandboxProvider,
   StartServerOptions,
 } from "@/lib/sandbox/provider";
+import { sandboxPath } from "@/lib/sandbox/sandbox-paths";
 import { getTemplate, type TemplateId } from "@/lib/templates/templates";
 import { AppServers } from "./local-servers";
 import { sandboxNodeRuntime } from "./node-runtime";
 import { runCommand } from "./terminal";
-import { listWorkspace, readWorkspaceFile, sandboxPath, writeWorkspaceFile } from "./workspace";
+import { listWorkspace, readWorkspaceFile, writeWorkspaceFile } from "./workspace";
 import {
   createWorkspace,
   mountWorkspace,

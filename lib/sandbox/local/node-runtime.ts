@@ -1,7 +1,7 @@
 import "server-only";
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { sandboxRoot } from "./workspace";
+import { sandboxRoot } from "@/lib/sandbox/sandbox-paths";
 
 // The Node.js (and npm) that sandboxes see: the template cache installs with it, and a local
 // sandbox's runs and preview servers use it. Apart from the cache because it describes this

@@ -1,7 +1,8 @@
 import "server-only";
 import type { SandboxLimits } from "@/lib/sandbox/limits";
-import { type RunInSandboxOptions, runInSandbox } from "./bwrap";
-import { sandboxPath, sandboxRoot } from "./workspace";
+import { sandboxPath, sandboxRoot } from "@/lib/sandbox/sandbox-paths";
+import { runInSandbox } from "./bwrap";
+import type { RunInSandboxOptions } from "./bwrap-args";
 
 // A shell command in a sandbox, as a terminal runs it: in the working directory the last
 // command left, which a `cd` changes for the next. The wrapper reports that directory on fd 3,

@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { KilnError } from "@/lib/errors";
-import { listWorkspace, readWorkspaceFile, sandboxPath, writeWorkspaceFile } from "./workspace";
+import { sandboxPath } from "@/lib/sandbox/sandbox-paths";
+import { listWorkspace, readWorkspaceFile, writeWorkspaceFile } from "./workspace";
 
 describe("sandboxPath", () => {
   test.each([

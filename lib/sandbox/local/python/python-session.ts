@@ -3,8 +3,8 @@ import path from "node:path";
 import { KilnError } from "@/lib/errors";
 import { resolveSandboxLimits, type SandboxLimits } from "@/lib/sandbox/limits";
 import { runInSandbox, type SandboxResult, type SandboxRun } from "@/lib/sandbox/local/bwrap";
-import { sandboxRoot } from "@/lib/sandbox/local/workspace";
 import type { Execution, Streaming } from "@/lib/sandbox/provider";
+import { sandboxRoot } from "@/lib/sandbox/sandbox-paths";
 import type { RuntimeError } from "@/lib/sandbox/schemas";
 import {
   deathReason,

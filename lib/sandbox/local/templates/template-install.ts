@@ -5,7 +5,7 @@ import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { runInSandbox } from "@/lib/sandbox/local/bwrap";
 import type { NodeRuntime } from "@/lib/sandbox/local/node-runtime";
-import { sandboxRoot } from "@/lib/sandbox/local/workspace";
+import { sandboxRoot } from "@/lib/sandbox/sandbox-paths";
 import type { Template, TemplateId } from "@/lib/templates/templates";
 
 // What installing a template's dependencies runs: npm install in a sandbox with network, Kiln's

@@ -6,9 +6,9 @@ import { runInSandbox } from "@/lib/sandbox/local/bwrap";
 import {
   ensureWorkspaceDirectory,
   isNonEmptyDirectory,
-  sandboxRoot,
   writeWorkspaceFile,
 } from "@/lib/sandbox/local/workspace";
+import { sandboxRoot } from "@/lib/sandbox/sandbox-paths";
 import type { PreparedTemplate } from "./template-cache";
 
 // A prepared template (template-cache.ts) put to use in one sandbox's workspace: its scaffold
