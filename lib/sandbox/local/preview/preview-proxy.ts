@@ -1,5 +1,4 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import {
   type ClientRequest,
   request as httpRequest,
@@ -9,8 +8,7 @@ import {
 import { type Duplex, Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { KilnError } from "@/lib/errors";
-import { errorResponse } from "@/lib/http/responses";
-import { previewHeaders } from "@/lib/http/security-headers";
+import { previewHeaders } from "./preview-headers";
 
 // RFC 9110 §7.6.1: these describe one connection, not the message.
 const hopByHop = new Set([
@@ -68,7 +66,10 @@ export interface ProxyPreviewOptions {
   keepPrefix?: boolean;
 }
 
-/** Forwards one request to the sandbox's app and streams its answer back. */
+/**
+ * Forwards one request to the sandbox's app and streams its answer back. An app that does not
+ * answer is a 502 (a KilnError carrying the preview's headers), for the route to send.
+ */
 export async function proxyPreview(options: ProxyPreviewOptions): Promise<Response> {
   const { request, socketPath } = options;
   const prefix = options.prefix.replace(/\/+$/, "");
@@ -120,16 +121,10 @@ export async function proxyPreview(options: ProxyPreviewOptions): Promise<Respon
   } catch (error) {
     upstream?.destroy();
     if (request.signal.aborted) throw error;
-    return errorResponse(
-      "api",
-      new KilnError("BAD_GATEWAY", "The app in this sandbox is not answering", {
-        reason: "sandbox_unavailable",
-      }),
-      {
-        requestId: request.headers.get("x-request-id") ?? randomUUID(),
-        headers: new Headers(previewHeaders),
-      },
-    );
+    throw new KilnError("BAD_GATEWAY", "The app in this sandbox is not answering", {
+      reason: "sandbox_unavailable",
+      headers: { ...previewHeaders },
+    });
   }
 }
 

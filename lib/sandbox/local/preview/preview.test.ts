@@ -4,10 +4,11 @@ import { createServer as createTcpServer, type Socket } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { previewContentSecurityPolicy } from "@/lib/http/security-headers";
+import { errorResponse } from "@/lib/http/responses";
 import { runInSandbox, type SandboxRun } from "@/lib/sandbox/local/bwrap";
 import { importWithEnv } from "@/tests/support/env";
 import { processesWith } from "@/tests/support/processes";
+import { previewContentSecurityPolicy } from "./preview-headers";
 import { proxyPreview, proxyPreviewUpgrade } from "./preview-proxy";
 import { type PreviewRelay, startPreviewRelay, waitForPort } from "./preview-relay";
 import { checkPreviewToken, parsePreviewPath, previewPath, previewToken } from "./preview-token";
@@ -381,7 +382,8 @@ describe("preview relay and proxy", () => {
       name: "sbx_test-8002",
     });
     try {
-      const response = await proxy(relay, "/");
+      const failure = await proxy(relay, "/").catch((error: unknown) => error);
+      const response = errorResponse("api", failure, { requestId: "test" });
       expect(response.status).toBe(502);
       expect(await response.json()).toEqual({
         error: true,

@@ -6,7 +6,7 @@ import { checkPreviewToken, parsePreviewPath } from "@/lib/sandbox/local/preview
 
 // ANY /api/sandbox/:id/preview/:token/... — the running app of a local sandbox, proxied as it
 // is. The token in the path is the only credential: the preview runs with an opaque origin, so
-// its requests carry no Kiln session (see lib/http/security-headers.ts, previewHeaders).
+// its requests carry no Kiln session (see lib/sandbox/local/preview/preview-headers.ts).
 
 async function preview(request: Request): Promise<Response> {
   const requestId = request.headers.get("x-request-id") ?? crypto.randomUUID();
