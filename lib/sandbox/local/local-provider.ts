@@ -4,10 +4,11 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { onShutdown, onUpgrade, processSlot } from "@/lib/process-lifetime";
 import { previewPath } from "@/lib/sandbox/local/preview/preview-token";
 import {
-  installPreviewUpgrade,
   type PreviewTarget,
+  previewUpgradeHandler,
 } from "@/lib/sandbox/local/preview/preview-upgrade";
 import { type PythonSession, startPythonSession } from "@/lib/sandbox/local/python/python-session";
 import { takeSpareKernel } from "@/lib/sandbox/local/python/python-spare";
@@ -50,10 +51,8 @@ interface SandboxRecord {
   expiresAt: number;
 }
 
-// On globalThis, so development reloads of this module keep the sandboxes they started.
-const holder = globalThis as { __kilnLocalSandboxes?: Map<string, LocalSandbox> };
-holder.__kilnLocalSandboxes ??= new Map();
-const registry = holder.__kilnLocalSandboxes;
+// One per process, so development reloads of this module keep the sandboxes they started.
+const registry = processSlot("local-sandboxes", () => new Map<string, LocalSandbox>());
 
 // The wall-time limit of processes that live as long as the sandbox (its kernel, its app's
 // server): a backstop only. Each use extends a sandbox, so its first expiry says nothing of its
@@ -246,11 +245,21 @@ class LocalSandbox implements SandboxHandle {
   }
 }
 
-installPreviewUpgrade((sandboxId) => registry.get(sandboxId)?.previewTarget());
-// Workspace volumes stay mounted while Kiln runs; when it stops they are unmounted (its
-// sandboxes' processes die with it), and the next use of a sandbox mounts its volume again.
-(globalThis as { __kilnBeforeExit?: () => Promise<void> }).__kilnBeforeExit = () =>
-  unmountWorkspaces(path.join(getEnv().dataDir, "sandboxes"));
+/**
+ * Registers what the local provider needs of the process, once at start-up (lib/startup.ts):
+ * its previews' websocket upgrades, and unmounting the workspace volumes on the way out. They
+ * stay mounted while Kiln runs (its sandboxes' processes die with it), and the next use of a
+ * sandbox mounts its volume again.
+ */
+export function registerLocalSandboxHooks(): void {
+  onUpgrade(
+    "local-previews",
+    previewUpgradeHandler((sandboxId) => localSandbox(sandboxId)?.previewTarget()),
+  );
+  onShutdown("local-workspace-volumes", () =>
+    unmountWorkspaces(path.join(getEnv().dataDir, "sandboxes")),
+  );
+}
 
 async function saveRecord(sandboxId: string, record: SandboxRecord) {
   await writeFile(path.join(sandboxDir(sandboxId), "sandbox.json"), JSON.stringify(record));

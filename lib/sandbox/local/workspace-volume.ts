@@ -5,6 +5,7 @@ import { access, mkdir, readFile, rm, rmdir, truncate, writeFile } from "node:fs
 import path from "node:path";
 import { promisify } from "node:util";
 import { log } from "@/lib/log";
+import { processSlot } from "@/lib/process-lifetime";
 import { giveToSandboxUser } from "./sandbox-user";
 
 // A sandbox's workspace is a file system of its own: a sparse ext4 image, loop-mounted at
@@ -57,13 +58,12 @@ export async function createWorkspace(options: { dir: string; sizeBytes: number 
 }
 
 // Once Kiln stops, no volume is mounted any more (a spare kernel's may be on its way), and those
-// being mounted are waited for, so that unmountWorkspaces leaves none behind. On globalThis, as
+// being mounted are waited for, so that unmountWorkspaces leaves none behind. One per process, as
 // every bundle that includes this module must see the same state.
-const holder = globalThis as {
-  __kilnWorkspaceMounts?: { stopping: boolean; mounting: Set<Promise<unknown>> };
-};
-holder.__kilnWorkspaceMounts ??= { stopping: false, mounting: new Set() };
-const mounts = holder.__kilnWorkspaceMounts;
+const mounts = processSlot("workspace-mounts", () => ({
+  stopping: false,
+  mounting: new Set<Promise<unknown>>(),
+}));
 
 /** Mounts the volume again if it is not mounted (after a restart of the machine). */
 export async function mountWorkspace(dir: string) {

@@ -1,13 +1,13 @@
 import "server-only";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import type { UpgradeHandler } from "@/lib/process-lifetime";
 import { proxyPreviewUpgrade } from "./preview-proxy";
 import { checkPreviewToken, parsePreviewPath } from "./preview-token";
 
 // Websocket upgrades (hot reload) for previews. server.ts takes upgrades before Next does and
-// offers each to this hook; it is installed on globalThis because server.ts runs outside Next's
-// bundle and cannot import it. Installed when local sandboxes are first used, which is always
-// before a preview of this process exists.
+// offers each to the handlers of lib/process-lifetime.ts; the local provider registers this one
+// at start-up (registerLocalSandboxHooks).
 
 export interface PreviewTarget {
   socketPath: string;
@@ -15,12 +15,10 @@ export interface PreviewTarget {
 }
 
 type Lookup = (sandboxId: string) => PreviewTarget | undefined;
-type UpgradeHook = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
-/** `targetOf` finds the running app of a sandbox in this process. */
-export function installPreviewUpgrade(targetOf: Lookup) {
-  const hook: UpgradeHook = (request, socket, head) => upgrade(targetOf, request, socket, head);
-  (globalThis as { __kilnPreviewUpgrade?: UpgradeHook }).__kilnPreviewUpgrade = hook;
+/** The upgrade handler for previews; `targetOf` finds the running app of a sandbox in this process. */
+export function previewUpgradeHandler(targetOf: Lookup): UpgradeHandler {
+  return (request, socket, head) => upgrade(targetOf, request, socket, head);
 }
 
 /** True when the request was a preview's (answered or refused); false leaves it to Next. */

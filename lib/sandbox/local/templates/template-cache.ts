@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { processSlot } from "@/lib/process-lifetime";
 import { type NodeRuntime, sandboxNodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import type { Template } from "@/lib/templates/templates";
 import { type TemplateFile, templateFiles } from "./template-files";
@@ -86,10 +87,8 @@ interface Flight {
   listeners: Set<Listener>;
   promise: Promise<Omit<PreparedTemplate, "files">>;
 }
-// On globalThis, so that module reloads in development still share one map.
-const globals = globalThis as { __kilnTemplateFlights?: Map<string, Flight> };
-globals.__kilnTemplateFlights ??= new Map();
-const flights = globals.__kilnTemplateFlights;
+// One per process, so that module reloads in development still share one map.
+const flights = processSlot("template-flights", () => new Map<string, Flight>());
 
 /** Prepares the template's dependencies, or finds them prepared; see the top of this file. */
 export async function prepareTemplate(options: PrepareTemplateOptions): Promise<PreparedTemplate> {
