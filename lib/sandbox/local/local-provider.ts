@@ -69,6 +69,7 @@ class LocalSandbox implements SandboxHandle {
   readonly workspace: string;
   private readonly servers: AppServers;
   private seeded?: Promise<void>;
+  private prepared?: Promise<PreparedTemplate>;
   private readonly commands = new Set<{ abort: AbortController; done: Promise<void> }>();
 
   constructor(
@@ -85,8 +86,9 @@ class LocalSandbox implements SandboxHandle {
     return Math.max(1_000, this.expiresAt - Date.now());
   }
 
+  /** The start of a Run: prepares the template afresh, and the Run's processes use the result. */
   async prepare(onProgress?: (progress: PrepareProgress) => void) {
-    await this.runtime({ required: true, onProgress });
+    await this.runtime({ required: true, isFresh: true, onProgress });
   }
 
   /**
@@ -97,16 +99,15 @@ class LocalSandbox implements SandboxHandle {
    */
   private async runtime(options: {
     required: boolean;
+    /** Prepares the template again rather than using what this handle prepared last. */
+    isFresh?: boolean;
     network?: boolean;
     onProgress?: (progress: PrepareProgress) => void;
   }) {
     const node = sandboxNodeRuntime();
     let prepared: PreparedTemplate | undefined;
     try {
-      prepared = await prepareTemplate({
-        template: getTemplate(this.template)!,
-        onProgress: (p) => options.onProgress?.({ stage: p.stage, message: p.message }),
-      });
+      prepared = await this.prepareTemplate(options);
       // Once per handle: the scaffold only fills in what the workspace lacks.
       this.seeded ??= seedWorkspace({ workspace: this.workspace, prepared }).catch((error) => {
         this.seeded = undefined;
@@ -134,6 +135,27 @@ class LocalSandbox implements SandboxHandle {
         ...(options.network ? node.networkEnv : {}),
       },
     };
+  }
+
+  /**
+   * The template prepared for this handle. A Run prepares it once (prepare) and its install and
+   * server use that; a later Run prepares it again, so a cache entry removed meanwhile is noticed.
+   * A failure is not kept: the next use tries again.
+   */
+  private prepareTemplate(options: {
+    isFresh?: boolean;
+    onProgress?: (progress: PrepareProgress) => void;
+  }): Promise<PreparedTemplate> {
+    if (this.prepared && !options.isFresh) return this.prepared;
+    const preparing = prepareTemplate({
+      template: getTemplate(this.template)!,
+      onProgress: (p) => options.onProgress?.({ stage: p.stage, message: p.message }),
+    });
+    this.prepared = preparing;
+    preparing.catch(() => {
+      if (this.prepared === preparing) this.prepared = undefined;
+    });
+    return preparing;
   }
 
   async runCode(code: string, options: Parameters<SandboxHandle["runCode"]>[1] = {}) {
