@@ -12,7 +12,10 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-test("a model-call row still pending at shutdown is in the database afterwards", async () => {
+// Opening the embedded database (and migrating it) takes a few seconds on a loaded machine.
+test("a model-call row still pending at shutdown is in the database afterwards", {
+  timeout: 60_000,
+}, async () => {
   const { registerProcessHooks } = await importWithEnv<typeof import("./startup")>(
     "@/lib/startup",
     { DATA_DIR: dataDir, DATABASE_URL: undefined },

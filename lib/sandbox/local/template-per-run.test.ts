@@ -36,7 +36,10 @@ const fragment: Fragment = {
   code: "<p>hello</p>",
 };
 
-test("a Run with an install and an app server prepares the template once", async () => {
+// Opening the embedded database and starting an app server take seconds on a loaded machine.
+test("a Run with an install and an app server prepares the template once", {
+  timeout: 120_000,
+}, async () => {
   const { runFragment } = await importWithEnv<typeof import("@/lib/sandbox/run-fragment")>(
     "@/lib/sandbox/run-fragment",
     {
