@@ -11,7 +11,8 @@ const ttlMs = 30_000;
 
 /**
  * Runs `true` in a sandbox exactly as fragments get one (runInSandbox: the same bwrap options,
- * seccomp filter, user and limits), in an empty workspace of its own.
+ * seccomp filter, user and limits), in an empty workspace of its own; sandbox-probe.test.ts
+ * holds it to the arguments of a sandbox's own commands.
  */
 const probeBubblewrap = cachedProbe(ttlMs, () =>
   timed(async () => {

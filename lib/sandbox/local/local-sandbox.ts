@@ -28,7 +28,8 @@ import { removeWorkspace } from "./workspace-volume";
 // Sandboxes on this machine, in bubblewrap. Each has a directory under DATA_DIR/sandboxes: its
 // workspace (seen as /workspace inside) and a record of its template. Processes that outlive a
 // call (the Python kernel, an app's server and its preview relay: local-servers.ts) belong to
-// the handle, which lives in this process's registry (localSandboxes) until the sandbox is killed or reaped.
+// the handle, which lives in this process's registry (localSandboxes) until the sandbox is
+// killed or reaped.
 
 export interface SandboxRecord {
   template: TemplateId;
