@@ -4,6 +4,7 @@ import "@xterm/xterm/css/xterm.css";
 import { useEffect, useRef } from "react";
 import { postEventStream } from "@/lib/client/event-stream";
 import { errorMessage } from "@/lib/client/fetch-json";
+import type { TerminalResult } from "@/lib/sandbox/result-schemas";
 
 // A terminal bound to the fragment's sandbox. Each line typed runs as one command through
 // POST /api/terminal (streamed), in the directory the previous command left; Ctrl+C stops a
@@ -63,7 +64,7 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
               else if (event === "stdout") term.write(payload.text ?? "");
               else if (event === "stderr") term.write(`\x1b[31m${payload.text ?? ""}${reset}`);
               else if (event === "exit") {
-                const exit = data as { workingDirectory: string; exitCode: number; limit?: string };
+                const exit = data as TerminalResult;
                 cwd = exit.workingDirectory;
                 if (exit.limit) term.write(`\x1b[31m[stopped: ${exit.limit} limit]${reset}\n`);
                 else if (exit.exitCode !== 0)

@@ -55,7 +55,7 @@ test("the bubblewrap probe runs with the isolation of a sandbox's own commands",
 
   expect(await probeSandbox()).toMatchObject({ status: "healthy" });
   const sandbox = await localProvider.create({
-    sandboxId: "sbx_probetest",
+    sbxId: "sbx_probetest",
     template: "static-html",
     lifetimeMs: 60_000,
     metadata: {},

@@ -64,10 +64,3 @@ export function workspaceError(error: unknown, requested: string): unknown {
 export function componentsOf(inside: string): string[] {
   return path.posix.relative(sandboxRoot, sandboxPath(inside)).split("/").filter(Boolean);
 }
-
-export interface WorkspaceEntry {
-  name: string;
-  path: string;
-  type: "file" | "directory" | "symlink";
-  size: number;
-}

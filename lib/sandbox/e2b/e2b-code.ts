@@ -1,7 +1,7 @@
 import "server-only";
 import { defaultSandboxLimits } from "@/lib/sandbox/limits";
 import type { Execution, Streaming } from "@/lib/sandbox/provider";
-import type { CellResult } from "@/lib/sandbox/schemas";
+import type { CellResult } from "@/lib/sandbox/result-schemas";
 import { type E2bSandbox, hitDeadline, kilnError } from "./e2b-sdk";
 
 // Running Python cells in an E2B sandbox's Jupyter kernel: streaming, cancelling and the

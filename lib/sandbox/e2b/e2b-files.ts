@@ -1,7 +1,8 @@
 import "server-only";
 import path from "node:path";
 import { KilnError } from "@/lib/errors";
-import { sandboxPath, sandboxRoot, type WorkspaceEntry } from "@/lib/sandbox/sandbox-paths";
+import type { WorkspaceEntry } from "@/lib/sandbox/result-schemas";
+import { sandboxPath, sandboxRoot } from "@/lib/sandbox/sandbox-paths";
 import { type E2bSandbox, missing } from "./e2b-sdk";
 
 // Paths and files on E2B. Kiln speaks of /workspace everywhere (rows, routes, the IDE), while

@@ -25,7 +25,7 @@ function setup(options: { apiKey?: string; serverReadyTimeoutMs?: number } = {})
 async function started(template: TemplateId = "code-interpreter-v1") {
   const { fake, provider } = setup();
   const sandbox = await provider.create({
-    sandboxId: "sbx_abc123",
+    sbxId: "sbx_abc123",
     template,
     lifetimeMs: 600_000,
     metadata: { userId: "usr_1" },
@@ -113,7 +113,7 @@ describe("the API key stays secret", () => {
     const wrong = "e2b_wrong_key_that_must_not_leak";
     const { provider } = setup({ apiKey: wrong });
     const attempts = [
-      provider.create({ sandboxId: "sbx_a", template: "static-html", lifetimeMs: 1, metadata: {} }),
+      provider.create({ sbxId: "sbx_a", template: "static-html", lifetimeMs: 1, metadata: {} }),
       provider.connect("sbx_a", "iabc"),
       provider.destroy("sbx_a", "iabc"),
     ];
@@ -130,7 +130,7 @@ describe("the API key stays secret", () => {
     const { fake, provider } = setup();
     fake.failNext(new SandboxError(`400: template not allowed for ${fake.apiKey}`));
     const error = await kilnError(
-      provider.create({ sandboxId: "sbx_a", template: "static-html", lifetimeMs: 1, metadata: {} }),
+      provider.create({ sbxId: "sbx_a", template: "static-html", lifetimeMs: 1, metadata: {} }),
     );
     expect(error.status).toBe(502);
     expect(error.message).toBe("E2B: 400: template not allowed for [redacted]");
@@ -139,7 +139,7 @@ describe("the API key stays secret", () => {
   test("metadata never carries the key, and a handle does not show it", async () => {
     const { fake, provider } = setup();
     const sandbox = await provider.create({
-      sandboxId: "sbx_a",
+      sbxId: "sbx_a",
       template: "code-interpreter-v1",
       lifetimeMs: 60_000,
       metadata: { note: `key=${fake.apiKey}`, userId: "usr_1" },
@@ -461,7 +461,7 @@ describe("servers and previews", () => {
   test("a server that never answers times out", async () => {
     const { fake, provider } = setup({ serverReadyTimeoutMs: 30 });
     const sandbox = await provider.create({
-      sandboxId: "sbx_a",
+      sbxId: "sbx_a",
       template: "node-server",
       lifetimeMs: 60_000,
       metadata: {},

@@ -46,7 +46,7 @@ export function createE2bProvider(options: CreateE2bProviderOptions): SandboxPro
   };
   return {
     name: "e2b",
-    async create({ sandboxId, template, lifetimeMs, metadata }) {
+    async create({ sbxId, template, lifetimeMs, metadata }) {
       // Metadata is readable by anyone holding the key's team; it must never carry the key.
       const safe = Object.entries(metadata).filter(
         ([key, value]) => !apiKey || (!key.includes(apiKey) && !value.includes(apiKey)),
@@ -56,7 +56,7 @@ export function createE2bProvider(options: CreateE2bProviderOptions): SandboxPro
           ...connection,
           metadata: {
             ...Object.fromEntries(safe),
-            kilnSandboxId: sandboxId,
+            kilnSandboxId: sbxId,
             kilnTemplate: template,
           },
           timeoutMs: lifetimeMs,

@@ -35,7 +35,7 @@ import {
 export function registerLocalSandboxHooks(): void {
   onUpgrade(
     "local-previews",
-    previewUpgradeHandler((sandboxId) => localSandbox(sandboxId)?.previewTarget()),
+    previewUpgradeHandler((sbxId) => localSandbox(sbxId)?.previewTarget()),
   );
   onShutdown("local-workspace-volumes", () =>
     unmountWorkspaces(path.join(getEnv().dataDir, "sandboxes")),
@@ -43,15 +43,15 @@ export function registerLocalSandboxHooks(): void {
 }
 
 /** The live handle of a local sandbox in this process, for the preview proxy. */
-export function localSandbox(sandboxId: string): LocalSandbox | undefined {
-  return localSandboxes.get(sandboxId);
+export function localSandbox(sbxId: string): LocalSandbox | undefined {
+  return localSandboxes.get(sbxId);
 }
 
 export const localProvider: SandboxProvider = {
   name: "local",
 
   async create(options: CreateSandboxOptions) {
-    const dir = sandboxDir(options.sandboxId);
+    const dir = sandboxDir(options.sbxId);
     await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
     const diskBytes = getEnv().KILN_SANDBOX_DISK_MB * 1024 * 1024;
     const python =
@@ -60,29 +60,29 @@ export const localProvider: SandboxProvider = {
         : undefined;
     if (!python) await createWorkspace({ dir, sizeBytes: diskBytes });
     const expiresAt = Date.now() + options.lifetimeMs;
-    await saveRecord(options.sandboxId, { template: options.template, expiresAt });
-    const sandbox = new LocalSandbox(options.sandboxId, options.template, expiresAt, python);
-    localSandboxes.set(options.sandboxId, sandbox);
+    await saveRecord(options.sbxId, { template: options.template, expiresAt });
+    const sandbox = new LocalSandbox(options.sbxId, options.template, expiresAt, python);
+    localSandboxes.set(options.sbxId, sandbox);
     return sandbox;
   },
 
-  async connect(sandboxId: string) {
-    const live = localSandboxes.get(sandboxId);
+  async connect(sbxId: string) {
+    const live = localSandboxes.get(sbxId);
     if (live) return live;
     // After a restart the files are still there; processes start again on first use.
-    const record = await loadRecord(sandboxId);
+    const record = await loadRecord(sbxId);
     if (!record || !getTemplate(record.template)) return undefined;
-    await mountWorkspace(sandboxDir(sandboxId));
-    const sandbox = new LocalSandbox(sandboxId, record.template, record.expiresAt);
-    localSandboxes.set(sandboxId, sandbox);
+    await mountWorkspace(sandboxDir(sbxId));
+    const sandbox = new LocalSandbox(sbxId, record.template, record.expiresAt);
+    localSandboxes.set(sbxId, sandbox);
     return sandbox;
   },
 
-  async destroy(sandboxId: string) {
-    const live = localSandboxes.get(sandboxId);
+  async destroy(sbxId: string) {
+    const live = localSandboxes.get(sbxId);
     if (live) return live.kill();
-    await removeWorkspace(sandboxDir(sandboxId)).catch((error) =>
-      log.warn("sandbox directory not removed", { sandboxId, error }),
+    await removeWorkspace(sandboxDir(sbxId)).catch((error) =>
+      log.warn("sandbox directory not removed", { sbxId, error }),
     );
   },
 };

@@ -44,9 +44,9 @@ export const localSandboxes = processSlot("local-sandboxes", () => new Map<strin
 // last; the sandbox's end (kill, the reaper) is what stops them.
 export const longLivedWallMs = 24 * 60 * 60 * 1000;
 
-export function sandboxDir(sandboxId: string) {
-  if (!/^sbx_[a-z0-9]+$/.test(sandboxId)) throw new Error("not a sandbox id");
-  return path.join(getEnv().dataDir, "sandboxes", sandboxId);
+export function sandboxDir(sbxId: string) {
+  if (!/^sbx_[a-z0-9]+$/.test(sbxId)) throw new Error("not a sandbox id");
+  return path.join(getEnv().dataDir, "sandboxes", sbxId);
 }
 
 export class LocalSandbox implements SandboxHandle {
@@ -252,13 +252,13 @@ export class LocalSandbox implements SandboxHandle {
   }
 }
 
-export async function saveRecord(sandboxId: string, record: SandboxRecord) {
-  await writeFile(path.join(sandboxDir(sandboxId), "sandbox.json"), JSON.stringify(record));
+export async function saveRecord(sbxId: string, record: SandboxRecord) {
+  await writeFile(path.join(sandboxDir(sbxId), "sandbox.json"), JSON.stringify(record));
 }
 
-export async function loadRecord(sandboxId: string): Promise<SandboxRecord | undefined> {
+export async function loadRecord(sbxId: string): Promise<SandboxRecord | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(sandboxDir(sandboxId), "sandbox.json"), "utf8"));
+    return JSON.parse(await readFile(path.join(sandboxDir(sbxId), "sandbox.json"), "utf8"));
   } catch {
     return undefined;
   }

@@ -3,12 +3,8 @@ import { constants } from "node:fs";
 import { lstat, mkdir, open, opendir, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { KilnError } from "@/lib/errors";
-import {
-  badPath,
-  componentsOf,
-  sandboxPath,
-  type WorkspaceEntry,
-} from "@/lib/sandbox/sandbox-paths";
+import type { WorkspaceEntry } from "@/lib/sandbox/result-schemas";
+import { badPath, componentsOf, sandboxPath } from "@/lib/sandbox/sandbox-paths";
 import { at, giveTo, onClientPath, openDirectory, stepError, withParent } from "./workspace-walk";
 
 // Reading and writing a sandbox's workspace from the host, along the walk of workspace-walk.ts.

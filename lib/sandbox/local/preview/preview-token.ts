@@ -12,28 +12,28 @@ function previewKey(): Buffer {
   return tokenKey;
 }
 
-export function previewToken(sandboxId: string): string {
+export function previewToken(sbxId: string): string {
   return createHmac("sha256", previewKey())
-    .update(`preview:${sandboxId}`)
+    .update(`preview:${sbxId}`)
     .digest("base64url")
     .slice(0, 22);
 }
 
-export function checkPreviewToken(sandboxId: string, token: string): boolean {
-  const expected = Buffer.from(previewToken(sandboxId));
+export function checkPreviewToken(sbxId: string, token: string): boolean {
+  const expected = Buffer.from(previewToken(sbxId));
   const given = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Where a browser opens the sandbox's app: `/api/sandbox/<id>/preview/<token>/`. */
-export function previewPath(sandboxId: string): string {
-  return `/api/sandbox/${sandboxId}/preview/${previewToken(sandboxId)}/`;
+export function previewPath(sbxId: string): string {
+  return `/api/sandbox/${sbxId}/preview/${previewToken(sbxId)}/`;
 }
 
 /** The parts of a preview URL's path, for callers outside the route (a websocket upgrade). */
 export function parsePreviewPath(pathname: string) {
   const match = /^(\/api\/sandbox\/([^/]+)\/preview\/([^/]+))(\/.*)?$/.exec(pathname);
   if (!match) return undefined;
-  const [, prefix, sandboxId, token, rest] = match;
-  return { prefix: prefix!, sandboxId: sandboxId!, token: token!, rest: rest ?? "" };
+  const [, prefix, sbxId, token, rest] = match;
+  return { prefix: prefix!, sbxId: sbxId!, token: token!, rest: rest ?? "" };
 }

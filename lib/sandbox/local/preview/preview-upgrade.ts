@@ -14,7 +14,7 @@ export interface PreviewTarget {
   keepPrefix: boolean;
 }
 
-type Lookup = (sandboxId: string) => PreviewTarget | undefined;
+type Lookup = (sbxId: string) => PreviewTarget | undefined;
 
 /** The upgrade handler for previews; `targetOf` finds the running app of a sandbox in this process. */
 export function previewUpgradeHandler(targetOf: Lookup): UpgradeHandler {
@@ -30,9 +30,7 @@ function upgrade(
 ): boolean {
   const parsed = parsePreviewPath(new URL(request.url ?? "/", "http://kiln").pathname);
   if (!parsed) return false;
-  const target = checkPreviewToken(parsed.sandboxId, parsed.token)
-    ? targetOf(parsed.sandboxId)
-    : undefined;
+  const target = checkPreviewToken(parsed.sbxId, parsed.token) ? targetOf(parsed.sbxId) : undefined;
   if (!target) {
     socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     return true;

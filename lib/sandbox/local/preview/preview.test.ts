@@ -17,7 +17,7 @@ import { checkPreviewToken, parsePreviewPath, previewPath, previewToken } from "
 // command) and, on 8001, a small server that reports what reached it. Nothing listens on 8002.
 
 const python = "/usr/bin/python3";
-const sandboxId = "sbx_test";
+const sbxId = "sbx_test";
 const page = "<!doctype html><title>preview</title><p>hello from the sandbox</p>\n";
 
 const echoServer = String.raw`
@@ -116,7 +116,7 @@ let prefix: string;
 
 beforeAll(async () => {
   vi.stubEnv("KILN_SECRET", "ab".repeat(32));
-  prefix = previewPath(sandboxId).slice(0, -1);
+  prefix = previewPath(sbxId).slice(0, -1);
   workspace = mkdtempSync(path.join(tmpdir(), "kiln-preview-"));
   socketDir = path.join(mkdtempSync(path.join(tmpdir(), "kiln-run-")), "preview");
   writeFileSync(path.join(workspace, "index.html"), page);
@@ -408,19 +408,19 @@ describe("preview relay and proxy", () => {
 
 describe("preview tokens", () => {
   test("admit their own sandbox only", async () => {
-    const token = previewToken(sandboxId);
+    const token = previewToken(sbxId);
     expect(token).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(previewPath(sandboxId)).toBe(`/api/sandbox/${sandboxId}/preview/${token}/`);
-    expect(checkPreviewToken(sandboxId, token)).toBe(true);
+    expect(previewPath(sbxId)).toBe(`/api/sandbox/${sbxId}/preview/${token}/`);
+    expect(checkPreviewToken(sbxId, token)).toBe(true);
     expect(checkPreviewToken("sbx_other", token)).toBe(false);
-    expect(checkPreviewToken(sandboxId, previewToken("sbx_other"))).toBe(false);
+    expect(checkPreviewToken(sbxId, previewToken("sbx_other"))).toBe(false);
     const flipped = `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
-    expect(checkPreviewToken(sandboxId, flipped)).toBe(false);
-    expect(checkPreviewToken(sandboxId, token.slice(0, -1))).toBe(false);
-    expect(checkPreviewToken(sandboxId, "")).toBe(false);
-    expect(parsePreviewPath(`${previewPath(sandboxId)}app.js`)).toEqual({
-      prefix: previewPath(sandboxId).slice(0, -1),
-      sandboxId,
+    expect(checkPreviewToken(sbxId, flipped)).toBe(false);
+    expect(checkPreviewToken(sbxId, token.slice(0, -1))).toBe(false);
+    expect(checkPreviewToken(sbxId, "")).toBe(false);
+    expect(parsePreviewPath(`${previewPath(sbxId)}app.js`)).toEqual({
+      prefix: previewPath(sbxId).slice(0, -1),
+      sbxId,
       token,
       rest: "/app.js",
     });
@@ -431,8 +431,8 @@ describe("preview tokens", () => {
         KILN_SECRET: "cd".repeat(32),
       },
     );
-    expect(other.previewToken(sandboxId)).not.toBe(token);
-    expect(other.checkPreviewToken(sandboxId, token)).toBe(false);
+    expect(other.previewToken(sbxId)).not.toBe(token);
+    expect(other.checkPreviewToken(sbxId, token)).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@ import "server-only";
 import type { SandboxLimits } from "@/lib/sandbox/limits";
 import type { SandboxResult } from "@/lib/sandbox/local/bwrap";
 import type { Streaming } from "@/lib/sandbox/provider";
-import type { CellResult, RuntimeError } from "@/lib/sandbox/schemas";
+import type { CellResult, RuntimeError } from "@/lib/sandbox/result-schemas";
 
 // What the Python kernel (python-session.ts) sends back, turned into an execution's result: its
 // protocol lines parsed, stdout and stderr streamed and kept up to the per-execution cap, and the

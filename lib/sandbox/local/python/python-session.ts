@@ -4,8 +4,8 @@ import { KilnError } from "@/lib/errors";
 import { resolveSandboxLimits, type SandboxLimits } from "@/lib/sandbox/limits";
 import { runInSandbox, type SandboxResult, type SandboxRun } from "@/lib/sandbox/local/bwrap";
 import type { Execution, Streaming } from "@/lib/sandbox/provider";
+import type { RuntimeError } from "@/lib/sandbox/result-schemas";
 import { sandboxRoot } from "@/lib/sandbox/sandbox-paths";
-import type { RuntimeError } from "@/lib/sandbox/schemas";
 import {
   deathReason,
   type KernelMessage,

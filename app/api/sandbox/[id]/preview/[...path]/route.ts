@@ -12,10 +12,10 @@ async function preview(request: Request): Promise<Response> {
   const requestId = request.headers.get("x-request-id") ?? crypto.randomUUID();
   try {
     const parsed = parsePreviewPath(new URL(request.url).pathname);
-    if (!parsed || !checkPreviewToken(parsed.sandboxId, parsed.token)) {
+    if (!parsed || !checkPreviewToken(parsed.sbxId, parsed.token)) {
       throw new KilnError("NOT_FOUND", "Preview not found");
     }
-    const target = localSandbox(parsed.sandboxId)?.previewTarget();
+    const target = localSandbox(parsed.sbxId)?.previewTarget();
     if (!target) {
       throw new KilnError(
         "NOT_FOUND",
