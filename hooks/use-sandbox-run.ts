@@ -14,7 +14,7 @@ import type {
 // lines and output as they come, then the result (output cells or a preview URL). The sandbox
 // is reused for the next run of the same template, so state and installed packages carry over.
 
-/** A run's result (lib/sandbox/result-schemas.ts), either shape: the other's fields read as absent. */
+/** A run's result (lib/sandbox/result-schemas.ts), either shape; the other's fields are absent. */
 export type RunResultView = RunFragmentResult & Partial<InterpreterRunResult & WebRunResult>;
 
 export interface SandboxRunState {

@@ -16,12 +16,12 @@ export interface PreviewTarget {
 
 type Lookup = (sbxId: string) => PreviewTarget | undefined;
 
-/** The upgrade handler for previews; `targetOf` finds the running app of a sandbox in this process. */
+/** The upgrade handler for previews: `targetOf` finds the running app of a sandbox here. */
 export function previewUpgradeHandler(targetOf: Lookup): UpgradeHandler {
   return (request, socket, head) => upgrade(targetOf, request, socket, head);
 }
 
-/** True when the request was a preview's (answered or refused); false leaves it to Next. */
+/** True when the request was a preview's (answered or refused); false leaves it to others. */
 function upgrade(
   targetOf: Lookup,
   request: IncomingMessage,
