@@ -1,7 +1,15 @@
 import type { NextConfig } from "next";
 
+// The benchmarks build a copy of their own (`KILN_BENCH_BUILD=1 next build`, into .next-bench)
+// that adds their baseline route, app/api/bench/bare/route.bench.ts; a normal build and every
+// install leave that file out. The server reads the same flag to find the copy. A build-time
+// switch, so it is read here and not in lib/env.ts.
+const isBenchBuild = process.env.KILN_BENCH_BUILD === "1";
+
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  distDir: isBenchBuild ? ".next-bench" : ".next",
+  pageExtensions: ["tsx", "ts", "jsx", "js", ...(isBenchBuild ? ["bench.ts"] : [])],
   // Streams (chat, events) must flush as they are written, and compressing them costs CPU on
   // the path to every byte. Put compression in the reverse proxy if you want it.
   compress: false,

@@ -1,7 +1,7 @@
 // Kiln's HTTP server: Next's request handler behind a plain node:http server, so that Kiln
 // knows each request's real socket address (rate limits key on it) and takes websocket upgrades
-// (sandbox previews) before Next does. Usage: node server.ts [--dev] [--port N] [--hostname H]; without
-// the flags, PORT and HOSTNAME from the environment, as with `next start`.
+// (sandbox previews) before Next does. Usage: node server.ts [--dev] [--port N] [--hostname H];
+// without the flags, PORT and HOSTNAME from the environment, as with `next start`.
 import { EventEmitter } from "node:events";
 import { createServer, type Server } from "node:http";
 import { parseArgs } from "node:util";

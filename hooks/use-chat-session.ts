@@ -1,9 +1,10 @@
 "use client";
 
 import { useCallback, useRef, useState } from "react";
-import { ApiError, apiFetch, errorMessage } from "@/lib/client/fetch-json";
+import { ApiError, apiFailure, apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { FragmentView, MessageView } from "@/lib/client/ide-types";
 import { readUiStream } from "@/lib/client/ui-stream";
+import { capitalise } from "@/lib/text";
 
 // One chat in the IDE: its messages, the fragment on show, and sending a prompt. The first
 // prompt of a chat has the model write a fragment (streamed as it grows); later prompts edit
@@ -15,6 +16,9 @@ export interface Selection {
   model?: { id: string; providerId: string };
   template: string;
 }
+
+/** The note a reply stopped by the user ends with: no error, just where it stopped. */
+export const stoppedNote = "Stopped.";
 
 const localId = () => `local_${Math.random().toString(36).slice(2)}`;
 
@@ -96,9 +100,10 @@ export function useChatSession(onChatSaved: () => void) {
         }
         onChatSaved();
       } catch (caught) {
-        const message = controller.signal.aborted ? "Stopped." : errorMessage(caught);
+        const isStopped = controller.signal.aborted;
+        const message = isStopped ? stoppedNote : errorMessage(caught);
         update(assistantId, { status: "failed", error: message });
-        setError(message);
+        if (!isStopped) setError(message);
       } finally {
         abort.current = undefined;
         setStatus("idle");
@@ -121,15 +126,13 @@ export function useChatSession(onChatSaved: () => void) {
       body: JSON.stringify({ ...body, template }),
       signal,
     });
-    if (!response.ok) {
-      const failure = await response.json().catch(() => null);
-      throw new ApiError(
-        failure?.message ?? `Request failed (${response.status})`,
-        response.status,
-      );
-    }
+    if (!response.ok) throw await apiFailure(response);
     const id = response.headers.get("x-chat-id");
-    if (id) setChatId(id);
+    if (id) {
+      setChatId(id);
+      // A new chat joins the history as soon as it exists, not when its reply ends.
+      if (id !== body.chatId) onChatSaved();
+    }
     let failed: string | undefined;
     await readUiStream(response, (chunk) => {
       if (chunk.type !== "data-fragment") return;
@@ -144,7 +147,7 @@ export function useChatSession(onChatSaved: () => void) {
       }
     });
     if (failed !== undefined) {
-      throw new ApiError(failed.charAt(0).toUpperCase() + failed.slice(1), 502);
+      throw new ApiError(capitalise(failed), 502);
     }
   }
 

@@ -1,21 +1,24 @@
 "use client";
 
 import { useCallback, useEffect, useState } from "react";
-import { apiFetch } from "@/lib/client/fetch-json";
-import type { ChatSummaryView, MessageView, ModelView, TemplateView } from "@/lib/client/ide-types";
+import type { ModelInfo, ModelsResponse } from "@/lib/ai/schemas";
+import type { ChatList, ChatSummary } from "@/lib/chat/schemas";
+import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
+import type { MessageView } from "@/lib/client/ide-types";
+import type { PublicTemplate } from "@/lib/templates/schemas";
 
 /** What the IDE lists: models, templates and chat history, each re-readable. */
 export function useIdeData() {
-  const [models, setModels] = useState<ModelView[]>();
+  const [models, setModels] = useState<ModelInfo[]>();
   const [problems, setProblems] = useState<string[]>([]);
-  const [templates, setTemplates] = useState<TemplateView[]>([]);
-  const [chats, setChats] = useState<ChatSummaryView[]>();
+  // A failed read of the model list (Kiln unreachable, a 5xx) is not "no model configured".
+  const [modelsError, setModelsError] = useState<string>();
+  const [templates, setTemplates] = useState<PublicTemplate[]>([]);
+  const [chats, setChats] = useState<ChatSummary[]>();
 
   const reloadModels = useCallback(async () => {
-    const data = await apiFetch<{
-      models: ModelView[];
-      providers: { status: string; message?: string; provider: string }[];
-    }>("/api/models");
+    const data = await apiFetch<ModelsResponse>("/api/models");
+    setModelsError(undefined);
     setModels(data.models);
     setProblems(
       data.providers.filter((p) => p.status === "error").map((p) => `${p.provider}: ${p.message}`),
@@ -23,14 +26,14 @@ export function useIdeData() {
   }, []);
 
   const reloadChats = useCallback(async () => {
-    const data = await apiFetch<{ chats: ChatSummaryView[] }>("/api/chats?pageSize=100");
+    const data = await apiFetch<ChatList>("/api/chats?pageSize=100");
     setChats(data.chats);
   }, []);
 
   useEffect(() => {
-    void reloadModels().catch(() => setModels([]));
+    void reloadModels().catch((error) => setModelsError(errorMessage(error)));
     void reloadChats().catch(() => setChats([]));
-    void apiFetch<{ templates: TemplateView[] }>("/api/templates")
+    void apiFetch<{ templates: PublicTemplate[] }>("/api/templates")
       .then((data) => setTemplates(data.templates))
       .catch(() => setTemplates([]));
   }, [reloadModels, reloadChats]);
@@ -42,11 +45,39 @@ export function useIdeData() {
   );
   const deleteChat = useCallback(
     async (id: string) => {
-      await apiFetch(`/api/chats/${id}`, { method: "DELETE" });
-      await reloadChats();
+      // keepalive: a delete whose Undo ran out as the page closes still reaches Kiln.
+      await apiFetch(`/api/chats/${id}`, { method: "DELETE", keepalive: true }).finally(
+        () => void reloadChats().catch(() => {}),
+      );
     },
     [reloadChats],
   );
+  const renameChat = useCallback(async (id: string, title: string) => {
+    const chat = await apiFetch<ChatSummary>(`/api/chats/${id}`, {
+      method: "PATCH",
+      json: { title },
+    }).catch((error) => {
+      throw new Error(errorMessage(error));
+    });
+    setChats((all) => all?.map((c) => (c.id === id ? { ...c, title: chat.title } : c)));
+  }, []);
 
-  return { models, problems, templates, chats, reloadModels, reloadChats, loadChat, deleteChat };
+  const retryModels = useCallback(() => {
+    setModelsError(undefined);
+    void reloadModels().catch((error) => setModelsError(errorMessage(error)));
+  }, [reloadModels]);
+
+  return {
+    models,
+    modelsError,
+    retryModels,
+    problems,
+    templates,
+    chats,
+    reloadModels,
+    reloadChats,
+    loadChat,
+    deleteChat,
+    renameChat,
+  };
 }

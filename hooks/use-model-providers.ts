@@ -2,33 +2,12 @@
 
 import { useCallback } from "react";
 import type { ProviderId } from "@/lib/ai/providers-list";
+import type { ModelCredential, SaveCredentialBody } from "@/lib/ai/schemas";
 import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import { useLoaded } from "./use-loaded";
 
-/** What the server keeps for one of the caller's providers; the key itself never comes back. */
-export interface ModelProvider {
-  id: string;
-  provider: ProviderId;
-  baseURL: string | null;
-  keyHint: string | null;
-  updatedAt: string;
-}
-
-export interface SaveModelProviderBody {
-  apiKey?: string;
-  baseURL?: string;
-}
-
-/** Short names, used in labels ("OpenAI API key", "Save OpenAI") and in the usage table. */
-export const providerNames: Record<ProviderId, string> = {
-  openai: "OpenAI",
-  anthropic: "Anthropic",
-  google: "Google",
-  "openai-compatible": "OpenAI-compatible",
-};
-
 const loadProviders = () =>
-  apiFetch<{ providers: ModelProvider[] }>("/api/settings/model-providers").then(
+  apiFetch<{ providers: ModelCredential[] }>("/api/settings/model-providers").then(
     (b) => b.providers,
   );
 
@@ -37,8 +16,8 @@ export function useModelProviders() {
   const { data: providers, error, reload } = useLoaded(loadProviders);
 
   const save = useCallback(
-    async (provider: ProviderId, body: SaveModelProviderBody) => {
-      const saved = await apiFetch<ModelProvider>(`/api/settings/model-providers/${provider}`, {
+    async (provider: ProviderId, body: SaveCredentialBody) => {
+      const saved = await apiFetch<ModelCredential>(`/api/settings/model-providers/${provider}`, {
         method: "PUT",
         json: body,
       });

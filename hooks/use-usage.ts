@@ -1,15 +1,8 @@
 "use client";
 
-import type { UsageRow } from "@/lib/ai/schemas";
+import type { Usage } from "@/lib/ai/schemas";
 import { apiFetch } from "@/lib/client/fetch-json";
 import { useLoaded } from "./use-loaded";
-
-export type { UsageRow };
-
-export interface Usage {
-  days: number;
-  rows: UsageRow[];
-}
 
 const loadUsage = () => apiFetch<Usage>("/api/usage");
 

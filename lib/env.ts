@@ -60,6 +60,7 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(24 * 30),
+  KILN_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   KILN_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -102,6 +103,7 @@ const envSchema = z.object({
   E2B_API_KEY: z.string().optional(),
   E2B_DOMAIN: z.string().default("e2b.app"),
   E2B_API_URL: z.url().optional(),
+  E2B_SANDBOX_URL: z.url().optional(),
   GITHUB_API_URL: z.url().default("https://api.github.com"),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
   KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
@@ -114,7 +116,6 @@ const envSchema = z.object({
     .min(64)
     .max(1024 * 1024)
     .default(2048),
-  KILN_BENCH_ROUTES: booleanFlag.default(false),
 });
 
 /** Every variable Kiln reads; .env.example lists each of them (a unit test checks). */

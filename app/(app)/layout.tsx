@@ -3,25 +3,29 @@ import type { ReactNode } from "react";
 import { AppNav } from "@/components/shell/app-nav";
 import { KilnMark } from "@/components/shell/kiln-mark";
 import { LogoutButton } from "@/components/shell/logout-button";
+import { MobileMenu } from "@/components/shell/mobile-menu";
 import { requirePageCaller } from "@/lib/http/page-caller";
 
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const caller = await requirePageCaller();
   return (
-    <div className="flex min-h-screen flex-col">
-      <header className="sticky top-0 z-10 border-b border-zinc-800 bg-zinc-950/90 backdrop-blur">
-        <div className="flex h-14 items-center gap-6 px-6">
+    <div className="flex min-h-dvh flex-col">
+      <header className="sticky top-0 z-30 h-14 border-b border-zinc-800 bg-zinc-950/90 backdrop-blur">
+        <div className="relative flex h-full items-center gap-6 px-4 lg:px-6">
           <Link href="/ide" className="flex items-center gap-2 font-semibold">
             <KilnMark />
             Kiln
           </Link>
-          <AppNav />
-          <div className="ml-auto flex items-center gap-3">
+          <div className="hidden lg:block">
+            <AppNav />
+          </div>
+          <div className="ml-auto hidden items-center gap-3 lg:flex">
             <span className="text-sm text-zinc-400" data-testid="user-email">
               {caller.user.email}
             </span>
             <LogoutButton />
           </div>
+          <MobileMenu email={caller.user.email} />
         </div>
       </header>
       <main className="flex flex-1 flex-col">{children}</main>

@@ -3,7 +3,13 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import type { MessageView, ModelView, TemplateView } from "@/lib/client/ide-types";
+import { stoppedNote } from "@/hooks/use-chat-session";
+import type { ModelInfo } from "@/lib/ai/schemas";
+import { messageSchema } from "@/lib/chat/message-schema";
+import type { MessageView } from "@/lib/client/ide-types";
+import type { PublicTemplate } from "@/lib/templates/schemas";
+
+const promptMax = messageSchema.shape.content.maxLength ?? Number.POSITIVE_INFINITY;
 
 // The conversation: messages, the prompt box, and the choice of model and template.
 
@@ -12,10 +18,10 @@ export function ChatPanel(props: {
   busy: "idle" | "writing" | "editing";
   error: string | undefined;
   hasFragment: boolean;
-  models: ModelView[];
+  models: ModelInfo[];
   model: string;
   onModel: (value: string) => void;
-  templates: TemplateView[];
+  templates: PublicTemplate[];
   template: string;
   onTemplate: (value: string) => void;
   onSend: (prompt: string) => void;
@@ -26,6 +32,7 @@ export function ChatPanel(props: {
   const end = useRef<HTMLDivElement>(null);
   const busy = props.busy !== "idle";
   const lastMessage = props.messages.at(-1);
+  const isTooLong = prompt.length > promptMax;
 
   // Follow the conversation as it grows.
   const growth = `${props.messages.length}:${lastMessage?.fragment?.commentary?.length ?? 0}:${lastMessage?.status}`;
@@ -35,7 +42,7 @@ export function ChatPanel(props: {
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
-    if (!prompt.trim() || busy) return;
+    if (!prompt.trim() || busy || isTooLong) return;
     props.onSend(prompt);
     setPrompt("");
   };
@@ -117,18 +124,28 @@ export function ChatPanel(props: {
         />
         <div className="flex items-center justify-between">
           <span className="text-xs text-zinc-500">
-            {props.busy === "writing"
-              ? "The model is writing…"
-              : props.busy === "editing"
-                ? "The model is editing…"
-                : "Enter to send, Shift+Enter for a new line"}
+            {prompt.length > promptMax * 0.9 ? (
+              <span
+                data-testid="prompt-length"
+                className={isTooLong ? "text-red-300" : "text-amber-300"}
+              >
+                {prompt.length.toLocaleString("en-US")} / {promptMax.toLocaleString("en-US")}{" "}
+                characters{isTooLong ? ": shorten the prompt to send it" : ""}
+              </span>
+            ) : props.busy === "writing" ? (
+              "The model is writing…"
+            ) : props.busy === "editing" ? (
+              "The model is editing…"
+            ) : (
+              "Enter to send, Shift+Enter for a new line"
+            )}
           </span>
           {busy ? (
             <Button variant="secondary" onClick={props.onStop}>
               Stop
             </Button>
           ) : (
-            <Button type="submit" disabled={!prompt.trim()}>
+            <Button type="submit" disabled={!prompt.trim() || isTooLong}>
               {props.hasFragment ? "Edit" : "Build"}
             </Button>
           )}
@@ -164,7 +181,11 @@ function Message({ message }: { message: MessageView }) {
       {message.status === "streaming" && !message.fragment ? (
         <p className="animate-pulse text-zinc-500">Thinking…</p>
       ) : null}
-      {message.status === "failed" ? <Alert tone="error">{message.error}</Alert> : null}
+      {message.status === "failed" && message.error === stoppedNote ? (
+        <p className="text-xs text-zinc-500">Stopped. Retry to write it again.</p>
+      ) : message.status === "failed" ? (
+        <Alert tone="error">{message.error}</Alert>
+      ) : null}
     </div>
   );
 }

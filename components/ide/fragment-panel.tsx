@@ -2,7 +2,8 @@
 
 import { useEffect, useState } from "react";
 import type { useSandboxRun } from "@/hooks/use-sandbox-run";
-import { type FragmentView, filesOf } from "@/lib/client/ide-types";
+import type { FragmentView } from "@/lib/client/ide-types";
+import { fragmentFiles } from "@/lib/fragments/files";
 import { CodeView } from "./code-view";
 import { RunOutput } from "./run-output";
 import { TerminalPanel } from "./terminal-panel";
@@ -11,20 +12,23 @@ import { TerminalPanel } from "./terminal-panel";
 // views: its files, one tab each, in a highlighted code view (the newest followed while it
 // streams); what running it produced; and a terminal in its sandbox.
 
-type View = "code" | "output" | "terminal";
+export type View = "code" | "output" | "terminal";
 
 export function FragmentPanel({
   fragment,
   streaming,
   run,
+  view,
+  onView: setView,
 }: {
   fragment: FragmentView | undefined;
   streaming: boolean;
   run: ReturnType<typeof useSandboxRun>;
+  view: View;
+  onView: (view: View) => void;
 }) {
-  const files = fragment ? filesOf(fragment) : [];
+  const files = fragment ? fragmentFiles(fragment) : [];
   const [selected, setSelected] = useState<string>();
-  const [view, setView] = useState<View>("code");
   const newest = files.at(-1)?.file_path;
 
   useEffect(() => {

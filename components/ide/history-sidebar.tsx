@@ -1,23 +1,49 @@
 "use client";
 
+import { useState } from "react";
 import { Button } from "@/components/ui/button";
-import type { ChatSummaryView } from "@/lib/client/ide-types";
+import type { ChatSummary } from "@/lib/chat/schemas";
+import type { PublicTemplate } from "@/lib/templates/schemas";
+import { HistoryItem } from "./history-item";
 
-// Past chats, newest first; a click opens one, the × deletes it.
+// Past chats, newest first, with a search by title. A click opens one; a deleted chat leaves
+// the list at once and is only deleted when its Undo has run out.
 
 export function HistorySidebar(props: {
-  chats: ChatSummaryView[] | undefined;
+  chats: ChatSummary[] | undefined;
+  templates: PublicTemplate[];
   activeId: string | undefined;
+  deleting: { id: string; title: string } | undefined;
   onOpen: (id: string) => void;
-  onDelete: (id: string) => void;
+  onRename: (id: string, title: string) => Promise<void>;
+  onDelete: (chat: ChatSummary) => void;
+  onUndoDelete: () => void;
   onNew: () => void;
 }) {
+  const [query, setQuery] = useState("");
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = props.chats?.filter(
+    (chat) =>
+      chat.id !== props.deleting?.id &&
+      words.every((word) => chat.title.toLowerCase().includes(word)),
+  );
+
   return (
     <nav aria-label="Chat history" className="flex h-full min-h-0 flex-col">
-      <div className="p-3">
+      <div className="space-y-2 p-3">
         <Button variant="secondary" className="w-full" onClick={props.onNew}>
           New chat
         </Button>
+        {(props.chats?.length ?? 0) > 0 ? (
+          <input
+            type="search"
+            aria-label="Search chats"
+            placeholder="Search chats"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            className="w-full rounded-md border border-zinc-800 bg-zinc-900 px-2 py-1.5 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none"
+          />
+        ) : null}
       </div>
       <ul className="min-h-0 flex-1 space-y-0.5 overflow-y-auto px-2 pb-3">
         {props.chats === undefined ? (
@@ -26,31 +52,38 @@ export function HistorySidebar(props: {
         {props.chats?.length === 0 ? (
           <li className="px-2 text-xs text-zinc-500">No chats yet</li>
         ) : null}
-        {props.chats?.map((chat) => (
-          <li key={chat.id} className="group flex items-center">
-            <button
-              type="button"
-              onClick={() => props.onOpen(chat.id)}
-              aria-current={chat.id === props.activeId ? "page" : undefined}
-              className={`min-w-0 flex-1 truncate rounded px-2 py-1.5 text-left text-sm ${
-                chat.id === props.activeId
-                  ? "bg-zinc-800 text-zinc-100"
-                  : "text-zinc-400 hover:bg-zinc-900 hover:text-zinc-200"
-              }`}
-            >
-              {chat.title}
-            </button>
-            <button
-              type="button"
-              onClick={() => props.onDelete(chat.id)}
-              aria-label={`Delete chat ${chat.title}`}
-              className="invisible rounded px-1.5 text-zinc-500 hover:text-red-300 group-hover:visible"
-            >
-              ×
-            </button>
-          </li>
+        {words.length > 0 && shown?.length === 0 ? (
+          <li className="px-2 text-xs text-zinc-500">No chat title matches “{query.trim()}”</li>
+        ) : null}
+        {shown?.map((chat) => (
+          <HistoryItem
+            key={chat.id}
+            chat={chat}
+            templateName={props.templates.find((t) => t.id === chat.template)?.name}
+            isActive={chat.id === props.activeId}
+            onOpen={() => props.onOpen(chat.id)}
+            onRename={(title) => props.onRename(chat.id, title)}
+            onDelete={() => props.onDelete(chat)}
+          />
         ))}
       </ul>
+      {props.deleting ? (
+        <div
+          role="status"
+          className="flex items-center gap-2 border-t border-zinc-800 px-3 py-2 text-xs text-zinc-300"
+        >
+          <span className="min-w-0 flex-1 truncate" title={props.deleting.title}>
+            Deleted “{props.deleting.title}”
+          </span>
+          <button
+            type="button"
+            onClick={props.onUndoDelete}
+            className="rounded px-2 py-1 font-medium text-orange-300 hover:bg-zinc-800"
+          >
+            Undo
+          </button>
+        </div>
+      ) : null}
     </nav>
   );
 }

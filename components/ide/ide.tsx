@@ -1,13 +1,18 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { Button } from "@/components/ui/button";
 import { type Selection, useChatSession } from "@/hooks/use-chat-session";
 import { useIdeData } from "@/hooks/use-ide-data";
 import { useSandboxRun } from "@/hooks/use-sandbox-run";
+import { useUndoableDelete } from "@/hooks/use-undoable-delete";
+import type { ChatSummary } from "@/lib/chat/schemas";
+import { ApiError } from "@/lib/client/fetch-json";
 import { ChatPanel } from "./chat-panel";
-import { FragmentPanel } from "./fragment-panel";
+import { FragmentPanel, type View } from "./fragment-panel";
 import { HistorySidebar } from "./history-sidebar";
 import { ModelSetup } from "./model-setup";
+import { type Pane, PaneSwitch } from "./pane-switch";
 
 // The browser IDE: chat history, the conversation, and the app the model writes.
 
@@ -17,6 +22,12 @@ export function Ide() {
   const run = useSandboxRun();
   const [model, setModel] = useState("");
   const [template, setTemplate] = useState("auto");
+  // Narrow screens show one pane at a time and the history in a drawer; wide ones show all.
+  const [pane, setPane] = useState<Pane>("chat");
+  const [view, setView] = useState<View>("code");
+  const [isHistoryOpen, setIsHistoryOpen] = useState(false);
+  const [missingChat, setMissingChat] = useState(false);
+  const deletion = useUndoableDelete<ChatSummary>(data.deleteChat);
   const { chatId, load } = session;
   const { loadChat } = data;
 
@@ -26,9 +37,17 @@ export function Ide() {
     if (wanted)
       void loadChat(wanted).then(
         (messages) => load(wanted, messages),
-        () => {},
+        (error) => setMissingChat(error instanceof ApiError && [400, 404].includes(error.status)),
       );
   }, [loadChat, load]);
+  useEffect(() => {
+    if (!isHistoryOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setIsHistoryOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [isHistoryOpen]);
   useEffect(() => {
     const url = new URL(window.location.href);
     if ((url.searchParams.get("chat") ?? undefined) === chatId) return;
@@ -37,6 +56,16 @@ export function Ide() {
     window.history.replaceState(null, "", url);
   }, [chatId]);
 
+  if (data.modelsError !== undefined) {
+    return (
+      <div role="alert" className="flex flex-1 flex-col items-center justify-center gap-3 p-8">
+        <p className="text-sm text-zinc-300">Couldn’t load models — {data.modelsError}</p>
+        <Button variant="secondary" onClick={data.retryModels}>
+          Retry
+        </Button>
+      </div>
+    );
+  }
   if (data.models === undefined) {
     return <p className="p-8 text-sm text-zinc-500">Loading…</p>;
   }
@@ -51,55 +80,121 @@ export function Ide() {
   };
 
   const open = async (id: string) => {
+    setIsHistoryOpen(false);
+    setMissingChat(false);
     session.load(id, await data.loadChat(id));
     run.reset();
   };
-  const remove = async (id: string) => {
-    await data.deleteChat(id);
-    if (id === session.chatId) session.reset();
+  const choosePane = (next: Pane) => {
+    setPane(next);
+    if (next === "code") setView("code");
+    if (next === "preview" && view === "code") setView("output");
+  };
+  const chooseView = (next: View) => {
+    setView(next);
+    if (pane !== "chat") setPane(next === "code" ? "code" : "preview");
+  };
+  const remove = (chat: ChatSummary) => {
+    deletion.schedule(chat);
+    if (chat.id === session.chatId) {
+      session.reset();
+      run.reset();
+    }
   };
 
   return (
-    <div
-      className="grid min-h-0 flex-1 grid-cols-[14rem_minmax(22rem,1fr)_minmax(0,1.4fr)]"
-      style={{ height: "calc(100vh - 3.5rem)" }}
-    >
-      <aside className="min-h-0 border-r border-zinc-800 bg-zinc-950">
-        <HistorySidebar
-          chats={data.chats}
-          activeId={session.chatId}
-          onOpen={(id) => void open(id)}
-          onDelete={(id) => void remove(id)}
-          onNew={() => {
-            session.reset();
-            run.reset();
-            setTemplate("auto");
-          }}
-        />
-      </aside>
-      <div className="min-h-0 border-r border-zinc-800">
-        <ChatPanel
-          messages={session.messages}
-          busy={session.status}
-          error={session.error}
-          hasFragment={session.hasFragment}
-          models={data.models}
-          model={chosen ? `${chosen.provider}:${chosen.id}` : ""}
-          onModel={setModel}
-          templates={data.templates}
-          template={template}
-          onTemplate={setTemplate}
-          onSend={(prompt) => void session.send(prompt, selection)}
-          onStop={session.stop}
-          onRetry={() => session.retry(selection)}
-        />
-      </div>
-      <div className="min-h-0 bg-zinc-950">
-        <FragmentPanel
-          fragment={session.shown}
-          streaming={session.status === "writing"}
-          run={run}
-        />
+    <div className="flex h-[calc(100dvh-3.5rem)] min-h-0 flex-col overflow-hidden">
+      <PaneSwitch
+        pane={pane}
+        onPane={choosePane}
+        isWriting={session.status === "writing"}
+        isHistoryOpen={isHistoryOpen}
+        onHistory={() => setIsHistoryOpen((isOpen) => !isOpen)}
+      />
+      <div className="grid min-h-0 flex-1 grid-cols-1 grid-rows-[minmax(0,1fr)] lg:grid-cols-[14rem_minmax(22rem,1fr)_minmax(0,1.4fr)]">
+        {isHistoryOpen ? (
+          <button
+            type="button"
+            aria-label="Close history"
+            onClick={() => setIsHistoryOpen(false)}
+            className="fixed inset-0 z-30 bg-black/60 lg:hidden"
+          />
+        ) : null}
+        <aside
+          id="chat-history"
+          className={`${
+            isHistoryOpen
+              ? "fixed inset-y-0 left-0 z-40 block w-72 max-w-[85vw] shadow-2xl"
+              : "hidden"
+          } min-h-0 border-r border-zinc-800 bg-zinc-950 lg:static lg:z-auto lg:block lg:w-auto lg:max-w-none lg:shadow-none`}
+        >
+          <HistorySidebar
+            chats={data.chats}
+            activeId={session.chatId}
+            onOpen={(id) => void open(id)}
+            templates={data.templates}
+            deleting={deletion.pending}
+            onRename={data.renameChat}
+            onDelete={remove}
+            onUndoDelete={deletion.undo}
+            onNew={() => {
+              setIsHistoryOpen(false);
+              setMissingChat(false);
+              setPane("chat");
+              session.reset();
+              run.reset();
+              setTemplate("auto");
+            }}
+          />
+        </aside>
+        <div
+          className={`${pane === "chat" ? "flex" : "hidden"} min-h-0 flex-col border-zinc-800 lg:flex lg:border-r`}
+        >
+          {missingChat ? (
+            <div
+              role="alert"
+              className="flex items-center gap-2 border-b border-zinc-800 bg-amber-950/40 px-4 py-2 text-sm text-amber-200"
+            >
+              <span className="flex-1">
+                The chat in this link does not exist, or it was deleted. Start a new one here.
+              </span>
+              <button
+                type="button"
+                aria-label="Dismiss"
+                onClick={() => setMissingChat(false)}
+                className="px-1 text-amber-300 hover:text-amber-100"
+              >
+                ×
+              </button>
+            </div>
+          ) : null}
+          <div className="min-h-0 flex-1">
+            <ChatPanel
+              messages={session.messages}
+              busy={session.status}
+              error={session.error}
+              hasFragment={session.hasFragment}
+              models={data.models}
+              model={chosen ? `${chosen.provider}:${chosen.id}` : ""}
+              onModel={setModel}
+              templates={data.templates}
+              template={template}
+              onTemplate={setTemplate}
+              onSend={(prompt) => void session.send(prompt, selection)}
+              onStop={session.stop}
+              onRetry={() => session.retry(selection)}
+            />
+          </div>
+        </div>
+        <div className={`${pane === "chat" ? "hidden" : "block"} min-h-0 bg-zinc-950 lg:block`}>
+          <FragmentPanel
+            fragment={session.shown}
+            streaming={session.status === "writing"}
+            run={run}
+            view={view}
+            onView={chooseView}
+          />
+        </div>
       </div>
     </div>
   );

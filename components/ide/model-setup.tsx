@@ -4,6 +4,7 @@ import { type FormEvent, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
+import { providerNames } from "@/lib/ai/providers-list";
 import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 
 // Shown when no model can be used: paste a key, or point Kiln at a local OpenAI-compatible
@@ -11,9 +12,9 @@ import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 
 const choices = [
   { provider: "openai-compatible", label: "Local or OpenAI-compatible server" },
-  { provider: "openai", label: "OpenAI" },
-  { provider: "anthropic", label: "Anthropic" },
-  { provider: "google", label: "Google" },
+  { provider: "openai", label: providerNames.openai.full },
+  { provider: "anthropic", label: providerNames.anthropic.full },
+  { provider: "google", label: providerNames.google.full },
 ] as const;
 
 export function ModelSetup({ onSaved, problems }: { onSaved: () => void; problems: string[] }) {

@@ -5,6 +5,7 @@ import { useEffect, useRef } from "react";
 import { postEventStream } from "@/lib/client/event-stream";
 import { errorMessage } from "@/lib/client/fetch-json";
 import type { TerminalResult } from "@/lib/sandbox/result-schemas";
+import { cdOutsideWorkspace, cdOutsideWorkspaceNote } from "./terminal-notes";
 
 // A terminal bound to the fragment's sandbox. Each line typed runs as one command through
 // POST /api/terminal (streamed), in the directory the previous command left; Ctrl+C stops a
@@ -54,6 +55,7 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
       const execute = async (command: string) => {
         const abort = new AbortController();
         running = { abort };
+        const outside = cdOutsideWorkspace(command, cwd);
         try {
           await postEventStream(
             "/api/terminal",
@@ -65,6 +67,8 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
               else if (event === "stderr") term.write(`\x1b[31m${payload.text ?? ""}${reset}`);
               else if (event === "exit") {
                 const exit = data as TerminalResult;
+                if (outside && exit.workingDirectory === cwd)
+                  term.write(`\x1b[90m${cdOutsideWorkspaceNote(outside)}${reset}\n`);
                 cwd = exit.workingDirectory;
                 if (exit.limit) term.write(`\x1b[31m[stopped: ${exit.limit} limit]${reset}\n`);
                 else if (exit.exitCode !== 0)

@@ -4,20 +4,10 @@ import { type FormEvent, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
-import {
-  type ModelProvider,
-  providerNames,
-  type SaveModelProviderBody,
-  useModelProviders,
-} from "@/hooks/use-model-providers";
-import { type ProviderId, providerIds } from "@/lib/ai/providers-list";
-
-const titles: Record<ProviderId, string> = {
-  openai: "OpenAI",
-  anthropic: "Anthropic",
-  google: "Google",
-  "openai-compatible": "OpenAI-compatible server",
-};
+import { useModelProviders } from "@/hooks/use-model-providers";
+import { type ProviderId, providerIds, providerNames } from "@/lib/ai/providers-list";
+import type { ModelCredential, SaveCredentialBody } from "@/lib/ai/schemas";
+import { ApiError, apiFetch } from "@/lib/client/fetch-json";
 
 const compatibleExamples = "Ollama, LM Studio, vLLM, OpenRouter";
 
@@ -67,20 +57,20 @@ function ProviderRow({
   errorMessage,
 }: {
   id: ProviderId;
-  saved: ModelProvider | undefined;
-  save: (provider: ProviderId, body: SaveModelProviderBody) => Promise<ModelProvider>;
+  saved: ModelCredential | undefined;
+  save: (provider: ProviderId, body: SaveCredentialBody) => Promise<ModelCredential>;
   remove: (provider: ProviderId) => Promise<void>;
   errorMessage: (error: unknown) => string;
 }) {
-  const name = providerNames[id];
+  const name = providerNames[id].short;
   const isCompatible = id === "openai-compatible";
   const [apiKey, setApiKey] = useState("");
   const [baseURL, setBaseURL] = useState(saved?.baseURL ?? "");
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState<"saving" | "removing">();
+  const [busy, setBusy] = useState<"saving" | "removing" | "testing">();
   const [notice, setNotice] = useState<string>();
 
-  async function run(kind: "saving" | "removing", action: () => Promise<string>) {
+  async function run(kind: "saving" | "removing" | "testing", action: () => Promise<string>) {
     setBusy(kind);
     setError(undefined);
     setNotice(undefined);
@@ -106,13 +96,27 @@ function ProviderRow({
       return setError("Give the server's base URL, such as http://localhost:11434/v1.");
     if (!isCompatible && !key) return setError(`Paste your ${name} API key first.`);
     void run("saving", async () => {
-      const body: SaveModelProviderBody = isCompatible
+      const body: SaveCredentialBody = isCompatible
         ? { baseURL: url, ...(key ? { apiKey: key } : {}) }
         : { apiKey: key };
       const result = await save(id, body);
       setApiKey("");
       setBaseURL(result.baseURL ?? "");
       return `${name} saved.`;
+    });
+  }
+
+  // The model list asks each configured provider for its models: a live test of the setting.
+  function onTest() {
+    void run("testing", async () => {
+      const data = await apiFetch<{
+        models: { provider: string }[];
+        providers: { provider: string; keySource: string; status: string; message?: string }[];
+      }>("/api/models");
+      const status = data.providers.find((p) => p.provider === id && p.keySource === "user");
+      if (status?.status === "error") throw new ApiError(status.message ?? "failed", 502);
+      const count = data.models.filter((m) => m.provider === id).length;
+      return `${name} answered: ${count} ${count === 1 ? "model" : "models"} available.`;
     });
   }
 
@@ -127,7 +131,7 @@ function ProviderRow({
     <li className="space-y-3 px-4 py-4" data-testid="model-provider-row" data-provider={id}>
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
         <h3 id={`${id}-title`} className="font-medium text-zinc-100">
-          {titles[id]}
+          {providerNames[id].full}
         </h3>
         {isCompatible ? <span className="text-sm text-zinc-500">{compatibleExamples}</span> : null}
         <span
@@ -201,6 +205,16 @@ function ProviderRow({
           <Button type="submit" disabled={busy !== undefined} aria-label={`Save ${name}`}>
             {busy === "saving" ? "Saving…" : "Save"}
           </Button>
+          {saved ? (
+            <Button
+              variant="secondary"
+              disabled={busy !== undefined}
+              aria-label={`Test connection to ${name}`}
+              onClick={onTest}
+            >
+              {busy === "testing" ? "Testing…" : "Test connection"}
+            </Button>
+          ) : null}
           {saved ? (
             <Button
               variant="secondary"

@@ -1,9 +1,9 @@
 "use client";
 
 import { Alert } from "@/components/ui/alert";
-import { providerNames } from "@/hooks/use-model-providers";
-import { type UsageRow, useUsage } from "@/hooks/use-usage";
-import { type ProviderId, providerIds } from "@/lib/ai/providers-list";
+import { useUsage } from "@/hooks/use-usage";
+import { type ProviderId, providerIds, providerNames } from "@/lib/ai/providers-list";
+import type { UsageRow } from "@/lib/ai/schemas";
 
 const formatCount = (value: number) => value.toLocaleString();
 
@@ -22,7 +22,7 @@ const isProviderId = (value: string): value is ProviderId =>
   (providerIds as readonly string[]).includes(value);
 
 const providerLabel = (provider: string) =>
-  isProviderId(provider) ? providerNames[provider] : provider;
+  isProviderId(provider) ? providerNames[provider].short : provider;
 
 function totals(rows: UsageRow[]) {
   const sum = (pick: (row: UsageRow) => number) => rows.reduce((n, row) => n + pick(row), 0);

@@ -5,7 +5,7 @@ import {
   modelsResponseSchema,
   providerParamsSchema,
   saveCredentialBodySchema,
-  usageRowSchema,
+  usageSchema,
 } from "./schemas";
 
 export const listModelsContract = defineContract({
@@ -55,8 +55,5 @@ export const usageContract = defineContract({
   summary: "Your model usage over the last 30 days, by provider, model and purpose.",
   tags: ["models"],
   auth: "user",
-  response: z.object({
-    days: z.number().int(),
-    rows: z.array(usageRowSchema),
-  }),
+  response: usageSchema,
 });

@@ -4,17 +4,10 @@ import { notFound } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
 import { decryptSecret, encryptSecret, secretHint } from "@/lib/secrets";
 import type { ProviderAccess, ProviderId } from "./providers";
+import type { ModelCredential } from "./schemas";
 
 // A user's own model providers, set in Settings. Keys are sealed at rest and only ever shown as
 // a hint; the plaintext leaves this module only inside a ProviderAccess for a model call.
-
-export interface ModelCredential {
-  id: string;
-  provider: ProviderId;
-  baseURL: string | null;
-  keyHint: string | null;
-  updatedAt: string;
-}
 
 interface Row {
   id: string;

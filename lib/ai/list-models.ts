@@ -5,27 +5,14 @@ import { KilnError } from "@/lib/errors";
 import { readCapped } from "@/lib/read-capped";
 import { allowsPrivateAddresses } from "./client-base-url";
 import { modelServerUnreachable } from "./model-errors";
-import {
-  accessFetch,
-  isClientEndpoint,
-  type ProviderAccess,
-  type ProviderId,
-  providerNames,
-} from "./providers";
+import { accessFetch, isClientEndpoint, type ProviderAccess } from "./providers";
+import { providerNames } from "./providers-list";
+import type { ModelInfo } from "./schemas";
 
 // What each provider offers, asked of the provider itself (its list endpoint) and cached for a
 // few minutes per provider, URL and key. A list can come from any server a client named, so
 // only what looks like a model id is kept, and only so many: a page that is not a model list
 // shows nothing of itself.
-
-export interface ModelInfo {
-  id: string;
-  name: string;
-  provider: ProviderId;
-  providerName: string;
-  structuredOutput: boolean;
-  keySource: ProviderAccess["keySource"];
-}
 
 export const openAiBaseUrl = "https://api.openai.com/v1";
 const ttlMs = 5 * 60_000;
@@ -168,7 +155,7 @@ export async function listModelsFor(
     id,
     name,
     provider: access.provider,
-    providerName: providerNames[access.provider],
+    providerName: providerNames[access.provider].full,
     structuredOutput: true,
     keySource: access.keySource,
   }));

@@ -3,8 +3,8 @@ import { sha256 } from "@/lib/auth/crypto";
 import { getDb } from "@/lib/db/client";
 import { prefixedId } from "@/lib/ids";
 import { log } from "@/lib/log";
-import type { KeySource, ProviderId } from "./providers";
-import type { UsageRow } from "./schemas";
+import type { ProviderId } from "./providers-list";
+import type { KeySource, UsageRow } from "./schemas";
 
 // Every model call Kiln makes leaves a row: who, why, which model, with whose key, how many
 // tokens, how long, and how it ended. The prompt is kept as a hash, which identifies repeats
@@ -26,6 +26,47 @@ export interface LlmCallRecord {
   latencyMs: number;
   outcome: LlmOutcome;
   error?: string | undefined;
+}
+
+/** What a call's row says before the call: the model as a resolved model names it. */
+export type LlmCallStart = Pick<LlmCallRecord, "userId" | "chatId" | "purpose" | "prompt"> & {
+  model: { provider: LlmCallRecord["provider"]; modelId: string; keySource: KeySource };
+};
+
+/** What a call's row says once the call has ended. */
+export type LlmCallEnd = Pick<LlmCallRecord, "outcome" | "error"> & {
+  usage?: { inputTokens?: number | undefined; outputTokens?: number | undefined };
+};
+
+/**
+ * Starts the clock on one model call; the function returned records how the call ended and
+ * how long it took.
+ */
+export function startLlmCall(
+  call: LlmCallStart,
+  options: {
+    /** Awaited before the row is written (a row that refers to a chat waits for the chat). */
+    beforeRecord?: () => Promise<unknown>;
+    /** Where calls are recorded; llm_calls unless a test says otherwise. */
+    recordCall?: (call: LlmCallRecord) => Promise<void>;
+  } = {},
+): (end: LlmCallEnd) => Promise<void> {
+  const started = performance.now();
+  const { model, ...known } = call;
+  return async ({ usage, ...end }) => {
+    const latencyMs = performance.now() - started;
+    await options.beforeRecord?.().catch(() => {});
+    await (options.recordCall ?? recordLlmCall)({
+      ...known,
+      provider: model.provider,
+      model: model.modelId,
+      keySource: model.keySource,
+      latencyMs,
+      inputTokens: usage?.inputTokens,
+      outputTokens: usage?.outputTokens,
+      ...end,
+    });
+  };
 }
 
 // Rows are written in batches, off the request's path: a model call is already the slow part

@@ -1,5 +1,6 @@
 import "server-only";
 import { getEnv } from "@/lib/env";
+import { hostOf } from "@/lib/text";
 
 // Every model call goes through a fetch with two deadlines, so a model server that accepts a
 // connection and then says nothing cannot hold a request (and its rate-limit slot) forever:
@@ -42,14 +43,6 @@ function isStreamed(url: string, body: unknown): boolean {
   }
 }
 
-const hostOf = (url: string) => {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(unknown)";
-  }
-};
-
 export function withModelTimeouts(
   inner: typeof fetch,
   limits: { firstByteMs: number; totalMs: number } = {
@@ -59,7 +52,7 @@ export function withModelTimeouts(
 ): typeof fetch {
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
-    const host = hostOf(url);
+    const host = hostOf(url) ?? "(unknown)";
     const deadline = new AbortController();
     const expire = (timeout: ModelTimeout, ms: number) =>
       setTimeout(() => deadline.abort(new ModelTimeoutError(timeout, ms, host)), ms);

@@ -1,22 +1,16 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
 import { assertClientBaseUrl } from "./client-base-url";
-import { type ModelCredential, saveCredential, userProviders } from "./credentials";
-import { listModelsFor, type ModelInfo } from "./list-models";
-import { type ProviderAccess, type ProviderId, serverProviders } from "./providers";
-
-export interface ProviderStatus {
-  provider: ProviderId;
-  keySource: ProviderAccess["keySource"];
-  status: "ok" | "error";
-  message?: string;
-}
+import { saveCredential, userProviders } from "./credentials";
+import { listModelsFor } from "./list-models";
+import { type ProviderId, serverProviders } from "./providers";
+import type { ModelCredential, ModelsResponse } from "./schemas";
 
 /** Every model the user can pick: their own providers first, then the server's. */
 export async function availableModels(user: {
   id: string;
   isAdmin: boolean;
-}): Promise<{ models: ModelInfo[]; providers: ProviderStatus[] }> {
+}): Promise<ModelsResponse> {
   const accesses = [...(await userProviders(user.id)), ...serverProviders()];
   // A provider the user configured themselves replaces the server's for the same provider.
   const seen = new Set<ProviderId>();

@@ -1,6 +1,7 @@
 import "server-only";
 import type { LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { APICallError, type LanguageModel, wrapLanguageModel } from "ai";
+import { hostOf } from "@/lib/text";
 
 // A model server a client chose could be any HTTP server Kiln can reach, and whatever it answers
 // must not come back to the client word for word, or Kiln would be a proxy for reading pages it
@@ -21,14 +22,6 @@ const reasons: Record<number, string> = {
   502: "it could not reach its upstream",
   503: "it is unavailable",
   504: "its upstream timed out",
-};
-
-const hostOf = (url: string) => {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(unknown)";
-  }
 };
 
 const ownErrors = [
@@ -67,7 +60,7 @@ function opaque(error: unknown, host: string): unknown {
 /** The model, with every failure from the remote server reduced to what Kiln can vouch for. */
 export function withOpaqueErrors(model: LanguageModel, baseURL: string): LanguageModel {
   if (typeof model === "string") return model;
-  const host = hostOf(baseURL);
+  const host = hostOf(baseURL) ?? "(unknown)";
   return wrapLanguageModel({
     model,
     middleware: {

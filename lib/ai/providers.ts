@@ -9,18 +9,9 @@ import { clientFetch } from "./guarded-fetch";
 import { withModelTimeouts } from "./model-fetch";
 import { withOpaqueErrors } from "./opaque-errors";
 import { type ProviderId, providerIds } from "./providers-list";
+import type { KeySource } from "./schemas";
 
 export { type ProviderId, providerIds };
-
-export const providerNames: Record<ProviderId, string> = {
-  openai: "OpenAI",
-  anthropic: "Anthropic",
-  google: "Google",
-  "openai-compatible": "OpenAI-compatible server",
-};
-
-/** Where a key came from. Only "server" keys count against the LLM rate-limit group. */
-export type KeySource = "server" | "user" | "request" | "none";
 
 export interface ProviderAccess {
   provider: ProviderId;

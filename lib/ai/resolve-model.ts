@@ -5,14 +5,8 @@ import { KilnError } from "@/lib/errors";
 import { assertClientBaseUrl } from "./client-base-url";
 import { userProviders } from "./credentials";
 import { listModelsFor } from "./list-models";
-import {
-  type KeySource,
-  languageModel,
-  type ProviderAccess,
-  type ProviderId,
-  serverProviders,
-} from "./providers";
-import type { ModelConfig, ModelSelection } from "./schemas";
+import { languageModel, type ProviderAccess, type ProviderId, serverProviders } from "./providers";
+import type { KeySource, ModelConfig, ModelSelection } from "./schemas";
 
 export interface ResolvedModel {
   model: LanguageModel;

@@ -31,27 +31,35 @@ export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
 export const providerIdSchema = z.enum(providerIds);
 
+/** Where a key came from. Only "server" keys count against the LLM rate-limit group. */
+export const keySourceSchema = z.enum(["server", "user", "request", "none"]);
+export type KeySource = z.infer<typeof keySourceSchema>;
+
 export const modelInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
   provider: providerIdSchema,
   providerName: z.string(),
   structuredOutput: z.boolean(),
-  keySource: z.enum(["server", "user", "request", "none"]),
+  keySource: keySourceSchema,
 });
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+
+export const providerStatusSchema = z.object({
+  provider: providerIdSchema,
+  keySource: keySourceSchema,
+  status: z.enum(["ok", "error"]),
+  message: z.string().optional(),
+});
+export type ProviderStatus = z.infer<typeof providerStatusSchema>;
 
 export const modelsResponseSchema = z.object({
   models: z.array(modelInfoSchema),
-  providers: z.array(
-    z.object({
-      provider: providerIdSchema,
-      keySource: z.enum(["server", "user", "request", "none"]),
-      status: z.enum(["ok", "error"]),
-      message: z.string().optional(),
-    }),
-  ),
+  providers: z.array(providerStatusSchema),
 });
+export type ModelsResponse = z.infer<typeof modelsResponseSchema>;
 
+/** What the server keeps for one of a user's providers; the key itself never comes back. */
 export const credentialSchema = z.object({
   id: z.string(),
   provider: providerIdSchema,
@@ -59,6 +67,7 @@ export const credentialSchema = z.object({
   keyHint: z.string().nullable(),
   updatedAt: z.iso.datetime(),
 });
+export type ModelCredential = z.infer<typeof credentialSchema>;
 
 export const saveCredentialBodySchema = z
   .object({
@@ -77,6 +86,7 @@ export const saveCredentialBodySchema = z
   .refine((b) => b.apiKey !== undefined || b.baseURL !== undefined, {
     error: "give an apiKey, a baseURL, or both",
   });
+export type SaveCredentialBody = z.infer<typeof saveCredentialBodySchema>;
 
 export const providerParamsSchema = z.object({ provider: providerIdSchema });
 
@@ -91,3 +101,9 @@ export const usageRowSchema = z.object({
   averageLatencyMs: z.number().int(),
 });
 export type UsageRow = z.infer<typeof usageRowSchema>;
+
+export const usageSchema = z.object({
+  days: z.number().int(),
+  rows: z.array(usageRowSchema),
+});
+export type Usage = z.infer<typeof usageSchema>;

@@ -3,6 +3,7 @@ import { randomToken, sha256 } from "@/lib/auth/crypto";
 import type { Caller } from "@/lib/auth/types";
 import { toAuthUser, type UserRow } from "@/lib/auth/users";
 import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
 import { notFound } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
 import type { ApiKey } from "./schemas";
@@ -72,8 +73,8 @@ const lastUsedWrites = new Map<string, number>();
 
 // A key that checked out is trusted for a few seconds without asking the database again: an API
 // client calls in bursts, and this is the hot path of every call. Revoking a key forgets it here
-// at once; another instance (scale-out) sees a revocation or a tier change within the TTL.
-const verifiedTtlMs = 5_000;
+// at once; another instance (scale-out) sees a revocation or a tier change within
+// KILN_AUTH_CACHE_MS.
 const verifiedMax = 10_000;
 const verified = new Map<string, { caller: ApiKeyCaller; expires: number }>();
 
@@ -104,6 +105,6 @@ export async function authenticateApiKey(key: string): Promise<ApiKeyCaller | nu
   }
   const caller: ApiKeyCaller = { kind: "api_key", user: toAuthUser(row), apiKeyId: row.key_id };
   if (verified.size >= verifiedMax) verified.clear();
-  verified.set(hash, { caller, expires: now + verifiedTtlMs });
+  verified.set(hash, { caller, expires: now + getEnv().KILN_AUTH_CACHE_MS });
   return caller;
 }

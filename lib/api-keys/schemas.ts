@@ -7,7 +7,6 @@ export const createApiKeyBodySchema = z.object({
     .min(1, { error: "is required" })
     .max(100, { error: "must be at most 100 characters" }),
 });
-export type CreateApiKeyBody = z.infer<typeof createApiKeyBodySchema>;
 
 export const apiKeySchema = z.object({
   id: z.string(),

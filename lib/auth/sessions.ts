@@ -37,13 +37,11 @@ interface SessionRow extends Pick<UserRow, "id" | "email" | "is_admin" | "tier">
 }
 
 // A session that checked out is trusted for a few seconds without another read: an editor
-// sends many small requests. What is served from here is never older than `verifiedTtlMs`:
+// sends many small requests. What is served from here is never older than KILN_AUTH_CACHE_MS:
 // while a session is in use it is read again in the background shortly before that, so a
 // busy session costs no query on the request path, and requests that find nothing share one
 // read. Logging out forgets it here at once (other instances within the TTL); a session due
 // for rotation is never served from here.
-const verifiedTtlMs = 5_000;
-const refreshAheadMs = 1_000;
 const verified = new Map<string, { caller: SessionCaller; until: number; refreshing: boolean }>();
 const reading = new Map<string, Promise<SessionRow | undefined>>();
 
@@ -72,7 +70,7 @@ const rotationDueOf = (row: SessionRow) => new Date(row.created_at).getTime() + 
 /** Keeps a verified session for its TTL; false when it must not be kept (rotation due). */
 function remember(hash: string, row: SessionRow, caller: SessionCaller): boolean {
   const until = Math.min(
-    Date.now() + verifiedTtlMs,
+    Date.now() + getEnv().KILN_AUTH_CACHE_MS,
     new Date(row.expires_at).getTime(),
     rotationDueOf(row),
   );
@@ -113,7 +111,8 @@ export async function getSessionCaller(
   const hit = verified.get(hash);
   const now = Date.now();
   if (hit && hit.until > now) {
-    if (hit.until - now < refreshAheadMs && !hit.refreshing) refresh(hash, hit);
+    // Read again in the last fifth of the entry's life.
+    if (hit.until - now < getEnv().KILN_AUTH_CACHE_MS / 5 && !hit.refreshing) refresh(hash, hit);
     return { ...hit.caller };
   }
   const row = await readSession(hash);

@@ -4,7 +4,7 @@ import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { KilnError } from "@/lib/errors";
 import { systemPromptFor } from "@/lib/fragments/prompt";
 import { prefixedId } from "@/lib/ids";
-import { appendMessage, createChatWithMessage, getChat, titleFrom } from "./chats";
+import { appendAnswer, appendMessage, createChatWithMessage, getChat, titleFrom } from "./chats";
 import { type FragmentOutcome, type FragmentRun, startFragment } from "./fragment-stream";
 import { fragmentText } from "./fragment-text";
 import type { ChatRequest } from "./schemas";
@@ -76,15 +76,7 @@ export async function chatTurn(options: {
   };
   const storeEnd = async (outcome: FragmentOutcome | { ok: false; reason: string }) => {
     await storeStart();
-    await appendMessage(chatId, {
-      id: messageId,
-      role: "assistant",
-      content: outcome.ok ? outcome.fragment.commentary : "",
-      fragment: outcome.ok ? outcome.fragment : null,
-      status: outcome.ok ? "complete" : "failed",
-      error: outcome.ok ? null : capitalise(outcome.reason),
-      model: resolved.modelId,
-    });
+    await appendAnswer(chatId, { id: messageId, model: resolved.modelId, outcome });
   };
 
   let run: FragmentRun;

@@ -3,28 +3,11 @@ import { getDb } from "@/lib/db/client";
 import { notFound } from "@/lib/errors";
 import type { Fragment } from "@/lib/fragments/schema";
 import { prefixedId } from "@/lib/ids";
+import { capitalise } from "@/lib/text";
+import type { ChatMessage, ChatSummary } from "./schemas";
 
 // Chats belong to one user; every read and write is filtered by the owner, so another user's
 // chat id is indistinguishable from one that does not exist.
-
-export interface ChatSummary {
-  id: string;
-  title: string;
-  template: string | null;
-  model: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChatMessage {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
-  fragment: Fragment | null;
-  status: "complete" | "failed";
-  error: string | null;
-  createdAt: string;
-}
 
 interface ChatRow {
   id: string;
@@ -68,29 +51,6 @@ const toMessage = (r: MessageRow): ChatMessage => ({
 export function titleFrom(text: string): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > 80 ? `${line.slice(0, 77)}…` : line || "New chat";
-}
-
-export async function createChat(options: {
-  /** Chosen ahead when the id is needed before the chat is stored. */
-  id?: string;
-  userId: string;
-  title: string;
-  template?: string | null;
-  model?: string | null;
-}): Promise<ChatSummary> {
-  const db = await getDb();
-  const [row] = await db.query<ChatRow>(
-    `insert into chats (id, user_id, title, template, model) values ($1, $2, $3, $4, $5)
-     returning id, title, template, model, created_at, updated_at`,
-    [
-      options.id ?? prefixedId("chat"),
-      options.userId,
-      options.title,
-      options.template ?? null,
-      options.model ?? null,
-    ],
-  );
-  return toSummary(row as ChatRow);
 }
 
 /** A new chat and its first message, in one statement. */
@@ -160,6 +120,21 @@ export async function getMessages(userId: string, chatId: string): Promise<ChatM
   return rows.map(toMessage);
 }
 
+export async function renameChat(options: {
+  userId: string;
+  chatId: string;
+  title: string;
+}): Promise<ChatSummary> {
+  const db = await getDb();
+  const [row] = await db.query<ChatRow>(
+    `update chats set title = $3 where id = $1 and user_id = $2
+     returning id, title, template, model, created_at, updated_at`,
+    [options.chatId, options.userId, options.title],
+  );
+  if (!row) throw notFound("Chat");
+  return toSummary(row);
+}
+
 export async function deleteChat(userId: string, chatId: string): Promise<void> {
   const db = await getDb();
   const rows = await db.query("delete from chats where id = $1 and user_id = $2 returning id", [
@@ -207,4 +182,28 @@ export async function appendMessage(
     ],
   );
   return toMessage(row as MessageRow);
+}
+
+/**
+ * The model's answer in a turn of a chat the caller owns: the fragment it wrote, or the reason
+ * there is none (kept as a failed message, so the chat shows what went wrong).
+ */
+export function appendAnswer(
+  chatId: string,
+  answer: {
+    id?: string;
+    model: string;
+    outcome: { ok: true; fragment: Fragment } | { ok: false; reason: string };
+  },
+): Promise<ChatMessage> {
+  const { outcome } = answer;
+  return appendMessage(chatId, {
+    id: answer.id,
+    role: "assistant",
+    content: outcome.ok ? outcome.fragment.commentary : "",
+    fragment: outcome.ok ? outcome.fragment : null,
+    status: outcome.ok ? "complete" : "failed",
+    error: outcome.ok ? null : capitalise(outcome.reason),
+    model: answer.model,
+  });
 }

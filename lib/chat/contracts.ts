@@ -1,14 +1,16 @@
 import { z } from "zod";
 import { fragmentSchema } from "@/lib/fragments/schema";
 import { defineContract } from "@/lib/route-contract";
+import { morphRequestSchema } from "./morph-schemas";
 import {
   chatDetailSchema,
   chatListQuerySchema,
   chatListResponseSchema,
   chatParamsSchema,
   chatRequestSchema,
+  chatSummarySchema,
   deletedSchema,
-  morphRequestSchema,
+  renameChatBodySchema,
 } from "./schemas";
 
 export const chatContract = defineContract({
@@ -44,6 +46,17 @@ export const getChatContract = defineContract({
   auth: "user",
   params: chatParamsSchema,
   response: chatDetailSchema,
+});
+
+export const renameChatContract = defineContract({
+  method: "PATCH",
+  path: "/api/chats/{id}",
+  summary: "Rename a chat: whitespace is folded to single spaces, 1 to 200 characters.",
+  tags: ["chat"],
+  auth: "user",
+  params: chatParamsSchema,
+  body: renameChatBodySchema,
+  response: chatSummarySchema,
 });
 
 export const deleteChatContract = defineContract({

@@ -6,11 +6,11 @@ import {
   Output,
   parsePartialJson,
 } from "ai";
-import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import { type LlmCallRecord, startLlmCall } from "@/lib/ai/llm-calls";
+import { providerFailure, providerFailureReason } from "@/lib/ai/model-errors";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { streamModel } from "@/lib/ai/stream-model";
 import { type Fragment, fragmentOutputSchema, fragmentSchema } from "@/lib/fragments/schema";
-import { providerFailure, providerFailureReason } from "./provider-errors";
 
 // One fragment, written by the model while the user watches. The caller waits for the first
 // output before answering (so a provider that fails at once is a clean 502), then relays partial
@@ -53,22 +53,12 @@ interface Options {
 export async function startFragment(options: Options): Promise<FragmentRun> {
   const { resolved } = options;
   const throttleMs = options.throttleMs ?? 30;
-  const started = performance.now();
-  const record = async (
-    call: Partial<LlmCallRecord> & Pick<LlmCallRecord, "outcome" | "purpose">,
-  ) => {
-    const latencyMs = performance.now() - started;
-    await options.beforeRecord?.().catch(() => {});
-    await (options.recordCall ?? recordLlmCall)({
-      ...options.record,
-      provider: resolved.provider,
-      model: resolved.modelId,
-      keySource: resolved.keySource,
-      prompt: [options.system, options.messages],
-      latencyMs,
-      ...call,
-    });
-  };
+  const startCall = (purpose: string) =>
+    startLlmCall(
+      { ...options.record, purpose, model: resolved, prompt: [options.system, options.messages] },
+      { beforeRecord: options.beforeRecord, recordCall: options.recordCall },
+    );
+  const recordChat = startCall("chat");
 
   const parts = streamModel({
     model: resolved.model,
@@ -97,11 +87,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
   };
   while (!failure && !finished && !(await pull())) {}
   if (failure && text === "") {
-    await record({
-      purpose: "chat",
-      outcome: "provider_error",
-      error: providerFailureReason(failure),
-    });
+    await recordChat({ outcome: "provider_error", error: providerFailureReason(failure) });
     throw providerFailure(failure);
   }
 
@@ -152,15 +138,14 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
       const aborted = options.abortSignal?.aborted === true;
       const reason = aborted ? "the request was cancelled" : providerFailureReason(failure);
       const kind = aborted ? "aborted" : "provider_error";
-      await record({ purpose: "chat", outcome: kind, error: reason, ...usage });
+      await recordChat({ outcome: kind, error: reason, usage });
       return { ok: false, reason, outcome: kind };
     }
     const first = validate(text, options.template);
-    await record({
-      purpose: "chat",
+    await recordChat({
       outcome: first.ok ? "ok" : "invalid_output",
       error: first.ok ? undefined : first.reason,
-      ...usage,
+      usage,
     });
     if (first.ok) return first;
     return repair(first.reason);
@@ -168,7 +153,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
 
   /** One more call: the model's own output and what was wrong with it. */
   async function repair(problem: string): Promise<FragmentOutcome> {
-    const repairStarted = performance.now();
+    const recordRepair = startCall("chat_repair");
     try {
       const fixed = await generateText({
         model: resolved.model,
@@ -187,13 +172,10 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
         ...resolved.settings,
       });
       const second = validate(JSON.stringify(fixed.output), options.template);
-      await record({
-        purpose: "chat_repair",
+      await recordRepair({
         outcome: second.ok ? "ok" : "invalid_output",
         error: second.ok ? undefined : second.reason,
-        latencyMs: performance.now() - repairStarted,
-        inputTokens: fixed.usage.inputTokens,
-        outputTokens: fixed.usage.outputTokens,
+        usage: fixed.usage,
       });
       return second;
     } catch (error) {
@@ -201,12 +183,7 @@ export async function startFragment(options: Options): Promise<FragmentRun> {
         ? "its corrected output did not match the schema either"
         : `the repair failed: ${providerFailureReason(error)}`;
       const reason = `${problem}, and ${why}`;
-      await record({
-        purpose: "chat_repair",
-        outcome: "invalid_output",
-        error: reason,
-        latencyMs: performance.now() - repairStarted,
-      });
+      await recordRepair({ outcome: "invalid_output", error: reason });
       return { ok: false, reason, outcome: "invalid_output" };
     }
   }

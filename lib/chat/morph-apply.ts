@@ -2,17 +2,14 @@ import "server-only";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, type ModelMessage, Output } from "ai";
 import { z } from "zod";
-import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import { type LlmCallStart, startLlmCall } from "@/lib/ai/llm-calls";
+import { providerFailureReason } from "@/lib/ai/model-errors";
 import { withModelTimeouts } from "@/lib/ai/model-fetch";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { getEnv } from "@/lib/env";
-import {
-  type Fragment,
-  filePathProblem,
-  fragmentFiles,
-  fragmentSchema,
-} from "@/lib/fragments/schema";
-import { providerFailureReason } from "./provider-errors";
+import { rebuildFragment } from "@/lib/fragments/edits";
+import { fragmentFiles } from "@/lib/fragments/files";
+import { type Fragment, filePathProblem } from "@/lib/fragments/schema";
 
 // Edits merged by Morph's apply model (when MORPH_API_KEY is set). The editing model writes,
 // per file, only what changes with "// ... existing code ..." for the rest; Morph merges each
@@ -61,10 +58,14 @@ export async function morphWithApplyModel(options: {
 }): Promise<Outcome> {
   const env = getEnv();
   const { resolved, fragment } = options;
-  const record = (call: Omit<LlmCallRecord, "userId" | "chatId">) =>
-    recordLlmCall({ userId: options.userId, chatId: options.chatId, ...call });
+  const startCall = (call: Omit<LlmCallStart, "userId" | "chatId">) =>
+    startLlmCall({ userId: options.userId, chatId: options.chatId, ...call });
 
-  let started = performance.now();
+  const recordEdits = startCall({
+    purpose: "morph",
+    model: resolved,
+    prompt: [options.system, options.messages],
+  });
   let updates: z.infer<typeof fragmentUpdatesSchema>;
   try {
     const result = await generateText({
@@ -77,17 +78,7 @@ export async function morphWithApplyModel(options: {
       ...resolved.settings,
     });
     updates = result.output;
-    await record({
-      purpose: "morph",
-      provider: resolved.provider,
-      model: resolved.modelId,
-      keySource: resolved.keySource,
-      prompt: [options.system, options.messages],
-      latencyMs: performance.now() - started,
-      outcome: "ok",
-      inputTokens: result.usage.inputTokens,
-      outputTokens: result.usage.outputTokens,
-    });
+    await recordEdits({ outcome: "ok", usage: result.usage });
   } catch (error) {
     return { ok: false, reason: `the editing model failed: ${providerFailureReason(error)}` };
   }
@@ -108,15 +99,12 @@ export async function morphWithApplyModel(options: {
       files.set(change.file_path, change.update);
       continue;
     }
-    started = performance.now();
     const prompt = `<instruction>${instruction}</instruction>\n<code>${current}</code>\n<update>${change.update}</update>`;
-    const call = {
+    const recordMerge = startCall({
       purpose: "morph_apply",
-      provider: "morph",
-      model: env.MORPH_MODEL,
-      keySource: "server",
+      model: { provider: "morph", modelId: env.MORPH_MODEL, keySource: "server" },
       prompt,
-    } as const;
+    });
     try {
       const merged = await generateText({
         model: morph.chat(env.MORPH_MODEL),
@@ -125,36 +113,15 @@ export async function morphWithApplyModel(options: {
         abortSignal: options.signal,
       });
       files.set(change.file_path, stripFence(merged.text));
-      await record({
-        ...call,
-        latencyMs: performance.now() - started,
-        outcome: "ok",
-        inputTokens: merged.usage.inputTokens,
-        outputTokens: merged.usage.outputTokens,
-      });
+      await recordMerge({ outcome: "ok", usage: merged.usage });
     } catch (error) {
       const reason = providerFailureReason(error);
-      await record({
-        ...call,
-        latencyMs: performance.now() - started,
-        outcome: "provider_error",
-        error: reason,
-      });
+      await recordMerge({ outcome: "provider_error", error: reason });
       return { ok: false, reason: `Morph could not merge ${change.file_path}: ${reason}` };
     }
   }
 
-  const code = files.get(fragment.file_path);
-  files.delete(fragment.file_path);
-  const parsed = fragmentSchema.safeParse({
-    ...fragment,
-    commentary: updates.commentary,
-    title: updates.title ?? fragment.title,
-    description: updates.description ?? fragment.description,
-    additional_dependencies: updates.additional_dependencies ?? fragment.additional_dependencies,
-    code,
-    files: [...files].map(([file_path, content]) => ({ file_path, code: content })),
-  });
+  const { parsed } = rebuildFragment(fragment, files, updates);
   if (parsed.success) return { ok: true, fragment: parsed.data };
   const issue = parsed.error.issues[0];
   return {

@@ -1,6 +1,7 @@
 import "server-only";
 import { generateText, type ModelMessage, Output } from "ai";
-import { type LlmCallRecord, recordLlmCall } from "@/lib/ai/llm-calls";
+import { startLlmCall } from "@/lib/ai/llm-calls";
+import { providerFailure, providerFailureReason } from "@/lib/ai/model-errors";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { KilnError } from "@/lib/errors";
 import {
@@ -9,11 +10,11 @@ import {
   type FragmentEdits,
   fragmentEditsSchema,
 } from "@/lib/fragments/edits";
-import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
+import { fragmentFiles } from "@/lib/fragments/files";
+import type { Fragment } from "@/lib/fragments/schema";
 import { log } from "@/lib/log";
 import { getTemplate } from "@/lib/templates/templates";
 import { morphApplyEnabled, morphUpdatesPrompt, morphWithApplyModel } from "./morph-apply";
-import { providerFailure, providerFailureReason } from "./provider-errors";
 
 // Morph: change an existing fragment from an instruction. The model answers with search/replace
 // edits rather than the whole app again; Kiln applies and checks them. Edits that do not apply
@@ -62,19 +63,13 @@ export async function morphFragment(options: {
     log.warn("morph.apply_failed", { reason: merged.reason });
   }
   const call = async (purpose: string, messages: ModelMessage[]): Promise<FragmentEdits> => {
-    const started = performance.now();
-    const record = (rest: Pick<LlmCallRecord, "outcome"> & Partial<LlmCallRecord>) =>
-      recordLlmCall({
-        userId: options.userId,
-        chatId: options.chatId,
-        purpose,
-        provider: resolved.provider,
-        model: resolved.modelId,
-        keySource: resolved.keySource,
-        prompt: [system, messages],
-        latencyMs: performance.now() - started,
-        ...rest,
-      });
+    const record = startLlmCall({
+      userId: options.userId,
+      chatId: options.chatId,
+      purpose,
+      model: resolved,
+      prompt: [system, messages],
+    });
     try {
       const result = await generateText({
         model: resolved.model,
@@ -85,11 +80,7 @@ export async function morphFragment(options: {
         abortSignal: options.signal,
         ...resolved.settings,
       });
-      await record({
-        outcome: "ok",
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-      });
+      await record({ outcome: "ok", usage: result.usage });
       return result.output;
     } catch (error) {
       await record({ outcome: "provider_error", error: providerFailureReason(error) });

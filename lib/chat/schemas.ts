@@ -1,13 +1,11 @@
 import { z } from "zod";
 import { modelConfigSchema, modelSelectionSchema } from "@/lib/ai/schemas";
-import { fragmentSchema } from "@/lib/fragments/schema";
+import { messageSchema } from "./message-schema";
+
+// The chat API's shapes. Browser code reads this module too, so it imports nothing server-only;
+// the morph request, which validates a whole fragment, is in morph-schemas.ts.
 
 export const chatIdSchema = z.string().regex(/^chat_[a-z0-9]+$/, { error: "is not a chat id" });
-
-const messageSchema = z.object({
-  role: z.enum(["user", "assistant"]),
-  content: z.string().max(200_000, { error: "must be at most 200000 characters" }),
-});
 
 /**
  * The seed's POST /api/chat body. `userID` and `teamID` are accepted for compatibility and
@@ -41,6 +39,7 @@ export const chatSummarySchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
+export type ChatSummary = z.infer<typeof chatSummarySchema>;
 
 export const chatMessageSchema = z.object({
   id: z.string(),
@@ -51,6 +50,7 @@ export const chatMessageSchema = z.object({
   error: z.string().nullable(),
   createdAt: z.iso.datetime(),
 });
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 export const chatListQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),
@@ -63,6 +63,7 @@ export const chatListResponseSchema = z.object({
   page: z.number().int(),
   pageSize: z.number().int(),
 });
+export type ChatList = z.infer<typeof chatListResponseSchema>;
 
 export const chatDetailSchema = z.object({
   chat: chatSummarySchema,
@@ -70,14 +71,17 @@ export const chatDetailSchema = z.object({
 });
 
 export const chatParamsSchema = z.object({ id: chatIdSchema });
-export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
 
-/** The seed's POST /api/chat/morph-chat body: the conversation and the fragment to change. */
-export const morphRequestSchema = z.object({
-  messages: chatRequestSchema.shape.messages,
-  model: modelSelectionSchema.optional(),
-  config: modelConfigSchema.optional(),
-  currentFragment: fragmentSchema,
-  chatId: chatIdSchema.optional(),
+/** PATCH /api/chats/:id — a new title, on one line. */
+export const renameChatBodySchema = z.object({
+  title: z
+    .string()
+    .transform((title) => title.replace(/\s+/g, " ").trim())
+    .pipe(
+      z
+        .string()
+        .min(1, { error: "must not be empty" })
+        .max(200, { error: "must be at most 200 characters" }),
+    ),
 });
-export type MorphRequest = z.infer<typeof morphRequestSchema>;
+export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });

@@ -27,15 +27,22 @@ async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
   return { response, body };
 }
 
+const apiError = (body: { message?: string } | null, status: number) =>
+  new ApiError(body?.message ?? `Request failed (${status})`, status);
+
 /** /api/* — plain JSON, errors as { error: true, message }. */
 export async function apiFetch<T>(
   path: string,
   init?: RequestInit & { json?: unknown },
 ): Promise<T> {
   const { response, body } = await call(path, init);
-  if (!response.ok)
-    throw new ApiError(body?.message ?? `Request failed (${response.status})`, response.status);
+  if (!response.ok) throw apiError(body, response.status);
   return body as T;
+}
+
+/** The error a failed /api/* response carries, for callers that read the body themselves. */
+export async function apiFailure(response: Response): Promise<ApiError> {
+  return apiError(await response.json().catch(() => null), response.status);
 }
 
 /** /api/v1/* — { success, data } envelopes, errors as { success: false, error: { code, message } }. */
@@ -54,7 +61,12 @@ export async function v1Fetch<T>(
   return body.data as T;
 }
 
-/** What to tell the user when a call failed: the server's message, or that it was unreachable. */
+/**
+ * What to tell the user when a call failed: the server's message, or that it was unreachable.
+ * A validation message's field path ("messages.0.content: …") is for API clients, not people.
+ */
 export function errorMessage(error: unknown): string {
-  return error instanceof ApiError ? error.message : "Kiln could not be reached. Try again.";
+  if (!(error instanceof ApiError)) return "Kiln could not be reached. Try again.";
+  const message = error.message.replace(/^[A-Za-z_]\w*(?:\.\w+)+: /, "");
+  return message === error.message ? message : message.charAt(0).toUpperCase() + message.slice(1);
 }

@@ -1,4 +1,7 @@
-// Shapes the IDE's browser code works with, as the API sends them.
+import type { ChatMessage } from "@/lib/chat/schemas";
+
+// Shapes the IDE's browser code works with. Those the API sends whole come from the API's own
+// schemas (lib/<domain>/schemas.ts); these are the ones that only the browser has.
 
 export interface FragmentFileView {
   file_path: string;
@@ -20,44 +23,8 @@ export interface FragmentView {
   files?: FragmentFileView[];
 }
 
-export interface ChatSummaryView {
-  id: string;
-  title: string;
-  template: string | null;
-  model: string | null;
-  updatedAt: string;
-}
-
-export interface MessageView {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
+/** A chat message as the IDE shows it: one being written has no stored time yet. */
+export type MessageView = Omit<ChatMessage, "fragment" | "status" | "createdAt"> & {
   fragment: FragmentView | null;
-  status: "complete" | "failed" | "streaming";
-  error: string | null;
-}
-
-export interface ModelView {
-  id: string;
-  name: string;
-  provider: string;
-  providerName: string;
-  keySource: string;
-}
-
-export interface TemplateView {
-  id: string;
-  name: string;
-}
-
-/** Every file of a fragment, the entry first. */
-export function filesOf(fragment: FragmentView): FragmentFileView[] {
-  const files: FragmentFileView[] = [];
-  if (fragment.file_path) files.push({ file_path: fragment.file_path, code: fragment.code ?? "" });
-  for (const file of fragment.files ?? []) {
-    if (file?.file_path && file.file_path !== fragment.file_path) {
-      files.push({ file_path: file.file_path, code: file.code ?? "" });
-    }
-  }
-  return files;
-}
+  status: ChatMessage["status"] | "streaming";
+};

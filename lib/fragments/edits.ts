@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { type Fragment, filePathProblem, fragmentFiles, fragmentSchema } from "./schema";
+import { fragmentFiles } from "./files";
+import { type Fragment, filePathProblem, fragmentSchema } from "./schema";
 
 // Morph: the model edits an existing fragment with search/replace blocks instead of writing
 // it again. Edits apply in order (a later edit sees the earlier ones) and all or nothing.
@@ -60,6 +61,37 @@ export type ApplyEditsResult =
   | { ok: true; fragment: Fragment }
   | { ok: false; failures: EditFailure[] };
 
+/** What a change says besides the files; null keeps the current value. */
+export type FragmentFieldChanges = Pick<
+  FragmentEdits,
+  "commentary" | "title" | "description" | "additional_dependencies"
+>;
+
+/**
+ * The fragment with its files replaced by `files` (every file by path, the entry's among them)
+ * and its fields changed, validated again. `others` are the files besides the entry, in the
+ * order the fragment's `files` has them.
+ */
+export function rebuildFragment(
+  fragment: Fragment,
+  files: ReadonlyMap<string, string>,
+  changes: FragmentFieldChanges,
+) {
+  const others = [...files]
+    .filter(([file_path]) => file_path !== fragment.file_path)
+    .map(([file_path, code]) => ({ file_path, code }));
+  const parsed = fragmentSchema.safeParse({
+    ...fragment,
+    commentary: changes.commentary,
+    title: changes.title ?? fragment.title,
+    description: changes.description ?? fragment.description,
+    additional_dependencies: changes.additional_dependencies ?? fragment.additional_dependencies,
+    code: files.get(fragment.file_path),
+    files: others,
+  });
+  return { parsed, others };
+}
+
 type Replaced = { ok: true; content: string } | { ok: false; matches: number };
 
 /**
@@ -75,18 +107,7 @@ export function applyEdits(fragment: Fragment, changes: FragmentEdits): ApplyEdi
   }
   if (failures.length > 0) return { ok: false, failures };
 
-  const code = files.get(fragment.file_path);
-  files.delete(fragment.file_path);
-  const others = [...files].map(([file_path, content]) => ({ file_path, code: content }));
-  const parsed = fragmentSchema.safeParse({
-    ...fragment,
-    commentary: changes.commentary,
-    title: changes.title ?? fragment.title,
-    description: changes.description ?? fragment.description,
-    additional_dependencies: changes.additional_dependencies ?? fragment.additional_dependencies,
-    code,
-    files: others,
-  });
+  const { parsed, others } = rebuildFragment(fragment, files, changes);
   if (parsed.success) return { ok: true, fragment: parsed.data };
   return {
     ok: false,

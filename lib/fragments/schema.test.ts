@@ -3,7 +3,6 @@ import { z } from "zod";
 import {
   type FragmentInput,
   filePathProblem,
-  fragmentFiles,
   fragmentOutputSchema,
   fragmentSchema,
 } from "./schema";
@@ -191,35 +190,5 @@ describe("fragmentOutputSchema", () => {
   test("a model output with no extra files validates as a one-file fragment", () => {
     const output = fragmentOutputSchema.parse({ ...streamlit, files: [] });
     expect(fragmentSchema.parse(output)).toEqual(streamlit);
-  });
-});
-
-describe("fragmentFiles", () => {
-  test("lists the entry first, then the others in order", () => {
-    const files = [
-      { file_path: "b.py", code: "b" },
-      { file_path: "a.py", code: "a" },
-    ];
-    expect(fragmentFiles({ file_path: "app.py", code: "main", files })).toEqual([
-      { file_path: "app.py", code: "main" },
-      ...files,
-    ]);
-    expect(fragmentFiles({ file_path: "app.py", code: "main" })).toEqual([
-      { file_path: "app.py", code: "main" },
-    ]);
-  });
-
-  test("on duplicate paths the entry wins, then the last copy, at the first position", () => {
-    const files = [
-      { file_path: "a.py", code: "a1" },
-      { file_path: "app.py", code: "not the entry" },
-      { file_path: "b.py", code: "b" },
-      { file_path: "a.py", code: "a2" },
-    ];
-    expect(fragmentFiles({ file_path: "app.py", code: "main", files })).toEqual([
-      { file_path: "app.py", code: "main" },
-      { file_path: "a.py", code: "a2" },
-      { file_path: "b.py", code: "b" },
-    ]);
   });
 });

@@ -2,6 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { getTemplate, installCommandFor, templateIds } from "@/lib/templates/templates";
 
+export { fragmentFiles } from "./files";
+
 // A fragment is an app the model wrote: code plus the template it runs on. The seed's field
 // names are a contract and stay snake_case. Kiln adds `files` for apps of more than one file:
 // `file_path`/`code` always hold the entry (main) file and `files` holds every other file.
@@ -72,7 +74,6 @@ const dependencySchema = z.string().trim().max(100).regex(dependencyPattern, {
 });
 
 export const fragmentFileSchema = z.object({ file_path: filePathSchema, code: codeSchema });
-export type FragmentFile = z.infer<typeof fragmentFileSchema>;
 
 /**
  * The validated fragment. Normalises rather than refuses what the server can derive:
@@ -188,17 +189,3 @@ export const fragmentOutputSchema = z.object({
     )
     .describe("Every other file the app needs besides the entry file. Empty for one-file apps."),
 });
-export type FragmentOutput = z.infer<typeof fragmentOutputSchema>;
-
-/**
- * Every file of a fragment, the entry first. Duplicate paths resolve as writing the files to
- * disk in order would: `files` in order (the last copy of a path wins), then the entry, so the
- * entry always wins. Each path keeps the position of its first appearance.
- */
-export function fragmentFiles(fragment: Pick<Fragment, "file_path" | "code" | "files">) {
-  const byPath = new Map<string, string>([[fragment.file_path, fragment.code]]);
-  for (const file of fragment.files ?? []) {
-    if (file.file_path !== fragment.file_path) byPath.set(file.file_path, file.code);
-  }
-  return [...byPath].map(([file_path, code]): FragmentFile => ({ file_path, code }));
-}

@@ -1,4 +1,5 @@
 import "server-only";
+import { providerNames } from "@/lib/ai/providers-list";
 import { getEnv } from "@/lib/env";
 import { cachedProbe, type ProbeResult, probeGet, timed } from "./probe-kit";
 
@@ -17,21 +18,21 @@ function configuredProviders(): ProviderCheck[] {
   const trim = (url: string) => url.replace(/\/+$/, "");
   if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) {
     checks.push({
-      name: env.OPENAI_BASE_URL ? "OpenAI-compatible server" : "OpenAI",
+      name: providerNames[env.OPENAI_BASE_URL ? "openai-compatible" : "openai"].full,
       url: `${trim(env.OPENAI_BASE_URL ?? "https://api.openai.com/v1")}/models`,
       headers: env.OPENAI_API_KEY ? { authorization: `Bearer ${env.OPENAI_API_KEY}` } : {},
     });
   }
   if (env.ANTHROPIC_API_KEY) {
     checks.push({
-      name: "Anthropic",
+      name: providerNames.anthropic.full,
       url: `${trim(env.ANTHROPIC_BASE_URL)}/models?limit=1`,
       headers: { "x-api-key": env.ANTHROPIC_API_KEY, "anthropic-version": "2023-06-01" },
     });
   }
   if (env.GOOGLE_GENERATIVE_AI_API_KEY) {
     checks.push({
-      name: "Google",
+      name: providerNames.google.full,
       url: `${trim(env.GOOGLE_GENERATIVE_AI_BASE_URL)}/models?pageSize=1`,
       headers: { "x-goog-api-key": env.GOOGLE_GENERATIVE_AI_API_KEY },
     });

@@ -67,19 +67,20 @@ export function errorResponse(
   logFailure(known, error, context);
   const headers = new Headers(context.headers);
   for (const [name, value] of Object.entries(known.headers ?? {})) headers.set(name, value);
-  // A reason (such as "model_not_configured") rides along: as `code` on /api, whose shape has
-  // no code of its own, and in `details` on /api/v1.
+  return json(errorBody(surface, known), { status: known.status, headers });
+}
+
+/**
+ * A refusal in the surface's shape. A reason (such as "model_not_configured") rides along: as
+ * `code` on /api, whose shape has no code of its own, and in `details` on /api/v1.
+ */
+export function errorBody(surface: Surface, known: KilnError) {
+  if (surface === "api") {
+    return { error: true, message: known.message, ...(known.reason ? { code: known.reason } : {}) };
+  }
   const reason = known.reason ? { reason: known.reason } : {};
-  const body =
-    surface === "api"
-      ? { error: true, message: known.message, ...(known.reason ? { code: known.reason } : {}) }
-      : {
-          success: false,
-          error: {
-            code: known.code,
-            message: known.message,
-            details: { ...known.details, ...reason },
-          },
-        };
-  return json(body, { status: known.status, headers });
+  return {
+    success: false,
+    error: { code: known.code, message: known.message, details: { ...known.details, ...reason } },
+  };
 }

@@ -1,12 +1,14 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
+import { errorBody } from "./responses";
 
-// Server-sent events with the frame format exactly right: `event:` and `data:` lines, one
-// `data:` line per line of payload, a blank line after each event, a comment as heartbeat so
-// proxies do not time the stream out, and a stream that always closes.
+// Server-sent events with the frame format exactly right: an optional `id:` line, then the
+// `event:` and `data:` lines, a blank line after each event, a comment as heartbeat so proxies
+// do not time the stream out, and a stream that always closes.
 
 export interface SseWriter {
-  send(event: string, data: unknown): void;
+  /** `id` becomes the frame's `id:` line, what a reconnecting client sends as Last-Event-ID. */
+  send(event: string, data: unknown, options?: { id?: string }): void;
   /** True once the client went away or the stream was closed. */
   readonly closed: boolean;
   /** Aborted when the client disconnects. */
@@ -16,10 +18,14 @@ export interface SseWriter {
 const encoder = new TextEncoder();
 const heartbeatMs = 15_000;
 
-export function sseFrame(event: string, data: unknown): string {
+export function sseFrame(event: string, data: unknown, id?: string): string {
+  // A line break in either would end the line early and let the rest be read as fields.
+  for (const field of [event, id ?? ""]) {
+    if (/[\r\n]/.test(field)) throw new Error("SSE event names and ids are single lines");
+  }
   const payload = JSON.stringify(data) ?? "null";
   // JSON.stringify never emits a raw newline, so one data line always suffices.
-  return `event: ${event}\ndata: ${payload}\n\n`;
+  return `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${payload}\n\n`;
 }
 
 /** Whether the client asked for the streamed (text/event-stream) form of an endpoint. */
@@ -30,19 +36,38 @@ export function wantsEventStream(request: Request): boolean {
 /**
  * Runs `produce` while streaming what it sends. A KilnError it throws becomes an `error` event
  * in the seed's shape plus its status ({ error, message, status, code? }); anything else a
- * generic one, logged by the caller's `onUnexpected`. The stream ends when `produce` settles or the client leaves.
+ * generic one, logged by the caller's `onUnexpected`. The stream ends when `produce` settles
+ * or, at once, when the client leaves: `signal` tells `produce` to stop, and what it sends
+ * after that is dropped.
  */
 export function eventStream(
   request: Request,
   produce: (writer: SseWriter) => Promise<void>,
-  options: { onUnexpected?(error: unknown): void; headers?: Headers } = {},
+  options: {
+    onUnexpected?(error: unknown): void;
+    headers?: Headers;
+    /** "v1": error events in /api/v1's envelope; seed 000's shape otherwise. */
+    surface?: "api" | "v1";
+  } = {},
 ): Response {
   const abort = new AbortController();
-  const onClientGone = () => abort.abort();
-  request.signal.addEventListener("abort", onClientGone, { once: true });
   let closed = false;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
 
+  const finish = () => {
+    clearInterval(heartbeat);
+    request.signal.removeEventListener("abort", onClientGone);
+    if (closed) return;
+    closed = true;
+    try {
+      controller.close();
+    } catch {}
+  };
+  function onClientGone() {
+    abort.abort();
+    finish();
+  }
   const write = (text: string) => {
     if (closed) return;
     try {
@@ -52,7 +77,7 @@ export function eventStream(
     }
   };
   const writer: SseWriter = {
-    send: (event, data) => write(sseFrame(event, data)),
+    send: (event, data, sendOptions) => write(sseFrame(event, data, sendOptions?.id)),
     get closed() {
       return closed || abort.signal.aborted;
     },
@@ -62,37 +87,35 @@ export function eventStream(
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
+      if (request.signal.aborted) return onClientGone();
+      request.signal.addEventListener("abort", onClientGone, { once: true });
       write(": stream open\n\n");
-      const heartbeat = setInterval(() => write(": keep-alive\n\n"), heartbeatMs);
+      heartbeat = setInterval(() => write(": keep-alive\n\n"), heartbeatMs);
       produce(writer)
         .catch((error) => {
-          if (error instanceof KilnError) {
+          const known =
+            error instanceof KilnError
+              ? error
+              : new KilnError("INTERNAL_ERROR", "Internal server error");
+          if (!(error instanceof KilnError)) options.onUnexpected?.(error);
+          if (options.surface === "v1") {
+            // /api/v1's error envelope, with the status the plain form would have answered.
+            writer.send("error", { ...errorBody("v1", known), status: known.status });
+          } else {
             // The status the plain form would have answered, so clients can act the same.
             writer.send("error", {
               error: true,
-              message: error.message,
-              status: error.status,
-              ...(error.reason ? { code: error.reason } : {}),
+              message: known.message,
+              status: known.status,
+              ...(known.reason ? { code: known.reason } : {}),
             });
-          } else {
-            options.onUnexpected?.(error);
-            writer.send("error", { error: true, message: "Internal server error", status: 500 });
           }
         })
-        .finally(() => {
-          clearInterval(heartbeat);
-          request.signal.removeEventListener("abort", onClientGone);
-          if (!closed) {
-            closed = true;
-            try {
-              controller.close();
-            } catch {}
-          }
-        });
+        .finally(finish);
     },
     cancel() {
-      closed = true;
       abort.abort();
+      finish();
     },
   });
 
@@ -101,4 +124,21 @@ export function eventStream(
   headers.set("Cache-Control", "no-store");
   headers.set("X-Accel-Buffering", "no");
   return new Response(stream, { headers });
+}
+
+/**
+ * An /api/v1 step that answers JSON, or, for a client that accepts text/event-stream, streams
+ * what it reports while it runs and then its answer as a `result` event (errors as `error`
+ * events in /api/v1's envelope). `run` gets the writer only when streaming.
+ */
+export async function jsonOrEventStream<T>(
+  request: Request,
+  run: (events?: SseWriter) => Promise<T>,
+  options: { onUnexpected?(error: unknown): void } = {},
+): Promise<T | Response> {
+  if (!wantsEventStream(request)) return run();
+  return eventStream(request, async (events) => events.send("result", await run(events)), {
+    ...options,
+    surface: "v1",
+  });
 }

@@ -78,7 +78,6 @@ describe("the OpenAPI document", () => {
 // Route files that are deliberately not API operations.
 const notOperations = new Set([
   "ANY /api/{...path}", // the JSON 404 for unknown /api paths
-  "GET /api/bench/bare", // the benchmarks' baseline, off unless KILN_BENCH_ROUTES
   "GET /auth/callback", // where Supabase's email links land: a browser redirect
   "ANY /api/sandbox/{id}/preview/{...path}", // a running app's own HTTP, proxied as it is
 ]);

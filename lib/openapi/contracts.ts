@@ -3,8 +3,10 @@ import * as apiKeys from "@/lib/api-keys/contracts";
 import * as auth from "@/lib/auth/contracts";
 import * as chat from "@/lib/chat/contracts";
 import * as health from "@/lib/health/contracts";
+import * as projects from "@/lib/projects/contracts";
 import type { RouteContract } from "@/lib/route-contract";
 import * as sandbox from "@/lib/sandbox/contracts";
+import * as specs from "@/lib/specs/contracts";
 import * as templates from "@/lib/templates/contracts";
 import { openApiContract } from "./openapi-contract";
 
@@ -17,5 +19,7 @@ export const allContracts: RouteContract[] = [
   ...Object.values(ai),
   ...Object.values(templates),
   ...Object.values(sandbox),
+  ...Object.values(projects),
+  ...Object.values(specs),
   openApiContract,
 ];

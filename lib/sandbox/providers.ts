@@ -32,6 +32,7 @@ export async function providerFor(name: ProviderName): Promise<SandboxProvider> 
         apiKey: env.E2B_API_KEY,
         domain: env.E2B_DOMAIN,
         ...(env.E2B_API_URL ? { apiUrl: env.E2B_API_URL } : {}),
+        ...(env.E2B_SANDBOX_URL ? { sandboxUrl: env.E2B_SANDBOX_URL } : {}),
       }),
     };
   }

@@ -122,6 +122,8 @@ function validParams(contract: RouteContract): Record<string, string> {
     if (contract.path.includes("/chats/")) return "chat_abc";
     if (contract.path.includes("/sandbox/")) return "sbx_abc";
     if (contract.path.includes("/api-keys/")) return "key_abc";
+    if (name === "projectId") return "proj_abc";
+    if (name === "version") return "1";
     throw new Error(`no sample for {${name}} in ${contract.path}: add one`);
   };
   return Object.fromEntries(names.map((name) => [name, sample(name)]));
@@ -151,6 +153,20 @@ const sampleBodies: Record<string, unknown> = {
   "POST /api/auth/signup": { email: "nul@example.test", password: "correct horse battery" },
   "POST /api/auth/login": { email: "nul@example.test", password: "correct horse battery" },
   "POST /api/v1/api-keys": { name: "deploy key" },
+  "POST /api/v1/projects": {
+    name: "Task board",
+    description: "Boards and cards",
+    project_type: "web",
+    tech_stack: ["react"],
+  },
+  "PATCH /api/v1/projects/{projectId}": { name: "Renamed", tech_stack: ["vue"] },
+  "POST /api/v1/projects/{projectId}/clarify": {
+    model: { id: "gpt-test", providerId: "openai" },
+  },
+  "POST /api/v1/projects/{projectId}/answers": {
+    answers: [{ questionId: "q1", answer: "Email and password" }],
+  },
+  "POST /api/v1/projects/{projectId}/regenerate": { feedback: "More about notifications" },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",
     baseURL: "https://models.example.test/v1",

@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { parsePartialJson } from "ai";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { TestClient } from "../support/client";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
 import { type KilnServer, startKiln } from "../support/kiln-server";
@@ -266,17 +266,19 @@ describe("POST /api/chat", () => {
     const reader = response.body?.getReader();
     await reader?.read();
     await reader?.cancel();
-    let messages: { role: string; status: string; error: string | null }[] = [];
-    for (let i = 0; i < 50 && messages.length < 2; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const detail = await browser.fetch(`/api/chats/${chatId}`);
-      if (detail.status === 200)
-        messages = ((await detail.json()) as { messages: typeof messages }).messages;
-    }
-    expect(messages.map((m) => [m.role, m.status, m.error])).toEqual([
-      ["user", "complete", null],
-      ["assistant", "failed", "The request was cancelled"],
-    ]);
+    type Message = { role: string; status: string; error: string | null };
+    await vi.waitFor(
+      async () => {
+        const detail = await browser.fetch(`/api/chats/${chatId}`);
+        expect(detail.status).toBe(200);
+        const { messages } = (await detail.json()) as { messages: Message[] };
+        expect(messages.map((m) => [m.role, m.status, m.error])).toEqual([
+          ["user", "complete", null],
+          ["assistant", "failed", "The request was cancelled"],
+        ]);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   });
 
   test("the LLM limit binds callers the server's key pays for: 429 with headers", async () => {
@@ -366,6 +368,37 @@ describe("POST /api/chat", () => {
     const response = await ask(browser, body);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: true, message });
+  });
+});
+
+describe("PATCH /api/chats/:id", () => {
+  test("renames the caller's chat, one line, and nobody else's", async () => {
+    const alice = new TestClient(kiln.url);
+    await alice.signUp();
+    fake.script({ when: mine("rename-me"), json: output(helloFragment) });
+    const chatId = (
+      await ask(alice, prompt("rename-me"), { accept: "application/json" })
+    ).headers.get("x-chat-id");
+    const rename = (client: TestClient, title: unknown) =>
+      client.fetch(`/api/chats/${chatId}`, { method: "PATCH", json: { title } });
+
+    const renamed = await rename(alice, "  My\n bakery   page ");
+    expect(renamed.status).toBe(200);
+    expect(await renamed.json()).toMatchObject({ id: chatId, title: "My bakery page" });
+    const list = await (await alice.fetch("/api/chats")).json();
+    expect(list.chats.map((c: { title: string }) => c.title)).toEqual(["My bakery page"]);
+
+    const empty = await rename(alice, "   ");
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toEqual({ error: true, message: "title: must not be empty" });
+    expect((await rename(alice, "x".repeat(201))).status).toBe(400);
+
+    const bob = new TestClient(kiln.url);
+    await bob.signUp();
+    expect((await rename(bob, "Mine now")).status).toBe(404);
+    expect((await (await alice.fetch(`/api/chats/${chatId}`)).json()).chat.title).toBe(
+      "My bakery page",
+    );
   });
 });
 

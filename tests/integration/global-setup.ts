@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { type KilnServer, startKiln } from "../support/kiln-server";
+import { npmRegistryReachable, reportUnreachableRegistry } from "../support/npm-registry";
 
 export interface Backend {
   name: "pglite" | "postgres";
@@ -11,6 +12,8 @@ export interface Backend {
 declare module "vitest" {
   export interface ProvidedContext {
     backends: Backend[];
+    /** Whether the npm registry answered: the steps that install from it run only then. */
+    npmRegistry: boolean;
   }
 }
 
@@ -59,9 +62,11 @@ export default async function setup(project: TestProject) {
   } else {
     console.log("\n  skipped: Postgres integration suite (set TEST_DATABASE_URL to run it)\n");
   }
-  await Promise.all(starting);
+  const [registry] = await Promise.all([npmRegistryReachable(), ...starting]);
+  if (!registry) reportUnreachableRegistry("every integration step that installs npm packages");
   backends.sort((a, b) => a.name.localeCompare(b.name));
   project.provide("backends", backends);
+  project.provide("npmRegistry", registry);
 
   return async () => {
     await Promise.all(servers.map((s) => s.stop()));

@@ -2,7 +2,7 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createUpstashLimiter } from "@/lib/rate-limit/upstash";
 import { type FakeUpstash, redisReachable, startFakeUpstash } from "../support/fake-upstash";
-import { clearOfWindowEdge } from "../support/windows";
+import { clearOfWindowEdge, hourWindow } from "../support/windows";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const hasRedis = await redisReachable(redisUrl);
@@ -34,10 +34,10 @@ describe.runIf(hasRedis)("Upstash REST fake and limiter", () => {
   });
 
   test("50 parallel requests against a limit of 10 admit exactly 10", async () => {
-    await clearOfWindowEdge();
+    await clearOfWindowEdge(hourWindow);
     const limiter = createUpstashLimiter(
       { url: fake.url, token: fake.token, prefix },
-      { limit: 10, windowMs: 60_000 },
+      { limit: 10, windowMs: hourWindow },
     );
     const results = await Promise.all(
       Array.from({ length: 50 }, () => limiter.limit("user:exact")),

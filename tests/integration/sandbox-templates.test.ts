@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { TestClient } from "../support/client";
 import { type KilnServer, startKiln } from "../support/kiln-server";
+import { needsNpmRegistry } from "../support/npm-registry";
 import { suiteEnv } from "./global-setup";
 
 // Web templates whose dependencies come from the npm registry, on a server that lets fragments
@@ -9,13 +10,7 @@ import { suiteEnv } from "./global-setup";
 
 let kiln: KilnServer;
 let client: TestClient;
-
-beforeAll(async () => {
-  kiln = await startKiln({ env: { ...suiteEnv, KILN_SANDBOX_INSTALL_NETWORK: "on" } });
-  client = new TestClient(kiln.url);
-  await client.signUp();
-});
-afterAll(() => kiln?.stop());
+const hasRegistry = inject("npmRegistry");
 
 const fragment = (extra: Record<string, unknown>) => ({
   commentary: "",
@@ -50,7 +45,14 @@ async function previewedPage(url: string): Promise<string> {
   return html;
 }
 
-describe("web templates from the npm registry", () => {
+describe.skipIf(!hasRegistry)(needsNpmRegistry("web templates", hasRegistry), () => {
+  beforeAll(async () => {
+    kiln = await startKiln({ env: { ...suiteEnv, KILN_SANDBOX_INSTALL_NETWORK: "on" } });
+    client = new TestClient(kiln.url);
+    await client.signUp();
+  });
+  afterAll(() => kiln?.stop());
+
   test("a fragment's extra package is installed with network, into its own node_modules", async () => {
     const { status, body } = await run({
       fragment: fragment({
@@ -112,7 +114,7 @@ describe("web templates from the npm registry", () => {
     expect(edited.body.sbxId).toBe(first.body.sbxId);
     let html = "";
     await expect
-      .poll(async () => (html = await previewedPage(edited.body.url)), { timeout: 10_000 })
+      .poll(async () => (html = await previewedPage(edited.body.url)), { timeout: 60_000 })
       .toContain("Edited");
     expect(processOf(html)).toBe(processOf(firstHtml));
 
@@ -171,7 +173,7 @@ describe("web templates from the npm registry", () => {
     });
     expect(edited.status, JSON.stringify(edited.body)).toBe(200);
     await expect
-      .poll(() => previewedPage(edited.body.url), { timeout: 10_000 })
+      .poll(() => previewedPage(edited.body.url), { timeout: 60_000 })
       .toContain("Hello from Nuxt 43");
   }, 240_000);
 });

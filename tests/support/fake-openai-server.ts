@@ -1,7 +1,7 @@
 // The fake OpenAI server as a process, for Playwright's web servers and for trying the IDE by
 // hand: `node tests/support/fake-openai-server.ts --port 3211`. Every chat request gets a small
 // static page written slowly enough to watch it stream (a Python script when the prompt asks for
-// a "sum of squares", an Express app for an "express server", a Next.js page for a "Next.js
+// a "sum of squares", 200 lines of output for a "long listing", an Express app for an "express server", a Next.js page for a "Next.js
 // counter"); edit requests get one edit.
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai.ts";
@@ -111,6 +111,23 @@ const fake = await startFakeOpenAI({
           port: 3000,
           file_path: "pages/index.tsx",
           code: nextPage("Next.js counter"),
+          files: [],
+        },
+      };
+    }
+    if (request.prompt.includes("long listing")) {
+      return {
+        json: {
+          commentary: "A script that prints a long listing.",
+          template: "code-interpreter-v1",
+          title: "Long listing",
+          description: "Prints 200 numbered lines.",
+          additional_dependencies: [],
+          has_additional_dependencies: false,
+          install_dependencies_command: "",
+          port: null,
+          file_path: "script.py",
+          code: "for n in range(1, 201):\n    print('line', n)\n",
           files: [],
         },
       };

@@ -1,60 +1,20 @@
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { inspect } from "node:util";
-import { SandboxError } from "@e2b/code-interpreter";
 import { describe, expect, test } from "vitest";
-import { KilnError } from "@/lib/errors";
-import type { SandboxHandle } from "@/lib/sandbox/provider";
-import type { TemplateId } from "@/lib/templates/templates";
-import { FakeE2b } from "@/tests/support/fake-e2b";
-import { createE2bProvider } from "./e2b-provider";
+import { kilnError, run, setup, started } from "@/tests/support/fake-e2b/provider";
 
-const domain = "e2b.test";
-
-function setup(options: { apiKey?: string; serverReadyTimeoutMs?: number } = {}) {
-  const fake = new FakeE2b({ templatePorts: { "nextjs-developer": [3000] } });
-  const provider = createE2bProvider({
-    apiKey: options.apiKey ?? fake.apiKey,
-    domain,
-    sdk: fake.Sandbox,
-    fetch: fake.fetch,
-    serverPollMs: 2,
-    serverReadyTimeoutMs: options.serverReadyTimeoutMs ?? 2_000,
-  });
-  return { fake, provider };
-}
-
-async function started(template: TemplateId = "code-interpreter-v1") {
-  const { fake, provider } = setup();
-  const sandbox = await provider.create({
-    sbxId: "sbx_abc123",
-    template,
-    lifetimeMs: 600_000,
-    metadata: { userId: "usr_1" },
-  });
-  return { fake, provider, sandbox, state: fake.sandbox(sandbox.externalId) };
-}
-
-/** The KilnError a promise rejects with. */
-async function kilnError(promise: Promise<unknown>): Promise<KilnError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KilnError);
-  return error as KilnError;
-}
-
-async function run(sandbox: SandboxHandle, command: string, workingDirectory = "/workspace") {
-  return sandbox.runCommand({ command, workingDirectory, timeoutMs: 5_000 });
-}
+// The E2B provider through the real @e2b/code-interpreter SDK, talking over HTTP to a local E2B
+// (tests/support/fake-e2b.ts) whose sandboxes run commands and Python for real. Commands are
+// in e2b-commands.test.ts, servers in e2b-server.test.ts.
 
 describe("create and connect", () => {
-  test("creates on E2B's template with Kiln's metadata, lifetime and key", async () => {
+  test("creates on E2B's template with Kiln's metadata and lifetime", async () => {
     const { sandbox, state } = await started("nextjs-developer");
     expect(sandbox.provider).toBe("e2b");
     expect(state).toMatchObject({
       template: "nextjs-developer",
       timeoutMs: 600_000,
-      domain,
       metadata: { userId: "usr_1", kilnSandboxId: "sbx_abc123", kilnTemplate: "nextjs-developer" },
     });
   });
@@ -79,18 +39,20 @@ describe("create and connect", () => {
     expect(state.isKilled).toBe(true);
     expect(await provider.connect("sbx_abc123", sandbox.externalId)).toBeUndefined();
     for (const call of [
-      sandbox.runCode("1 + 1"),
-      sandbox.runCommand({ command: "ls", workingDirectory: "/workspace" }),
-      sandbox.readFile("a.txt"),
-      sandbox.setTimeout(60_000),
+      () => sandbox.runCode("1 + 1"),
+      () => sandbox.runCommand({ command: "ls", workingDirectory: "/workspace" }),
+      () => sandbox.readFile("a.txt"),
+      () => sandbox.listFiles("/workspace"),
+      () => sandbox.writeFiles([{ path: "a.txt", content: "a" }]),
+      () => sandbox.setTimeout(60_000),
     ]) {
-      const error = await kilnError(call);
+      const error = await kilnError(call());
       expect([error.status, error.reason]).toEqual([404, "sandbox_gone"]);
     }
   });
 
   test("connect to an id E2B never had is undefined", async () => {
-    const { provider } = setup();
+    const { provider } = await setup();
     expect(await provider.connect("sbx_x", "inothere")).toBeUndefined();
   });
 
@@ -111,14 +73,20 @@ describe("create and connect", () => {
 describe("the API key stays secret", () => {
   test("a refused key is a 503 that does not name the key", async () => {
     const wrong = "e2b_wrong_key_that_must_not_leak";
-    const { provider } = setup({ apiKey: wrong });
+    const { provider } = await setup({ kilnApiKey: wrong });
     const attempts = [
-      provider.create({ sbxId: "sbx_a", template: "static-html", lifetimeMs: 1, metadata: {} }),
-      provider.connect("sbx_a", "iabc"),
-      provider.destroy("sbx_a", "iabc"),
+      () =>
+        provider.create({
+          sbxId: "sbx_a",
+          template: "static-html",
+          lifetimeMs: 1,
+          metadata: {},
+        }),
+      () => provider.connect("sbx_a", "iabc"),
+      () => provider.destroy("sbx_a", "iabc"),
     ];
     for (const attempt of attempts) {
-      const error = await kilnError(attempt);
+      const error = await kilnError(attempt());
       expect(error.status).toBe(503);
       expect(error.reason).toBe("e2b_unauthorized");
       expect(error.message).toMatch(/E2B_API_KEY/);
@@ -127,8 +95,8 @@ describe("the API key stays secret", () => {
   });
 
   test("other E2B errors are passed on with the key masked", async () => {
-    const { fake, provider } = setup();
-    fake.failNext(new SandboxError(`400: template not allowed for ${fake.apiKey}`));
+    const { fake, provider } = await setup();
+    fake.failNext(400, `template not allowed for ${fake.apiKey}`);
     const error = await kilnError(
       provider.create({ sbxId: "sbx_a", template: "static-html", lifetimeMs: 1, metadata: {} }),
     );
@@ -137,7 +105,7 @@ describe("the API key stays secret", () => {
   });
 
   test("metadata never carries the key, and a handle does not show it", async () => {
-    const { fake, provider } = setup();
+    const { fake, provider } = await setup();
     const sandbox = await provider.create({
       sbxId: "sbx_a",
       template: "code-interpreter-v1",
@@ -155,16 +123,25 @@ describe("the API key stays secret", () => {
   });
 });
 
+// A cell that prints a line, then runs until stopped.
+const endless = 'print("tick")\nimport time\nwhile True:\n    time.sleep(0.01)';
+
 describe("runCode", () => {
   test("maps output, text and image results, and streams output as it comes", async () => {
-    const { fake, sandbox } = await started();
-    fake.scriptCode("plot()", {
-      stdout: ["loading\n", "done\n"],
-      stderr: ["warning: slow\n"],
-      results: [{ text: "<Figure size 640x480 with 1 Axes>", png: "iVBORw0KGgo=" }, { text: "42" }],
-    });
+    const { sandbox } = await started();
+    const code = [
+      "import sys",
+      "class Figure:",
+      "    def __repr__(self): return '<Figure size 640x480 with 1 Axes>'",
+      "    def _repr_png_(self): return b'\\x89PNG\\r\\n\\x1a\\n'",
+      'print("loading")',
+      'print("done")',
+      'print("warning: slow", file=sys.stderr)',
+      "display(Figure())",
+      "6 * 7",
+    ].join("\n");
     const chunks: string[] = [];
-    const execution = await sandbox.runCode("plot()", {
+    const execution = await sandbox.runCode(code, {
       onStdout: (chunk) => chunks.push(`out:${chunk}`),
       onStderr: (chunk) => chunks.push(`err:${chunk}`),
     });
@@ -178,11 +155,12 @@ describe("runCode", () => {
   });
 
   test("output beyond 1 MiB is cut, as on local sandboxes, and streaming stops there too", async () => {
-    const { fake, sandbox } = await started();
-    const line = `${"é".repeat(1023)}\n`; // 2047 bytes of UTF-8
-    fake.scriptCode("flood()", { stdout: Array(1024).fill(line), stderr: ["tail\n"] });
+    const { sandbox } = await started();
+    // 1024 lines of 2047 bytes of UTF-8, then a line on stderr
+    const code =
+      'import sys\nfor _ in range(1024):\n    print("é" * 1023)\nprint("tail", file=sys.stderr)';
     let streamed = 0;
-    const execution = await sandbox.runCode("flood()", {
+    const execution = await sandbox.runCode(code, {
       onStdout: (chunk) => {
         streamed += Buffer.byteLength(chunk);
       },
@@ -203,36 +181,36 @@ describe("runCode", () => {
     expect(execution.cellResults).toEqual([]);
   });
 
-  test("the last expression's value is a text result", async () => {
+  test("the last expression's value is a text result, and variables live on", async () => {
     const { sandbox } = await started();
-    const execution = await sandbox.runCode('print("hi")\n(2 + 3) * 4');
+    await sandbox.runCode("base = 2 + 3");
+    const execution = await sandbox.runCode('print("hi")\nbase * 4');
     expect(execution).toMatchObject({ stdout: "hi\n", cellResults: [{ text: "20" }] });
   });
 
   test("code past its time limit ends with the wall limit, and the kernel is freed", async () => {
-    const { fake, sandbox, state } = await started();
-    fake.scriptCode("while True: tick()", { stdout: ["tick\n"], hang: true });
-    const execution = await sandbox.runCode("while True: tick()", { timeoutMs: 30 });
+    const { sandbox, state } = await started();
+    await sandbox.runCode("1"); // the kernel is up, so the limit counts the cell alone
+    const execution = await sandbox.runCode(endless, { timeoutMs: 2_000 });
     expect(execution.limit).toBe("wall");
     expect(execution.stdout).toBe("tick\n");
     expect(execution.runtimeError?.name).toBe("TimeoutError");
     expect(execution.runtimeError?.value).toContain("kernel was restarted");
     // E2B leaves the loop running; without the restart this would wait behind it.
     expect(state.kernelRestarts).toBe(1);
-    const next = await sandbox.runCode("1 + 1", { timeoutMs: 1_000 });
+    const next = await sandbox.runCode("1 + 1", { timeoutMs: 10_000 });
     expect(next.cellResults).toEqual([{ text: "2" }]);
   });
 
   test("an abort stops waiting, restarts the kernel and keeps the output so far", async () => {
-    const { fake, sandbox, state } = await started();
-    fake.scriptCode("serve_forever()", { stdout: ["ready\n"], hang: true });
+    const { sandbox, state } = await started();
     const controller = new AbortController();
-    const execution = await sandbox.runCode("serve_forever()", {
+    const execution = await sandbox.runCode(endless, {
       signal: controller.signal,
       onStdout: () => controller.abort(),
     });
     expect(execution).toMatchObject({
-      stdout: "ready\n",
+      stdout: "tick\n",
       runtimeError: { name: "KeyboardInterrupt" },
       cellResults: [],
     });
@@ -248,125 +226,6 @@ describe("runCode", () => {
   });
 });
 
-describe("runCommand", () => {
-  test("a failing command returns its exit code and output rather than throwing", async () => {
-    const { fake, sandbox } = await started();
-    fake.scriptCommand("npm test", {
-      stdout: "1 failing\n",
-      stderr: "Error: expected 2\n",
-      exitCode: 2,
-    });
-    expect(await run(sandbox, "npm test")).toEqual({
-      stdout: "1 failing\n",
-      stderr: "Error: expected 2\n",
-      exitCode: 2,
-      workingDirectory: "/workspace",
-    });
-    expect(await run(sandbox, "nosuchtool --version")).toMatchObject({
-      exitCode: 127,
-      stderr: expect.stringContaining("nosuchtool: command not found"),
-    });
-  });
-
-  test("streams output while the command runs", async () => {
-    const { fake, sandbox } = await started();
-    fake.scriptCommand("pip install rich", { stdout: ["Collecting rich\n", "Installed\n"] });
-    const chunks: string[] = [];
-    await sandbox.runCommand({
-      command: "pip install rich",
-      workingDirectory: "/workspace",
-      onStdout: (chunk) => chunks.push(chunk),
-    });
-    expect(chunks).toEqual(["Collecting rich\n", "Installed\n"]);
-  });
-
-  test("a cd carries over to the next command", async () => {
-    const { sandbox } = await started();
-    const first = await run(sandbox, "mkdir -p src/app && cd src/app");
-    expect(first).toMatchObject({ exitCode: 0, workingDirectory: "/workspace/src/app" });
-    const second = await run(sandbox, "touch page.tsx && cd ..", first.workingDirectory);
-    expect(second.workingDirectory).toBe("/workspace/src");
-    expect(await sandbox.listFiles("/workspace/src/app")).toMatchObject([{ name: "page.tsx" }]);
-  });
-
-  test("a cd out of the project, or an exit, keeps the directory", async () => {
-    const { sandbox } = await started();
-    await run(sandbox, "mkdir src");
-    expect((await run(sandbox, "cd /tmp", "/workspace/src")).workingDirectory).toBe(
-      "/workspace/src",
-    );
-    const exited = await run(sandbox, "cd .. && exit 4", "/workspace/src");
-    expect(exited).toMatchObject({ exitCode: 4, workingDirectory: "/workspace/src" });
-  });
-
-  test("a directory that no longer exists is reported", async () => {
-    const { sandbox } = await started();
-    const outcome = await run(sandbox, "ls", "/workspace/gone");
-    expect(outcome.exitCode).toBe(97);
-    expect(outcome.stderr).toContain("cd: /workspace/gone: no such directory");
-  });
-
-  test("a working directory outside the workspace is a 400", async () => {
-    const { sandbox } = await started();
-    expect((await kilnError(run(sandbox, "ls", "/etc"))).status).toBe(400);
-  });
-
-  test("a command past its time limit is ended with the wall limit", async () => {
-    const { sandbox } = await started();
-    const outcome = await sandbox.runCommand({
-      command: "echo started && sleep 10",
-      workingDirectory: "/workspace",
-      timeoutMs: 30,
-    });
-    expect(outcome).toEqual({
-      stdout: "started\n",
-      stderr: "",
-      exitCode: 137,
-      workingDirectory: "/workspace",
-      limit: "wall",
-    });
-  });
-});
-
-describe("stopping commands", () => {
-  test("output past 1 MiB ends the command with the output limit", async () => {
-    const { fake, sandbox, state } = await started();
-    fake.scriptCommand("yes", {
-      stdout: ["y\n".repeat(300_000), "y\n".repeat(300_000)],
-      hang: true,
-    });
-    let streamed = 0;
-    const outcome = await sandbox.runCommand({
-      command: "yes",
-      workingDirectory: "/workspace",
-      onStdout: (chunk) => (streamed += chunk.length),
-    });
-    expect(outcome).toMatchObject({ exitCode: 137, limit: "output" });
-    expect(outcome.stdout.length).toBe(1024 * 1024);
-    expect(streamed).toBe(1024 * 1024);
-    expect(state.processes.size).toBe(0);
-  });
-
-  test("an abort kills the command", async () => {
-    const { fake, sandbox, state } = await started();
-    fake.scriptCommand("npm run watch", { stdout: "watching\n", hang: true });
-    const controller = new AbortController();
-    const outcome = await sandbox.runCommand({
-      command: "npm run watch",
-      workingDirectory: "/workspace",
-      signal: controller.signal,
-      onStdout: () => controller.abort(),
-    });
-    expect(outcome).toEqual({
-      stdout: "watching\n",
-      stderr: "",
-      exitCode: 137,
-      workingDirectory: "/workspace",
-    });
-    expect(state.processes.size).toBe(0);
-  });
-});
-
 describe("files", () => {
   test("writes, reads and lists under /workspace, stored in E2B's /home/user", async () => {
     const { sandbox, state } = await started();
@@ -375,11 +234,26 @@ describe("files", () => {
       { path: "/workspace/README.md", content: "# Hi\n" },
     ]);
     expect(written).toEqual(["/workspace/src/app.py", "/workspace/README.md"]);
-    expect(state.files.get("/home/user/src/app.py")).toBe("print('hi')\n");
+    const host = state.machine.hostPath("/home/user/src/app.py") as string;
+    expect(readFileSync(host, "utf8")).toBe("print('hi')\n");
     expect(await sandbox.readFile("/workspace/src/app.py")).toBe("print('hi')\n");
     expect(await sandbox.listFiles("/workspace")).toEqual([
       { name: "README.md", path: "/workspace/README.md", type: "file", size: 5 },
-      { name: "src", path: "/workspace/src", type: "directory", size: 4096 },
+      {
+        name: "src",
+        path: "/workspace/src",
+        type: "directory",
+        size: statSync(path.dirname(host)).size,
+      },
+    ]);
+  });
+
+  test("a symlink is listed as one", async () => {
+    const { sandbox } = await started();
+    await run(sandbox, "touch target && ln -s target link");
+    expect(await sandbox.listFiles("/workspace")).toMatchObject([
+      { name: "link", type: "symlink" },
+      { name: "target", type: "file" },
     ]);
   });
 
@@ -400,74 +274,5 @@ describe("files", () => {
     const { sandbox } = await started();
     await sandbox.writeFiles([{ path: "big.txt", content: "x".repeat(1024 * 1024 + 1) }]);
     expect((await kilnError(sandbox.readFile("big.txt"))).status).toBe(413);
-  });
-});
-
-describe("servers and previews", () => {
-  test("the preview URL is E2B's host for the port", async () => {
-    const { sandbox } = await started("static-html");
-    expect(sandbox.previewUrl(8000)).toBe(`https://8000-${sandbox.externalId}.${domain}`);
-  });
-
-  test("startServer runs the command in the background and waits for the port", async () => {
-    const { fake, sandbox, state } = await started("static-html");
-    const command = "python3 -m http.server 8000 --bind 0.0.0.0";
-    fake.scriptCommand(command, {
-      stdout: "Serving HTTP on 0.0.0.0 port 8000\n",
-      listen: 8000,
-      listenDelayMs: 20,
-      hang: true,
-    });
-    const output: string[] = [];
-    await sandbox.startServer({ command, port: 8000, onOutput: (chunk) => output.push(chunk) });
-    expect(output).toEqual(["Serving HTTP on 0.0.0.0 port 8000\n"]);
-    expect((await fake.fetch(sandbox.previewUrl(8000))).status).toBe(200);
-    expect(state.commands).toEqual([
-      { cmd: command, cwd: "/home/user", envs: { PORT: "8000" }, isBackground: true, timeoutMs: 0 },
-    ]);
-  });
-
-  test("starting again replaces the server Kiln started, so the new code runs", async () => {
-    const { fake, sandbox, state } = await started("node-server");
-    fake.scriptCommand("node index.js", { stdout: "v1\n", listen: 3000, hang: true });
-    await sandbox.startServer({ command: "node index.js", port: 3000 });
-    fake.scriptCommand("node index.js", { stdout: "v2\n", listen: 3000, hang: true });
-    const output: string[] = [];
-    await sandbox.startServer({
-      command: "node index.js",
-      port: 3000,
-      onOutput: (chunk) => output.push(chunk),
-    });
-    expect(output).toEqual(["v2\n"]);
-    expect(state.commands.filter((c) => c.cmd === "node index.js")).toHaveLength(2);
-    expect(state.processes.size).toBe(1);
-  });
-
-  test("a template whose own server already answers starts nothing", async () => {
-    const { sandbox, state } = await started("nextjs-developer");
-    await sandbox.startServer({ command: "npx next dev --port 3000", port: 3000 });
-    expect(state.commands).toEqual([]);
-  });
-
-  test("a server that exits before answering is an error with its exit code", async () => {
-    const { fake, sandbox } = await started("node-server");
-    fake.scriptCommand("node index.js", { stderr: "SyntaxError: Unexpected token\n", exitCode: 1 });
-    const error = await kilnError(sandbox.startServer({ command: "node index.js", port: 3000 }));
-    expect([error.status, error.reason]).toEqual([400, "app_exited"]);
-    expect(error.message).toContain("exit code 1");
-    expect(error.details).toEqual({ output: "SyntaxError: Unexpected token\n" });
-  });
-
-  test("a server that never answers times out", async () => {
-    const { fake, provider } = setup({ serverReadyTimeoutMs: 30 });
-    const sandbox = await provider.create({
-      sbxId: "sbx_a",
-      template: "node-server",
-      lifetimeMs: 60_000,
-      metadata: {},
-    });
-    fake.scriptCommand("node index.js", { hang: true });
-    const error = await kilnError(sandbox.startServer({ command: "node index.js", port: 3000 }));
-    expect([error.status, error.reason]).toEqual([502, "app_not_listening"]);
   });
 });

@@ -5,7 +5,7 @@ import type { TemplateId } from "@/lib/templates/templates";
 import { runCode } from "./e2b-code";
 import { runCommand } from "./e2b-commands";
 import { listFiles, readFile, writeFiles } from "./e2b-files";
-import { type E2bConnection, type E2bSandbox, type E2bSdk, e2bSdk, kilnError } from "./e2b-sdk";
+import { type E2bConnection, type E2bSandbox, e2bSdk, kilnError } from "./e2b-sdk";
 import { type E2bServerContext, startServer } from "./e2b-server";
 
 // Sandboxes on E2B through @e2b/code-interpreter: creating, connecting to and destroying them,
@@ -27,7 +27,6 @@ export const e2bTemplates: Readonly<Record<TemplateId, string>> = {
 };
 
 export interface CreateE2bProviderOptions extends E2bConnection {
-  sdk?: E2bSdk;
   /** Used to ask whether a started server answers; E2B's proxy says 502 until it listens. */
   fetch?: typeof fetch;
   serverReadyTimeoutMs?: number;
@@ -35,9 +34,13 @@ export interface CreateE2bProviderOptions extends E2bConnection {
 }
 
 export function createE2bProvider(options: CreateE2bProviderOptions): SandboxProvider {
-  const { apiKey, domain, apiUrl } = options;
-  const sdk = options.sdk ?? e2bSdk;
-  const connection: E2bConnection = { apiKey, domain, ...(apiUrl ? { apiUrl } : {}) };
+  const { apiKey, domain, apiUrl, sandboxUrl } = options;
+  const connection: E2bConnection = {
+    apiKey,
+    domain,
+    ...(apiUrl ? { apiUrl } : {}),
+    ...(sandboxUrl ? { sandboxUrl } : {}),
+  };
   const context: E2bServerContext = {
     apiKey,
     fetch: options.fetch ?? fetch,
@@ -52,7 +55,7 @@ export function createE2bProvider(options: CreateE2bProviderOptions): SandboxPro
         ([key, value]) => !apiKey || (!key.includes(apiKey) && !value.includes(apiKey)),
       );
       try {
-        const sandbox = await sdk.create(e2bTemplates[template], {
+        const sandbox = await e2bSdk.create(e2bTemplates[template], {
           ...connection,
           metadata: {
             ...Object.fromEntries(safe),
@@ -68,7 +71,7 @@ export function createE2bProvider(options: CreateE2bProviderOptions): SandboxPro
     },
     async connect(_sandboxId, externalId) {
       try {
-        return e2bHandle(await sdk.connect(externalId, connection), context);
+        return e2bHandle(await e2bSdk.connect(externalId, connection), context);
       } catch (error) {
         if (error instanceof NotFoundError) return undefined;
         throw await kilnError(error, context);
@@ -76,7 +79,7 @@ export function createE2bProvider(options: CreateE2bProviderOptions): SandboxPro
     },
     async destroy(_sandboxId, externalId) {
       try {
-        await sdk.kill(externalId, connection); // false when it is already gone: that is fine
+        await e2bSdk.kill(externalId, connection); // false when it is already gone: that is fine
       } catch (error) {
         throw await kilnError(error, context);
       }

@@ -14,8 +14,8 @@ import {
 import { KilnError } from "@/lib/errors";
 
 // The narrow surface of @e2b/code-interpreter that the E2B provider uses, and the reading of the
-// SDK's errors. Kept apart so that the provider's modules, and tests/support/fake-e2b.ts, depend
-// on these types rather than on the SDK's classes. The API key goes to the SDK and nowhere else:
+// SDK's errors. Kept apart so that the provider's modules depend on these types rather than on
+// the SDK's classes. The API key goes to the SDK and nowhere else:
 // errors are rebuilt from their class, and any message passed on has the key masked.
 
 /** Connection options for every SDK call. */
@@ -23,6 +23,8 @@ export interface E2bConnection {
   apiKey: string;
   domain: string;
   apiUrl?: string;
+  /** One address for every sandbox's own servers, instead of https://<port>-<id>.<domain>. */
+  sandboxUrl?: string;
 }
 
 export interface E2bEntry {
@@ -84,7 +86,7 @@ export interface E2bSandbox {
   kill(): Promise<boolean>;
 }
 
-/** The SDK's Sandbox class as Kiln uses it; tests pass tests/support/fake-e2b.ts instead. */
+/** The SDK's Sandbox class as Kiln uses it. */
 export interface E2bSdk {
   create(
     template: string,

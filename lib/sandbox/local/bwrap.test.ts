@@ -188,7 +188,8 @@ describe("runInSandbox", () => {
     const result = await finish(started);
     expect(result.signal).toBe("SIGKILL");
     expect(result.limit).toBeUndefined();
-    expect(result.durationMs).toBeLessThan(3_000);
+    // Far below the 60 s it would sleep, with room for a loaded machine.
+    expect(result.durationMs).toBeLessThan(15_000);
   });
 
   test("an already aborted signal never lets the command run", async () => {

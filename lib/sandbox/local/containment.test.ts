@@ -159,7 +159,7 @@ describe.each(modes)("a sandboxed command, $name", ({ owned, uid }) => {
     const bomb = "import os\nwhile True:\n  try: os.fork()\n  except OSError: pass";
     const result = await py(bomb, { limits: { processes: 32 } });
     expect(result.limit).toBe("processes");
-    expect(result.durationMs).toBeLessThan(3_000);
+    expect(result.durationMs).toBeLessThan(10_000);
     expect(spawnSync("/bin/true").status).toBe(0);
   });
 
@@ -168,7 +168,7 @@ describe.each(modes)("a sandboxed command, $name", ({ owned, uid }) => {
       limits: { processes: 32 },
     });
     expect(result.limit).toBe("processes");
-    expect(result.durationMs).toBeLessThan(3_000);
+    expect(result.durationMs).toBeLessThan(10_000);
   });
 
   test("allocating 2 GiB is stopped by the memory limit", async () => {
@@ -201,7 +201,8 @@ describe.each(modes)("a sandboxed command, $name", ({ owned, uid }) => {
     expect(result.limit).toBe("wall");
     expect(result.signal).toBe("SIGKILL");
     expect(result.durationMs).toBeGreaterThanOrEqual(1_500);
-    expect(result.durationMs).toBeLessThan(2_500);
+    // The loop would run forever; the margin is for a loaded machine.
+    expect(result.durationMs).toBeLessThan(10_000);
   });
 
   test("cannot signal host processes", async () => {

@@ -1,5 +1,5 @@
-import { deleteChat, getChat, getMessages } from "@/lib/chat/chats";
-import { deleteChatContract, getChatContract } from "@/lib/chat/contracts";
+import { deleteChat, getChat, getMessages, renameChat } from "@/lib/chat/chats";
+import { deleteChatContract, getChatContract, renameChatContract } from "@/lib/chat/contracts";
 import { apiRoute, routeMethods } from "@/lib/http/route";
 
 export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(getChatContract.path, {
@@ -11,6 +11,10 @@ export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(getChatContract.pa
     ]);
     return { chat, messages };
   }),
+  // PATCH /api/chats/:id — rename a chat
+  PATCH: apiRoute(renameChatContract, ({ caller, params, body }) =>
+    renameChat({ userId: caller.user.id, chatId: params.id, title: body.title }),
+  ),
   // DELETE /api/chats/:id — delete a chat and its messages
   DELETE: apiRoute(deleteChatContract, async ({ caller, params }) => {
     await deleteChat(caller.user.id, params.id);

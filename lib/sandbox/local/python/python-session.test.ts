@@ -195,7 +195,8 @@ describe("startPythonSession", () => {
     for (const code of ["while True: pass", "import time\ntime.sleep(100)"]) {
       const started = performance.now();
       const execution = await session.run(code, { timeoutMs: 500 });
-      expect(performance.now() - started).toBeLessThan(1_500);
+      // Either cell would run for minutes; the margin is for a loaded machine.
+      expect(performance.now() - started).toBeLessThan(10_000);
       expect(execution.limit).toBe("wall");
       expect(execution.runtimeError).toMatchObject({
         name: "TimeoutError",
@@ -309,7 +310,7 @@ describe("startPythonSession", () => {
       await session.close();
       // Processes of the sandbox's pid namespace are killed by the kernel as its init dies; the
       // last of them may take a moment more under load.
-      await expect.poll(() => tree.filter(isRunning), { timeout: 2_000 }).toEqual([]);
+      await expect.poll(() => tree.filter(isRunning), { timeout: 15_000 }).toEqual([]);
       expect(session.alive).toBe(false);
       await expect(session.run("1")).rejects.toThrow("closed");
     } finally {

@@ -20,6 +20,7 @@ import { KilnError } from "@/lib/errors";
 import { runInSandbox } from "@/lib/sandbox/local/bwrap";
 import { sandboxNodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import { getTemplate, type Template, templates } from "@/lib/templates/templates";
+import { needsNpmRegistry, npmRegistryReachable } from "@/tests/support/npm-registry";
 import {
   type PreparedTemplate,
   prepareTemplate,
@@ -151,19 +152,9 @@ describe("seedWorkspace", () => {
 });
 
 // One real install of the smallest template, from the npm registry.
-const registryReachable = await fetch("https://registry.npmjs.org/express", {
-  headers: { accept: "application/vnd.npm.install-v1+json" },
-  signal: AbortSignal.timeout(3_000),
-}).then(
-  (response) => response.ok,
-  () => false,
-);
+const registryReachable = await npmRegistryReachable();
 
-const registryTitle = registryReachable
-  ? "node-server from the npm registry"
-  : "node-server from the npm registry (skipped: registry.npmjs.org did not answer in 3 s)";
-
-describe.skipIf(!registryReachable)(registryTitle, () => {
+describe.skipIf(!registryReachable)(needsNpmRegistry("node-server", registryReachable), () => {
   let cacheDir: string;
   let prepared: PreparedTemplate;
 
@@ -216,7 +207,9 @@ describe.skipIf(!registryReachable)(registryTitle, () => {
       bwrap,
       onProgress: (p) => progress.push(p),
     });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // The stage and the unchanged marker prove npm did not run; the time only that nothing
+    // slow did either.
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(again).toEqual({ ...prepared, cached: true });
     expect(progress.map((p) => p.stage)).toEqual(["cached"]);
     expect(readFileSync(path.join(prepared.dir!, "ready"), "utf8")).toBe(marker);
