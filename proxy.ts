@@ -1,8 +1,9 @@
 import { type NextRequest, NextResponse } from "next/server";
 import { getEnv } from "@/lib/env";
 import { requestIdFor } from "@/lib/http/request-gate";
-import { previewHeaders, securityHeaders } from "@/lib/http/security-headers";
-import { parsePreviewPath } from "@/lib/sandbox/preview-token";
+import { securityHeaders } from "@/lib/http/security-headers";
+import { previewHeaders } from "@/lib/sandbox/local/preview/preview-headers";
+import { parsePreviewPath } from "@/lib/sandbox/local/preview/preview-token";
 import { supabaseForRequest } from "@/lib/supabase/server";
 
 // Next 16 calls this file "proxy" (it was middleware.ts before). It does only cheap per-request

@@ -1,10 +1,9 @@
 // Kiln's HTTP server: Next's request handler behind a plain node:http server, so that Kiln
-// knows each request's real socket address (rate limits key on it) and can later take
-// websocket upgrades itself. Usage: node server.ts [--dev] [--port N] [--hostname H]; without
-// the flags, PORT and HOSTNAME from the environment, as with `next start`.
+// knows each request's real socket address (rate limits key on it) and takes websocket upgrades
+// (sandbox previews) before Next does. Usage: node server.ts [--dev] [--port N] [--hostname H];
+// without the flags, PORT and HOSTNAME from the environment, as with `next start`.
 import { EventEmitter } from "node:events";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { Duplex } from "node:stream";
+import { createServer, type Server } from "node:http";
 import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
 import next from "next";
@@ -12,6 +11,7 @@ import { DataDirInUseError, lockDataDir } from "./lib/db/data-dir-lock.ts";
 import { type Env, EnvError, getEnv } from "./lib/env.ts";
 import { createHostGate } from "./lib/http/kiln-hosts.ts";
 import { gateRequest } from "./lib/http/request-gate.ts";
+import { handleUpgrade, shutdown } from "./lib/process-lifetime.ts";
 
 const { values } = parseArgs({
   options: {
@@ -68,13 +68,12 @@ const server = createServer((req, res) => {
   req.headers["x-kiln-client-address"] = req.socket.remoteAddress ?? "unknown";
   handle(req, res);
 });
-// Websocket upgrades: a sandbox preview's (its app's hot reload) go to the hook Kiln's sandbox
-// code installs (lib/sandbox/preview-upgrade.ts); the rest, such as Next's own, to Next.
-type UpgradeHook = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+// Websocket upgrades: a sandbox preview's (its app's hot reload) go to the handlers registered
+// at start-up (lib/process-lifetime.ts; lib/startup.ts registers them); the rest, such as Next's
+// own, to Next.
 server.on("upgrade", (req, socket, head) => {
   if (!hostGate.allowUpgrade(req, socket)) return;
-  const hook = (globalThis as { __kilnPreviewUpgrade?: UpgradeHook }).__kilnPreviewUpgrade;
-  if (hook?.(req, socket, head)) return;
+  if (handleUpgrade(req, socket, head)) return;
   nextUpgrades.emit("upgrade", req, socket, head);
 });
 
@@ -86,14 +85,14 @@ server.listen(port, hostname, () => {
   );
 });
 
-// On the way out, Kiln's own code may release what the kernel would otherwise keep after the
-// process is gone (sandbox workspace mounts); it registers that on globalThis, as above.
-const beforeExitTimeoutMs = 5_000;
+// On the way out, the shutdown work registered at start-up runs (lib/process-lifetime.ts):
+// model-call rows still waiting are written, and what the kernel would otherwise keep after the
+// process is gone (sandbox workspace mounts) is released. It gets a few seconds at most.
+const shutdownTimeoutMs = 5_000;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     server.close();
-    const hook = (globalThis as { __kilnBeforeExit?: () => Promise<void> }).__kilnBeforeExit;
-    const timeout = new Promise((resolve) => setTimeout(resolve, beforeExitTimeoutMs).unref());
-    void Promise.race([hook?.().catch(() => {}), timeout]).finally(() => process.exit(0));
+    const timeout = new Promise((resolve) => setTimeout(resolve, shutdownTimeoutMs).unref());
+    void Promise.race([shutdown(), timeout]).finally(() => process.exit(0));
   });
 }

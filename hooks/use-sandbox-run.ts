@@ -4,28 +4,18 @@ import { useCallback, useRef, useState } from "react";
 import { postEventStream } from "@/lib/client/event-stream";
 import { ApiError, errorMessage } from "@/lib/client/fetch-json";
 import type { FragmentView } from "@/lib/client/ide-types";
+import type {
+  InterpreterRunResult,
+  RunFragmentResult,
+  WebRunResult,
+} from "@/lib/sandbox/result-schemas";
 
 // Running the fragment on show: POST /api/sandbox in its streamed form, keeping the progress
 // lines and output as they come, then the result (output cells or a preview URL). The sandbox
 // is reused for the next run of the same template, so state and installed packages carry over.
 
-export interface RuntimeErrorView {
-  name: string;
-  value: string;
-  traceback: string;
-}
-
-export interface RunResultView {
-  sbxId: string;
-  template: string;
-  url?: string;
-  stdout?: string;
-  stderr?: string;
-  runtimeError?: RuntimeErrorView | null;
-  cellResults?: ({ text: string } | { png: string })[];
-  files: string[];
-  warnings: string[];
-}
+/** A run's result (lib/sandbox/result-schemas.ts), either shape; the other's fields are absent. */
+export type RunResultView = RunFragmentResult & Partial<InterpreterRunResult & WebRunResult>;
 
 export interface SandboxRunState {
   status: "idle" | "running" | "done" | "failed";

@@ -1,14 +1,29 @@
 import "server-only";
+import { flushLlmCalls } from "@/lib/ai/llm-calls";
 import { deleteExpiredSessions } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
 import { log } from "@/lib/log";
+import { onShutdown, processSlot } from "@/lib/process-lifetime";
+import { registerLocalSandboxHooks } from "@/lib/sandbox/local/local-provider";
 import { reapExpiredSandboxes } from "@/lib/sandbox/open-sandbox";
 
-const holder = globalThis as unknown as { __kilnStarted?: boolean };
+// What Kiln starts once per process (instrumentation.ts calls startBackground): the process's
+// websocket upgrade handlers and shutdown work, the database, and the periodic clean-ups.
+
+const startup = processSlot("startup", () => ({ isStarted: false }));
+
+/** Registers the upgrade handlers and the work to finish on the way out (lib/process-lifetime.ts). */
+export function registerProcessHooks(): void {
+  registerLocalSandboxHooks();
+  // Model-call rows are written in batches (lib/ai/llm-calls.ts): the last batch is written
+  // before the process exits.
+  onShutdown("llm-calls", flushLlmCalls);
+}
 
 export function startBackground(): void {
-  if (holder.__kilnStarted) return;
-  holder.__kilnStarted = true;
+  if (startup.isStarted) return;
+  startup.isStarted = true;
+  registerProcessHooks();
   getDb().catch((error) => log.error("database failed to open", { error }));
   const sweep = setInterval(
     () => deleteExpiredSessions().catch((error) => log.warn("session sweep failed", { error })),

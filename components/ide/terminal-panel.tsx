@@ -4,6 +4,7 @@ import "@xterm/xterm/css/xterm.css";
 import { useEffect, useRef } from "react";
 import { postEventStream } from "@/lib/client/event-stream";
 import { errorMessage } from "@/lib/client/fetch-json";
+import type { TerminalResult } from "@/lib/sandbox/result-schemas";
 import { cdOutsideWorkspace, cdOutsideWorkspaceNote } from "./terminal-notes";
 
 // A terminal bound to the fragment's sandbox. Each line typed runs as one command through
@@ -65,7 +66,7 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
               else if (event === "stdout") term.write(payload.text ?? "");
               else if (event === "stderr") term.write(`\x1b[31m${payload.text ?? ""}${reset}`);
               else if (event === "exit") {
-                const exit = data as { workingDirectory: string; exitCode: number; limit?: string };
+                const exit = data as TerminalResult;
                 if (outside && exit.workingDirectory === cwd)
                   term.write(`\x1b[90m${cdOutsideWorkspaceNote(outside)}${reset}\n`);
                 cwd = exit.workingDirectory;

@@ -1,13 +1,14 @@
 import "server-only";
 import { getEnv } from "@/lib/env";
+import { processSlot } from "@/lib/process-lifetime";
 import { migrate } from "./migrate";
 import { openPglite } from "./pglite";
 import { openPostgres } from "./postgres";
 import type { Database } from "./types";
 
-// One handle per process, kept on globalThis so that hot reloads in development reuse it:
+// One handle per process (lib/process-lifetime.ts), so that hot reloads in development reuse it:
 // the data directory is this process's alone (lib/db/data-dir-lock.ts).
-const holder = globalThis as unknown as { __kilnDb?: Promise<Database> };
+const holder = processSlot("db", (): { db?: Promise<Database> } => ({}));
 
 async function open(): Promise<Database> {
   const env = getEnv();
@@ -19,9 +20,9 @@ async function open(): Promise<Database> {
 }
 
 export function getDb(): Promise<Database> {
-  holder.__kilnDb ??= open().catch((error) => {
-    holder.__kilnDb = undefined;
+  holder.db ??= open().catch((error) => {
+    holder.db = undefined;
     throw error;
   });
-  return holder.__kilnDb;
+  return holder.db;
 }

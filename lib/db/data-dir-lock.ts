@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DatabaseSync } from "node:sqlite";
+import { processSlot } from "../process-lifetime.ts";
 
 export class DataDirInUseError extends Error {
   readonly holderPid: number | undefined;
@@ -28,9 +29,7 @@ export class DataDirInUseError extends Error {
 // The lock belongs to the process, not to a module: server.ts and Next's bundled copy of this
 // file both run in one process and must see one lock. A second SQLite connection of the same
 // process would be refused like another process.
-const holder = globalThis as { __kilnDataDirLocks?: Map<string, DatabaseSync> };
-holder.__kilnDataDirLocks ??= new Map();
-const locks = holder.__kilnDataDirLocks;
+const locks = processSlot("data-dir-locks", () => new Map<string, DatabaseSync>());
 
 /** The file naming the pid of the process holding DATA_DIR, for the refusal message. */
 const pidFile = (dataDir: string) => path.join(dataDir, "kiln.pid");

@@ -3,15 +3,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
-import { runInSandbox } from "@/lib/sandbox/bwrap";
-import { giveToSandboxUser } from "@/lib/sandbox/sandbox-user";
+import { runInSandbox } from "@/lib/sandbox/local/bwrap";
+import { giveToSandboxUser } from "@/lib/sandbox/local/sandbox-user";
 import { cachedProbe, type ProbeResult, probeGet, probeTimeoutMs, timed } from "./probe-kit";
 
 const ttlMs = 30_000;
 
 /**
  * Runs `true` in a sandbox exactly as fragments get one (runInSandbox: the same bwrap options,
- * seccomp filter, user and limits), in an empty workspace of its own.
+ * seccomp filter, user and limits), in an empty workspace of its own; sandbox-probe.test.ts
+ * holds it to the arguments of a sandbox's own commands.
  */
 const probeBubblewrap = cachedProbe(ttlMs, () =>
   timed(async () => {

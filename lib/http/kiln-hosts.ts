@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { hostname as machineName, networkInterfaces } from "node:os";
 import type { Duplex } from "node:stream";
+import { processSlot } from "../process-lifetime.ts";
 import { securityHeaders } from "./security-headers.ts";
 
 export interface KilnHostsOptions {
@@ -84,13 +85,12 @@ export function createKilnHosts(options: KilnHostsOptions): (name: string) => bo
 }
 
 // lib/http/origin.ts runs inside Next's bundle, which holds its own copy of this module; the
-// server publishes its options on globalThis so that both sides agree on the list.
-const publishedKey = "__kilnHostsOptions";
+// server publishes its options in a process slot so that both sides agree on the list.
+const published = processSlot("hosts-options", (): { options?: KilnHostsOptions } => ({}));
 
 /** The options server.ts started with, or loopback only when Kiln runs without server.ts. */
 export function publishedHostsOptions(): KilnHostsOptions {
-  const published = (globalThis as Record<string, unknown>)[publishedKey];
-  return (published as KilnHostsOptions | undefined) ?? { bindAddress: "127.0.0.1" };
+  return published.options ?? { bindAddress: "127.0.0.1" };
 }
 
 /**
@@ -137,10 +137,7 @@ function misdirected(path: string, host: string) {
 export function createHostGate(
   options: KilnHostsOptions & { trustProxy: number; isProduction: boolean },
 ) {
-  (globalThis as Record<string, unknown>)[publishedKey] = {
-    kilnOrigin: options.kilnOrigin,
-    bindAddress: options.bindAddress,
-  } satisfies KilnHostsOptions;
+  published.options = { kilnOrigin: options.kilnOrigin, bindAddress: options.bindAddress };
   const isKilnHost = createKilnHosts(options);
   const refusedHost = (req: IncomingMessage): string | undefined => {
     // Next builds request.url from these headers whoever sent them; only a trusted proxy may.

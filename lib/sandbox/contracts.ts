@@ -1,15 +1,13 @@
 import { z } from "zod";
 import { defineContract } from "@/lib/route-contract";
+import { filesResultSchema, runFragmentResultSchema, terminalResultSchema } from "./result-schemas";
 import {
   commandParamsSchema,
   createSandboxBodySchema,
   filesQuerySchema,
-  filesResultSchema,
-  runFragmentResultSchema,
   sandboxParamsSchema,
   sandboxSchema,
   terminalBodySchema,
-  terminalResultSchema,
   writeFilesBodySchema,
 } from "./schemas";
 

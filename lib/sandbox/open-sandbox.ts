@@ -65,7 +65,7 @@ export async function createSandbox(options: {
   });
   try {
     const handle = await provider.create({
-      sandboxId: row.id,
+      sbxId: row.id,
       template: options.template,
       lifetimeMs: lifetimeMs(),
       metadata: { kilnSandboxId: row.id, kilnUserId: options.userId },
@@ -84,7 +84,7 @@ export async function endSandbox(row: SandboxRow, status: "stopped" | "expired")
   try {
     await (await providerFor(row.provider)).destroy(row.id, row.externalId ?? row.id);
   } catch (error) {
-    log.warn("sandbox not destroyed", { sandboxId: row.id, error });
+    log.warn("sandbox not destroyed", { sbxId: row.id, error });
   }
 }
 

@@ -1,6 +1,6 @@
+import type { WorkspaceEntry } from "@/lib/sandbox/result-schemas";
 import type { TemplateId } from "@/lib/templates/templates";
-import type { CellResult, RuntimeError } from "./schemas";
-import type { WorkspaceEntry } from "./workspace";
+import type { CellResult, RuntimeError } from "./result-schemas";
 
 // What Kiln needs from a place that runs fragments. Two providers implement it: local
 // bubblewrap sandboxes (the default) and E2B. Everything above this file (the service, the
@@ -10,7 +10,7 @@ export type ProviderName = "local" | "e2b";
 
 export interface CreateSandboxOptions {
   /** Kiln's id for the sandbox (the row's id); providers tag their sandbox with it. */
-  sandboxId: string;
+  sbxId: string;
   template: TemplateId;
   lifetimeMs: number;
   /** Stored with the sandbox where the provider can (E2B metadata); never secrets. */
@@ -96,7 +96,7 @@ export interface SandboxProvider {
   readonly name: ProviderName;
   create(options: CreateSandboxOptions): Promise<SandboxHandle>;
   /** Reattaches to a sandbox created earlier, or undefined when the provider no longer has it. */
-  connect(sandboxId: string, externalId: string): Promise<SandboxHandle | undefined>;
+  connect(sbxId: string, externalId: string): Promise<SandboxHandle | undefined>;
   /** Ends a sandbox by id whether or not this process holds a handle to it (the reaper). */
-  destroy(sandboxId: string, externalId: string): Promise<void>;
+  destroy(sbxId: string, externalId: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
-import { localProvider } from "./local-provider";
+import { localProvider } from "@/lib/sandbox/local/local-provider";
 import type { ProviderName, SandboxProvider } from "./provider";
 
 // New sandboxes go to E2B when E2B_API_KEY is set, else to this machine. A sandbox keeps the
@@ -25,7 +25,7 @@ export async function providerFor(name: ProviderName): Promise<SandboxProvider> 
     );
   }
   if (e2b?.key !== env.E2B_API_KEY) {
-    const { createE2bProvider } = await import("./e2b-provider");
+    const { createE2bProvider } = await import("@/lib/sandbox/e2b/e2b-provider");
     e2b = {
       key: env.E2B_API_KEY,
       provider: createE2bProvider({

@@ -1,11 +1,10 @@
 import "server-only";
-import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
+import { sandboxRoot } from "@/lib/sandbox/sandbox-paths";
 import { getTemplate, type Template } from "@/lib/templates/templates";
 import { createSandbox, endSandbox, getSandboxOrThrow, type OpenSandbox } from "./open-sandbox";
-import type { runFragmentResultSchema } from "./schemas";
-import { sandboxRoot } from "./workspace";
+import type { RunFragmentResult } from "./result-schemas";
 
 // POST /api/sandbox: put a fragment in a sandbox (a new one, or the caller's existing one) and
 // run it. Code-interpreter fragments answer with their output; web fragments with the URL of
@@ -15,8 +14,6 @@ export interface RunProgress {
   stage: "sandbox" | "files" | "dependencies" | "install" | "run" | "server";
   message: string;
 }
-
-export type FragmentRunResult = z.infer<typeof runFragmentResultSchema>;
 
 const installTimeoutMs = 5 * 60_000;
 
@@ -29,7 +26,7 @@ export async function runFragment(options: {
   onProgress?(progress: RunProgress): void;
   onOutput?(stream: "stdout" | "stderr", text: string): void;
   signal?: AbortSignal;
-}): Promise<FragmentRunResult> {
+}): Promise<RunFragmentResult> {
   const { fragment } = options;
   const progress = (stage: RunProgress["stage"], message: string) =>
     options.onProgress?.({ stage, message });

@@ -1,7 +1,7 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
+import { sandboxPath, workspaceError } from "@/lib/sandbox/sandbox-paths";
 import { getSandboxOrThrow } from "./open-sandbox";
-import { sandboxPath, workspaceError } from "./workspace";
 
 // The files API of a sandbox: paths are checked by the provider (workspace.ts locally), and a
 // path is read as a file or listed as a directory, whichever it is. Whatever the filesystem

@@ -3,8 +3,9 @@ import { getDb } from "@/lib/db/client";
 import { KilnError, notFound } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
 
-// The rows behind sandboxes. Every lookup is by owner: a sandbox id alone grants nothing, and
-// another user's id is indistinguishable from one that does not exist.
+// The rows behind sandboxes. A caller's lookup is by owner (getSandbox): a sandbox id alone
+// grants nothing, and another user's id is indistinguishable from one that does not exist. The
+// updates below take the id of a row such a lookup (or the reaper's expiredSandboxes) returned.
 
 export interface SandboxRow {
   id: string;
@@ -97,7 +98,7 @@ export async function reserveSandbox(options: {
   });
 }
 
-/** The caller's running sandbox, or 404. */
+/** The caller's sandbox row, whatever its status, or 404; open-sandbox.ts decides what is live. */
 export async function getSandbox(userId: string, id: string): Promise<SandboxRow> {
   const db = await getDb();
   const [row] = await db.query<Row>("select * from sandboxes where id = $1 and user_id = $2", [

@@ -15,17 +15,6 @@ export const workspacePathSchema = z
     error: `must have no part between slashes longer than ${fragmentLimits.namePartBytes} bytes`,
   });
 
-export const cellResultSchema = z.union([
-  z.object({ text: z.string() }),
-  z.object({ png: z.string() }),
-]);
-
-export const runtimeErrorSchema = z.object({
-  name: z.string(),
-  value: z.string(),
-  traceback: z.string(),
-});
-
 export const sandboxSchema = z.object({
   sbxId: z.string(),
   template: z.string(),
@@ -61,54 +50,6 @@ export const terminalBodySchema = z.object({
   accessToken: z.string().max(4000).optional(),
 });
 
-export const terminalResultSchema = z.object({
-  stdout: z.string(),
-  stderr: z.string(),
-  exitCode: z.number().int(),
-  workingDirectory: z.string(),
-  limit: z.string().optional(),
-});
-
-const interpreterResultSchema = z.object({
-  sbxId: z.string(),
-  template: z.string(),
-  stdout: z.string(),
-  stderr: z.string(),
-  runtimeError: runtimeErrorSchema.nullable(),
-  cellResults: z.array(cellResultSchema),
-  /** Paths written into the sandbox. */
-  files: z.array(z.string()),
-  /** What did not go as asked but did not stop the run, such as dependencies not installed. */
-  warnings: z.array(z.string()),
-});
-
-const webResultSchema = z.object({
-  sbxId: z.string(),
-  template: z.string(),
-  /** Where the running app is seen: a Kiln path for local sandboxes, an https URL on E2B. */
-  url: z.string(),
-  files: z.array(z.string()),
-  warnings: z.array(z.string()),
-});
-
-export const runFragmentResultSchema = z.union([interpreterResultSchema, webResultSchema]);
-
-export const workspaceEntrySchema = z.object({
-  name: z.string(),
-  path: z.string(),
-  type: z.enum(["file", "directory", "symlink"]),
-  size: z.number().int(),
-});
-
-export const filesResultSchema = z.union([
-  z.object({
-    path: z.string(),
-    type: z.literal("directory"),
-    entries: z.array(workspaceEntrySchema),
-  }),
-  z.object({ path: z.string(), type: z.literal("file"), content: z.string() }),
-]);
-
 export const commandParamsSchema = z.object({
   commandId: z.string().regex(/^cmd_[a-z0-9]+$/, { error: "is not a command id" }),
 });
@@ -121,6 +62,3 @@ export const writeFilesBodySchema = z.object({
     .min(1)
     .max(50),
 });
-
-export type CellResult = z.infer<typeof cellResultSchema>;
-export type RuntimeError = z.infer<typeof runtimeErrorSchema>;

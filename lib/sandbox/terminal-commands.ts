@@ -1,6 +1,7 @@
 import "server-only";
 import { KilnError } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
+import { processSlot } from "@/lib/process-lifetime";
 import { getSandboxOrThrow } from "./open-sandbox";
 import type { CommandOutcome } from "./provider";
 import { setWorkingDirectory } from "./sandboxes";
@@ -15,9 +16,7 @@ interface Running {
   abort: AbortController;
 }
 
-const holder = globalThis as { __kilnTerminalCommands?: Map<string, Running> };
-holder.__kilnTerminalCommands ??= new Map();
-const running = holder.__kilnTerminalCommands;
+const running = processSlot("terminal-commands", () => new Map<string, Running>());
 
 const commandTimeoutMs = 10 * 60_000;
 // Each command is a sandboxed run with limits of its own; this bounds what one sandbox holds at

@@ -1,6 +1,6 @@
 import { afterEach, expect } from "vitest";
 import { KilnError } from "@/lib/errors";
-import { createE2bProvider } from "@/lib/sandbox/e2b-provider";
+import { createE2bProvider } from "@/lib/sandbox/e2b/e2b-provider";
 import type { SandboxHandle } from "@/lib/sandbox/provider";
 import type { TemplateId } from "@/lib/templates/templates";
 import { FakeE2b, type FakeE2bOptions } from "../fake-e2b";
@@ -39,7 +39,7 @@ export async function started(
 ) {
   const { fake, provider } = await setup(options);
   const sandbox = await provider.create({
-    sandboxId: "sbx_abc123",
+    sbxId: "sbx_abc123",
     template,
     lifetimeMs: 600_000,
     metadata: { userId: "usr_1" },

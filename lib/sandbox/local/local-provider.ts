@@ -1,0 +1,88 @@
+import "server-only";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { getEnv } from "@/lib/env";
+import { log } from "@/lib/log";
+import { onShutdown, onUpgrade } from "@/lib/process-lifetime";
+import { previewUpgradeHandler } from "@/lib/sandbox/local/preview/preview-upgrade";
+import { takeSpareKernel } from "@/lib/sandbox/local/python/python-spare";
+import type { CreateSandboxOptions, SandboxProvider } from "@/lib/sandbox/provider";
+import { getTemplate } from "@/lib/templates/templates";
+import {
+  LocalSandbox,
+  loadRecord,
+  localSandboxes,
+  longLivedWallMs,
+  sandboxDir,
+  saveRecord,
+} from "./local-sandbox";
+import {
+  createWorkspace,
+  mountWorkspace,
+  removeWorkspace,
+  unmountWorkspaces,
+} from "./workspace-volume";
+
+// The local provider: sandboxes on this machine, in bubblewrap (local-sandbox.ts), made, found
+// again after a restart, and destroyed.
+
+/**
+ * Registers what the local provider needs of the process, once at start-up (lib/startup.ts):
+ * its previews' websocket upgrades, and unmounting the workspace volumes on the way out. They
+ * stay mounted while Kiln runs (its sandboxes' processes die with it), and the next use of a
+ * sandbox mounts its volume again.
+ */
+export function registerLocalSandboxHooks(): void {
+  onUpgrade(
+    "local-previews",
+    previewUpgradeHandler((sbxId) => localSandbox(sbxId)?.previewTarget()),
+  );
+  onShutdown("local-workspace-volumes", () =>
+    unmountWorkspaces(path.join(getEnv().dataDir, "sandboxes")),
+  );
+}
+
+/** The live handle of a local sandbox in this process, for the preview proxy. */
+export function localSandbox(sbxId: string): LocalSandbox | undefined {
+  return localSandboxes.get(sbxId);
+}
+
+export const localProvider: SandboxProvider = {
+  name: "local",
+
+  async create(options: CreateSandboxOptions) {
+    const dir = sandboxDir(options.sbxId);
+    await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+    const diskBytes = getEnv().KILN_SANDBOX_DISK_MB * 1024 * 1024;
+    const python =
+      options.template === "code-interpreter-v1"
+        ? await takeSpareKernel({ dir, lifetimeMs: longLivedWallMs, diskBytes })
+        : undefined;
+    if (!python) await createWorkspace({ dir, sizeBytes: diskBytes });
+    const expiresAt = Date.now() + options.lifetimeMs;
+    await saveRecord(options.sbxId, { template: options.template, expiresAt });
+    const sandbox = new LocalSandbox(options.sbxId, options.template, expiresAt, python);
+    localSandboxes.set(options.sbxId, sandbox);
+    return sandbox;
+  },
+
+  async connect(sbxId: string) {
+    const live = localSandboxes.get(sbxId);
+    if (live) return live;
+    // After a restart the files are still there; processes start again on first use.
+    const record = await loadRecord(sbxId);
+    if (!record || !getTemplate(record.template)) return undefined;
+    await mountWorkspace(sandboxDir(sbxId));
+    const sandbox = new LocalSandbox(sbxId, record.template, record.expiresAt);
+    localSandboxes.set(sbxId, sandbox);
+    return sandbox;
+  },
+
+  async destroy(sbxId: string) {
+    const live = localSandboxes.get(sbxId);
+    if (live) return live.kill();
+    await removeWorkspace(sandboxDir(sbxId)).catch((error) =>
+      log.warn("sandbox directory not removed", { sbxId, error }),
+    );
+  },
+};

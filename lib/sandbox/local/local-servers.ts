@@ -1,0 +1,147 @@
+import "server-only";
+import path from "node:path";
+import { getEnv } from "@/lib/env";
+import { KilnError } from "@/lib/errors";
+import { startPreviewRelay, waitForPort } from "@/lib/sandbox/local/preview/preview-relay";
+import { previewPath } from "@/lib/sandbox/local/preview/preview-token";
+import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-upgrade";
+import type { StartServerOptions } from "@/lib/sandbox/provider";
+import type { TemplateId } from "@/lib/templates/templates";
+import { runInSandbox, type SandboxRun } from "./bwrap";
+
+// The app servers of one local sandbox: each runs in the sandbox for as long as the sandbox
+// lives, with a relay that carries its port to a socket only Kiln sees (preview-relay.ts). A
+// Run replaces the server on its port, except a dev server that reloads changed files itself
+// (keepRunning), which is kept; one that exits before it serves is reported with the end of
+// its output.
+
+interface Server {
+  command: string;
+  run: SandboxRun;
+  closeRelay(): void;
+  socketPath: string;
+}
+
+export interface SandboxRuntime {
+  binds: { host: string; sandbox: string }[];
+  env: Record<string, string>;
+}
+
+const serverStartMs = 60_000;
+const serverMemoryBytes = 2048 * 1024 * 1024;
+// Templates whose scaffold configures the framework's base path from KILN_BASE_PATH; the proxy
+// then forwards the full path. Others are served from / and the proxy strips the prefix.
+const basePathTemplates = new Set<TemplateId>(["nextjs-developer", "vue-developer"]);
+
+export class AppServers {
+  private readonly servers = new Map<number, Server>();
+  private readonly starting = new Map<number, Promise<void>>();
+
+  constructor(private readonly sandbox: { id: string; workspace: string; template: TemplateId }) {}
+
+  /** Starts (or restarts) the server on `options.port`; resolves once it answers. */
+  start(
+    options: StartServerOptions & { runtime: () => Promise<SandboxRuntime>; wallMs: number },
+  ): Promise<void> {
+    // One start at a time per port; a second Run while the first starts waits for it.
+    const pending = this.starting.get(options.port);
+    if (pending) return pending;
+    if (options.keepRunning && this.servers.get(options.port)?.command === options.command) {
+      return Promise.resolve();
+    }
+    const start = this.restart(options).finally(() => this.starting.delete(options.port));
+    this.starting.set(options.port, start);
+    return start;
+  }
+
+  /**
+   * Where the preview proxy reaches the running app, and whether the app serves under its
+   * preview path itself (it was given KILN_BASE_PATH) or from /.
+   */
+  target(): PreviewTarget | undefined {
+    const server = this.servers.values().next().value;
+    if (!server) return undefined;
+    return {
+      socketPath: server.socketPath,
+      keepPrefix: basePathTemplates.has(this.sandbox.template),
+    };
+  }
+
+  stopAll() {
+    for (const port of [...this.servers.keys()]) this.stop(port);
+  }
+
+  private async restart(
+    options: StartServerOptions & { runtime: () => Promise<SandboxRuntime>; wallMs: number },
+  ) {
+    this.stop(options.port);
+    const runtime = await options.runtime();
+    // The last of the server's output, to explain a server that exits instead of serving.
+    let output = "";
+    const collect = (chunk: string) => {
+      output = (output + chunk).slice(-4000);
+      options.onOutput?.(chunk);
+    };
+    const basePath = previewPath(this.sandbox.id).replace(/\/$/, "");
+    const run = runInSandbox({
+      workspace: this.sandbox.workspace,
+      command: ["/bin/sh", "-c", options.command],
+      env: { ...runtime.env, PORT: String(options.port), KILN_BASE_PATH: basePath },
+      readOnlyBinds: runtime.binds,
+      limits: { wallMs: options.wallMs, memoryBytes: serverMemoryBytes },
+      streamOnly: true,
+      bwrap: getEnv().KILN_SANDBOX_BWRAP,
+      onStdout: collect,
+      onStderr: collect,
+    });
+    const exited = run.done.then((result) => {
+      if (this.servers.get(options.port)?.run === run) this.stop(options.port);
+      return result;
+    });
+    try {
+      if (!run.pid) throw new Error("the sandbox did not start");
+      const relay = await startPreviewRelay({
+        bwrapPid: run.pid,
+        port: options.port,
+        socketDir: path.join(getEnv().dataDir, "run", "preview"),
+        name: `${this.sandbox.id}-${options.port}`,
+      });
+      this.servers.set(options.port, {
+        command: options.command,
+        run,
+        closeRelay: relay.close,
+        socketPath: relay.socketPath,
+      });
+      const ready = waitForPort({
+        socketPath: relay.socketPath,
+        // The page a preview opens first: a dev server compiles it for this probe, not an error
+        // page for a path the app does not serve.
+        path: basePathTemplates.has(this.sandbox.template) ? basePath : "/",
+        timeoutMs: serverStartMs,
+        signal: options.signal,
+      });
+      const died = exited.then((result) => {
+        throw new KilnError(
+          "VALIDATION_ERROR",
+          `The app exited before it served on port ${options.port}${
+            result.limit ? ` (limit: ${result.limit})` : ` (exit code ${result.exitCode})`
+          }${output.trim() ? `. Its last output:\n${output.trim().split("\n").slice(-20).join("\n")}` : ""}`,
+          { reason: "app_exited", details: { output } },
+        );
+      });
+      await Promise.race([ready, died]);
+    } catch (error) {
+      this.stop(options.port);
+      run.kill();
+      throw error;
+    }
+  }
+
+  private stop(port: number) {
+    const server = this.servers.get(port);
+    if (!server) return;
+    this.servers.delete(port);
+    server.closeRelay();
+    server.run.kill();
+  }
+}
