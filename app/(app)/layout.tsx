@@ -10,14 +10,24 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   return (
     <div className="flex min-h-screen flex-col">
       <header className="sticky top-0 z-10 border-b border-zinc-800 bg-zinc-950/90 backdrop-blur">
-        <div className="flex h-14 items-center gap-6 px-6">
-          <Link href="/ide" className="flex items-center gap-2 font-semibold">
+        {/* On a phone the nav scrolls within the header, never the page. */}
+        <div className="flex h-14 items-center gap-3 px-4 sm:gap-6 sm:px-6">
+          <Link
+            href="/ide"
+            aria-label="Kiln"
+            className="flex shrink-0 items-center gap-2 font-semibold"
+          >
             <KilnMark />
-            Kiln
+            <span className="hidden sm:inline">Kiln</span>
           </Link>
-          <AppNav />
-          <div className="ml-auto flex items-center gap-3">
-            <span className="text-sm text-zinc-400" data-testid="user-email">
+          <div className="min-w-0 flex-1 overflow-x-auto">
+            <AppNav />
+          </div>
+          <div className="flex shrink-0 items-center gap-3">
+            <span
+              className="hidden max-w-64 truncate text-sm text-zinc-400 md:inline"
+              data-testid="user-email"
+            >
               {caller.user.email}
             </span>
             <LogoutButton />

@@ -24,21 +24,8 @@ export function ProjectsList() {
   const isFiltered = status !== "" || search.trim() !== "";
   const pagination = result?.pagination;
 
-  if (result && !isFiltered && pagination?.total === 0) {
-    return (
-      <EmptyState title="No projects yet">
-        <p>
-          Describe an app, answer a few questions, review the spec Kiln writes, and approve it for a
-          build.
-        </p>
-        <p className="pt-3">
-          <Link href="/projects/new" className={newProjectLinkClass}>
-            New project
-          </Link>
-        </p>
-      </EmptyState>
-    );
-  }
+  // Nothing but (perhaps) archived projects: the way to a first one, filters still at hand.
+  const isEmpty = result !== undefined && !isFiltered && pagination?.total === 0;
 
   return (
     <div className="space-y-4">
@@ -81,43 +68,59 @@ export function ProjectsList() {
             ))}
           </select>
         </div>
-        <Link href="/projects/new" className={newProjectLinkClass}>
-          New project
-        </Link>
+        {isEmpty ? null : (
+          <Link href="/projects/new" className={newProjectLinkClass}>
+            New project
+          </Link>
+        )}
       </div>
 
       {error ? <Alert tone="error">{error}</Alert> : null}
 
-      <div
-        className="overflow-hidden rounded-lg border border-zinc-800"
-        aria-busy={isLoading || isSearchPending}
-      >
-        {result === undefined && !error ? (
-          <p className="px-4 py-6 text-center text-sm text-zinc-500">Loading…</p>
-        ) : null}
-        {result && result.items.length === 0 ? (
-          <div className="space-y-3 px-4 py-8 text-center text-sm text-zinc-500">
-            <p>No projects match {search.trim() ? `“${search.trim()}”` : "this status"}.</p>
-            <Button
-              variant="secondary"
-              onClick={() => {
-                setSearch("");
-                setStatus("");
-                setPage(1);
-              }}
-            >
-              Clear filters
-            </Button>
-          </div>
-        ) : null}
-        {result?.items.length ? (
-          <ul className="divide-y divide-zinc-800">
-            {result.items.map((project) => (
-              <ProjectRow key={project.id} project={project} />
-            ))}
-          </ul>
-        ) : null}
-      </div>
+      {isEmpty ? (
+        <EmptyState title="No projects yet">
+          <p>
+            Describe an app, answer a few questions, review the spec Kiln writes, and approve it for
+            a build. Archived projects are under the status “Archived”.
+          </p>
+          <p className="pt-3">
+            <Link href="/projects/new" className={newProjectLinkClass}>
+              New project
+            </Link>
+          </p>
+        </EmptyState>
+      ) : (
+        <div
+          className="overflow-hidden rounded-lg border border-zinc-800"
+          aria-busy={isLoading || isSearchPending}
+        >
+          {result === undefined && !error ? (
+            <p className="px-4 py-6 text-center text-sm text-zinc-500">Loading…</p>
+          ) : null}
+          {result && result.items.length === 0 ? (
+            <div className="space-y-3 px-4 py-8 text-center text-sm text-zinc-500">
+              <p>No projects match {search.trim() ? `“${search.trim()}”` : "this status"}.</p>
+              <Button
+                variant="secondary"
+                onClick={() => {
+                  setSearch("");
+                  setStatus("");
+                  setPage(1);
+                }}
+              >
+                Clear filters
+              </Button>
+            </div>
+          ) : null}
+          {result?.items.length ? (
+            <ul className="divide-y divide-zinc-800">
+              {result.items.map((project) => (
+                <ProjectRow key={project.id} project={project} />
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      )}
 
       {pagination && pagination.total > 0 ? (
         <nav aria-label="Pages" className="flex items-center justify-between gap-3 text-sm">
