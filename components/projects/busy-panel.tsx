@@ -3,7 +3,16 @@
 import { useEffect, useState } from "react";
 
 /** What the page shows while a model works: what it is doing, for how long, and each step. */
-export function BusyPanel({ label, progress }: { label: string; progress: string[] }) {
+export function BusyPanel({
+  label,
+  progress,
+  isModelWriting = true,
+}: {
+  label: string;
+  progress: string[];
+  /** False for a quick read that asks no model (stored questions). */
+  isModelWriting?: boolean;
+}) {
   const [seconds, setSeconds] = useState(0);
   useEffect(() => {
     const started = Date.now();
@@ -25,10 +34,12 @@ export function BusyPanel({ label, progress }: { label: string; progress: string
         <p className="font-medium text-orange-100">{label}…</p>
         <span className="ml-auto text-sm tabular-nums text-orange-200/70">{seconds} s</span>
       </div>
-      <p className="mt-2 text-sm text-zinc-400">
-        A model is writing; with a real model this takes from a few seconds to a minute. Keep this
-        page open.
-      </p>
+      {isModelWriting ? (
+        <p className="mt-2 text-sm text-zinc-400">
+          A model is writing; with a real model this takes from a few seconds to a minute. Keep this
+          page open.
+        </p>
+      ) : null}
       {progress.length > 0 ? (
         <ul className="mt-3 space-y-1 text-sm text-zinc-300">
           {progress.map((line, index) => (

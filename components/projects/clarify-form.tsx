@@ -108,8 +108,10 @@ export function ClarifyForm({
                       name={q.id}
                       value={option}
                       checked={answers[q.id] === option}
-                      onChange={() => set(q.id, option)}
-                      disabled={isBusy}
+                      // Not disabled while the spec is written: a disabled radio hides which
+                      // answer was chosen. Changes then wait for the step to end.
+                      onChange={() => !isBusy && set(q.id, option)}
+                      aria-disabled={isBusy || undefined}
                       className="mt-0.5 accent-orange-500"
                     />
                     <span className="min-w-0 break-words">

@@ -17,6 +17,8 @@ import { SpecActions } from "./spec-actions";
 import { SpecReview } from "./spec-review";
 import { StatusBadge } from "./status-badge";
 
+const loadingQuestions = "Loading the questions";
+
 const formatTime = (iso: string) =>
   new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -59,7 +61,7 @@ export function ProjectView({ initial }: { initial: ProjectDetail }) {
   useEffect(() => {
     if (project.status !== "clarifying" || loadedQuestions.current) return;
     loadedQuestions.current = true;
-    void ask("Loading the questions", false);
+    void ask(loadingQuestions, false);
   }, [project.status, ask]);
 
   async function answer(answers: Answer[]) {
@@ -131,7 +133,13 @@ export function ProjectView({ initial }: { initial: ProjectDetail }) {
       </header>
 
       {error ? <Alert tone="error">{error}</Alert> : null}
-      {step.busyLabel ? <BusyPanel label={step.busyLabel} progress={step.progress} /> : null}
+      {step.busyLabel ? (
+        <BusyPanel
+          label={step.busyLabel}
+          progress={step.progress}
+          isModelWriting={step.busyLabel !== loadingQuestions}
+        />
+      ) : null}
 
       {status === "draft" ? (
         <section className="rounded-lg border border-zinc-800 p-5" aria-label="Next step">

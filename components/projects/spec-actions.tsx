@@ -26,7 +26,7 @@ export function SpecActions({
   }
 
   return (
-    <div className="grid gap-4 md:grid-cols-[1fr_1.4fr]">
+    <div className="grid items-start gap-4 md:grid-cols-[1fr_1.4fr]">
       {canApprove ? (
         <div className="rounded-lg border border-zinc-800 p-4">
           <h3 className="font-medium text-zinc-100">Approve</h3>

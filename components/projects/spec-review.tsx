@@ -31,7 +31,13 @@ export function SpecReview({
   const { documents, error } = useSpecDocuments(projectId, version, latest);
   const from = compareFrom !== undefined && compareFrom < version ? compareFrom : version - 1;
   const summary = versions?.find((v) => v.version === version);
-  const names = documents ? Object.keys(documents) : [...specDocumentNames];
+  // The four documents in their usual order, then any others a version holds.
+  const names = [
+    ...specDocumentNames,
+    ...Object.keys(documents ?? {}).filter(
+      (name) => !(specDocumentNames as readonly string[]).includes(name),
+    ),
+  ];
 
   return (
     <section aria-labelledby="spec-title" className="min-w-0 space-y-4">
@@ -80,14 +86,13 @@ export function SpecReview({
       {summary ? (
         <p className="text-sm text-zinc-500" data-testid="spec-version-info">
           Version {summary.version}, written {formatTime(summary.createdAt)}
-          {summary.approvedAt ? `, approved ${formatTime(summary.approvedAt)}` : ""}
           {summary.feedback ? (
             <>
               {" "}
               from the feedback “<span className="text-zinc-300">{summary.feedback}</span>”
             </>
           ) : null}
-          .
+          {summary.approvedAt ? `; approved ${formatTime(summary.approvedAt)}` : ""}.
         </p>
       ) : null}
       {versionsError || error ? <Alert tone="error">{versionsError ?? error}</Alert> : null}
