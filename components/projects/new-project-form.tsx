@@ -44,7 +44,12 @@ export function NewProjectForm() {
   }
 
   return (
-    <form onSubmit={onSubmit} className="max-w-2xl space-y-5" noValidate>
+    <form
+      onSubmit={onSubmit}
+      onChange={() => setError(undefined)}
+      className="max-w-2xl space-y-5"
+      noValidate
+    >
       <TextField
         id="project-name"
         name="name"

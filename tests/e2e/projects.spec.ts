@@ -92,9 +92,7 @@ test("create a project, answer its questions, review, regenerate and approve its
 
   await page.getByRole("button", { name: "Changes" }).click();
   const diff = page.getByTestId("spec-diff");
-  await expect(diff.locator('[data-diff="added"]', { hasText: "Requested change" })).toHaveCount(
-    1,
-  );
+  await expect(diff.locator('[data-diff="added"]', { hasText: "Requested change" })).toHaveCount(1);
   await expect(diff.getByText("no changes")).toHaveCount(2);
   await shots(page, "09-diff");
 
@@ -138,4 +136,28 @@ test("create a project, answer its questions, review, regenerate and approve its
   await expect(page.getByTestId("project-row").getByTestId("project-status")).toHaveText(
     "Archived",
   );
+});
+
+test("a model answer that never passes Kiln's checks is shown in plain words and changes nothing", async ({
+  page,
+}) => {
+  await page.setViewportSize(desktop);
+  await signUp(page, "projects-failing");
+  await page.goto("/projects/new");
+  await page.getByLabel("Name").fill("Pigeon post");
+  await page.getByLabel("Description").fill("Never answerable: the model gets this one wrong.");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page).toHaveURL(/\/projects\/proj_[a-z0-9]+$/);
+
+  await page.getByRole("button", { name: "Ask clarifying questions" }).click();
+  await expect(page.getByTestId("busy-panel")).toContainText("sending it back", {
+    timeout: 30_000,
+  });
+  const alert = page.getByRole("alert").filter({ hasText: "did not pass Kiln's checks" });
+  await expect(alert).toContainText("after 3 attempts", { timeout: 30_000 });
+  await expect(alert).toContainText("the recommended answer must be one of its options");
+  await expect(page.getByTestId("busy-panel")).toBeHidden();
+  await expect(page.getByTestId("project-status")).toHaveText("Draft");
+  await expect(page.getByRole("button", { name: "Ask clarifying questions" })).toBeEnabled();
+  await shots(page, "14-model-failed");
 });

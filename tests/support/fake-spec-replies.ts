@@ -2,7 +2,8 @@ import { clarifySystem, specSystem } from "../../lib/specs/prompts.ts";
 
 // What the fake model server answers to the spec steps of a project: three clarifying
 // questions (one of each type), and a spec draft that passes Kiln's checks; a regeneration with
-// feedback adds a requirement made of that feedback, so the versions differ where it says.
+// feedback adds a requirement made of that feedback, so the versions differ where it says. A
+// project whose description says "never answerable" always gets questions Kiln rejects.
 
 const questions = {
   questions: [
@@ -113,7 +114,11 @@ function draft(feedback: string | undefined) {
 
 /** The reply to a spec step's prompt, or undefined when the prompt is not one. */
 export function specReply(prompt: string): { json: unknown } | undefined {
-  if (prompt.includes(clarifySystem)) return { json: questions };
+  if (prompt.includes(clarifySystem)) {
+    if (!/never answerable/i.test(prompt)) return { json: questions };
+    const [first, ...rest] = questions.questions;
+    return { json: { questions: [{ ...first, recommended: "Carrier pigeon" }, ...rest] } };
+  }
   if (!prompt.includes(specSystem)) return undefined;
   const feedback = /The user's feedback on it:\n([\s\S]*?)\n\nWrite the whole/.exec(prompt)?.[1];
   return { json: draft(feedback?.trim()) };
