@@ -161,3 +161,29 @@ test("a model answer that never passes Kiln's checks is shown in plain words and
   await expect(page.getByRole("button", { name: "Ask clarifying questions" })).toBeEnabled();
   await shots(page, "14-model-failed");
 });
+
+test("the list pages through many projects and searches them", async ({ page, baseURL }) => {
+  await page.setViewportSize(desktop);
+  await signUp(page, "projects-many");
+  for (let n = 1; n <= 21; n++) {
+    const created = await page.request.post("/api/v1/projects", {
+      headers: { origin: baseURL ?? "" },
+      data: { name: `Project ${String(n).padStart(2, "0")}`, description: `Number ${n}` },
+    });
+    expect(created.status()).toBe(201);
+  }
+  await page.goto("/projects");
+  await expect(page.getByTestId("project-count")).toHaveText("21 projects · page 1 of 2");
+  await expect(page.getByTestId("project-row")).toHaveCount(20);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByTestId("project-count")).toHaveText("21 projects · page 2 of 2");
+  await expect(page.getByTestId("project-row")).toHaveCount(1);
+  // Newest first: the first one made is the last on the last page.
+  await expect(page.getByTestId("project-row")).toContainText("Project 01");
+  await expect(page.getByRole("button", { name: "Next" })).toBeDisabled();
+  await shots(page, "15-second-page");
+
+  await page.getByLabel("Search").fill("Project 07");
+  await expect(page.getByTestId("project-count")).toHaveText(/^1 project · page 1 of 1$/);
+  await expect(page.getByTestId("project-row")).toContainText("Number 7");
+});
