@@ -1,4 +1,4 @@
-import { readEvents } from "./event-stream";
+import { postForEvents, readEvents } from "./event-stream";
 import { ApiError } from "./fetch-json";
 
 // /api/v1's streamed steps in the browser: the same POST as the JSON form, with
@@ -21,13 +21,7 @@ export async function postV1Step<T>(
   onEvent: (event: string, data: unknown) => void,
   signal?: AbortSignal,
 ): Promise<T> {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream" },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-    signal,
-  });
+  const response = await postForEvents(path, body, signal);
   if (!response.ok || !response.body) {
     throw failure(await response.json().catch(() => null), response.status);
   }

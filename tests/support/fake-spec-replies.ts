@@ -5,7 +5,7 @@ import { clarifySystem, specSystem } from "../../lib/specs/prompts.ts";
 // feedback adds a requirement made of that feedback, so the versions differ where it says. A
 // project whose description says "never answerable" always gets questions Kiln rejects.
 
-const questions = {
+export const exampleQuestions = {
   questions: [
     {
       question: "How do people sign in?",
@@ -115,8 +115,8 @@ function draft(feedback: string | undefined) {
 /** The reply to a spec step's prompt, or undefined when the prompt is not one. */
 export function specReply(prompt: string): { json: unknown } | undefined {
   if (prompt.includes(clarifySystem)) {
-    if (!/never answerable/i.test(prompt)) return { json: questions };
-    const [first, ...rest] = questions.questions;
+    if (!/never answerable/i.test(prompt)) return { json: exampleQuestions };
+    const [first, ...rest] = exampleQuestions.questions;
     return { json: { questions: [{ ...first, recommended: "Carrier pigeon" }, ...rest] } };
   }
   if (!prompt.includes(specSystem)) return undefined;
