@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { EmptyState } from "@/components/shell/empty-state";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -16,11 +16,26 @@ const inputClass =
 export const newProjectLinkClass =
   "inline-flex shrink-0 items-center justify-center rounded-md bg-orange-500 px-3 py-2 text-sm font-medium text-zinc-950 hover:bg-orange-400 focus-visible:outline-2 focus-visible:outline-orange-400";
 
-export function ProjectsList() {
-  const [status, setStatus] = useState("");
-  const [search, setSearch] = useState("");
-  const [page, setPage] = useState(1);
+/** The list's filters as the page's URL carries them, so a reload or a shared link keeps them. */
+export interface ProjectsListFilters {
+  status: string;
+  search: string;
+  page: number;
+}
+
+export function ProjectsList({ initial }: { initial: ProjectsListFilters }) {
+  const [status, setStatus] = useState(initial.status);
+  const [search, setSearch] = useState(initial.search);
+  const [page, setPage] = useState(initial.page);
   const { result, error, isLoading, isSearchPending } = useProjectList({ status, search, page });
+  useEffect(() => {
+    const params = new URLSearchParams();
+    if (status) params.set("status", status);
+    if (search.trim()) params.set("search", search.trim());
+    if (page > 1) params.set("page", String(page));
+    const query = params.toString();
+    window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
+  }, [status, search, page]);
   const isFiltered = status !== "" || search.trim() !== "";
   const pagination = result?.pagination;
 

@@ -186,4 +186,12 @@ test("the list pages through many projects and searches them", async ({ page, ba
   await page.getByLabel("Search").fill("Project 07");
   await expect(page.getByTestId("project-count")).toHaveText(/^1 project · page 1 of 1$/);
   await expect(page.getByTestId("project-row")).toContainText("Number 7");
+
+  // The filters live in the address: a reload (or a shared link) shows the same list.
+  await expect(page).toHaveURL(/\/projects\?search=Project\+07$/);
+  await page.reload();
+  await expect(page.getByLabel("Search")).toHaveValue("Project 07");
+  await expect(page.getByTestId("project-row")).toHaveCount(1);
+  await page.getByTestId("project-row").getByRole("link").first().click();
+  await expect(page).toHaveTitle("Project 07 · Kiln");
 });

@@ -1,19 +1,29 @@
+import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import { ProjectView } from "@/components/projects/project-view";
 import { KilnError } from "@/lib/errors";
 import { requirePageCaller } from "@/lib/http/page-caller";
 import { getProject } from "@/lib/projects/projects";
 import { projectIdSchema } from "@/lib/projects/schemas";
 
-export const metadata = { title: "Project · Kiln" };
+type Props = { params: Promise<{ projectId: string }> };
 
-export default async function ProjectPage({ params }: { params: Promise<{ projectId: string }> }) {
-  const { projectId } = await params;
+// Read once per request, for the title and the page alike.
+const loadProject = cache(async (projectId: string) => {
   if (!projectIdSchema.safeParse(projectId).success) notFound();
   const { user } = await requirePageCaller();
-  const project = await getProject(user.id, projectId).catch((error: unknown) => {
+  return getProject(user.id, projectId).catch((error: unknown) => {
     if (error instanceof KilnError && error.code === "NOT_FOUND") notFound();
     throw error;
   });
-  return <ProjectView initial={project} />;
+});
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const project = await loadProject((await params).projectId);
+  return { title: `${project.name} · Kiln` };
+}
+
+export default async function ProjectPage({ params }: Props) {
+  return <ProjectView initial={await loadProject((await params).projectId)} />;
 }
