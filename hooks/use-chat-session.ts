@@ -250,8 +250,8 @@ export function useChatSession(events: SessionEvents) {
     unrunnable:
       shownMessage?.status === "failed"
         ? shownMessage.error === stoppedNote
-          ? "It was stopped half-written."
-          : "It did not pass validation."
+          ? "it was stopped half-written."
+          : "it did not pass validation."
         : undefined,
     /** The newest finished version, which runs even when a later attempt failed. */
     current,

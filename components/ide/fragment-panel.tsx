@@ -80,8 +80,8 @@ export function FragmentPanel({
   return (
     <section aria-label="Fragment" className="flex h-full min-h-0 flex-col">
       <header className="border-b border-zinc-800 px-4 py-3" data-testid="fragment-card">
-        <div className="flex items-center gap-2">
-          <h2 className="truncate font-semibold text-zinc-100">
+        <div className="flex flex-wrap items-center gap-2">
+          <h2 className="min-w-0 truncate font-semibold text-zinc-100">
             {fragment.title || "Untitled app"}
           </h2>
           {fragment.template ? (

@@ -81,7 +81,7 @@ export function SandboxesPanel({
                 ) : (
                   <span className="block truncate text-zinc-400">No chat</span>
                 )}
-                <span className="font-mono text-zinc-400">
+                <span className="block truncate font-mono text-zinc-400">
                   {sandbox.template} · {since(sandbox.createdAt)}
                 </span>
               </div>

@@ -18,6 +18,8 @@ const listSandboxes = (page: Page) =>
 const history = (page: Page) => page.getByRole("navigation", { name: "Chat history" });
 const preview = (page: Page) => page.frameLocator("iframe[title='App preview']");
 
+test.use({ viewport: { width: 1440, height: 900 } });
+
 test("a chat keeps its sandbox, output and terminal across a reload; New chat and Stop end sandboxes", async ({
   page,
 }) => {
@@ -136,16 +138,14 @@ test("auto-run off: an edit marks the output out of date and highlights the chan
   await expect(page.getByRole("checkbox", { name: "Auto-run" })).not.toBeChecked();
 });
 
-test("a fragment stopped half-written cannot run; the last valid version still can", async ({
-  page,
-}) => {
+test("a fragment stopped half-written cannot run, and says why", async ({ page }) => {
   await signUp(page, "half-written");
   await page.getByLabel("Prompt").fill("Build a click counter page");
   await page.getByRole("button", { name: "Build", exact: true }).click();
   await expect(page.getByTestId("code-view")).toContainText("<title>");
   await page.getByRole("button", { name: "Stop", exact: true }).click();
   await expect(
-    page.getByText("This version can’t run: It was stopped half-written."),
+    page.getByText("This version can’t run: it was stopped half-written."),
   ).toBeVisible();
   await expect(page.getByRole("button", { name: "Run", exact: true })).toBeDisabled();
   await expect(page.getByRole("button", { name: "Run last valid version" })).toBeHidden();
@@ -193,4 +193,29 @@ test("at the sandbox limit, the message offers to stop the oldest, which runs th
   const after = await listSandboxes(page);
   expect(after).toHaveLength(5);
   expect(after.map((s) => s.sbxId)).not.toContain(oldest);
+});
+
+test.describe("on a phone", () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test("Run, Auto-run and the Sandboxes list fit the screen", async ({ page }) => {
+    await signUp(page, "phone-sandboxes");
+    await page.getByLabel("Prompt").fill("Print the sum of squares");
+    await page.getByRole("button", { name: "Build", exact: true }).click();
+    await page.getByRole("button", { name: "Code" }).click();
+    await expect(page.getByText("Writing…", { exact: true })).toBeHidden({ timeout: 30_000 });
+    await expect(page.getByRole("checkbox", { name: "Auto-run" })).toBeInViewport();
+    await page.getByRole("tab", { name: "output" }).click();
+    await expect(page.getByTestId("run-cell")).toHaveText("385", { timeout: 60_000 });
+    await expect(page.getByRole("button", { name: "Run", exact: true })).toBeInViewport();
+    await shot(page, "phone-sandboxes-01-output");
+
+    await page.getByRole("button", { name: "History" }).click();
+    await page.getByText(/^Sandboxes/).click();
+    const running = page.getByRole("list", { name: "Running sandboxes" });
+    await expect(running.getByRole("listitem")).toHaveCount(1);
+    await expect(running.getByRole("button", { name: /^Stop sandbox/ })).toBeInViewport();
+    await shot(page, "phone-sandboxes-02-list");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(390);
+  });
 });
