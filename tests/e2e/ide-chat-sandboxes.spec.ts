@@ -138,6 +138,22 @@ test("auto-run off: an edit marks the output out of date and highlights the chan
   await expect(page.getByRole("checkbox", { name: "Auto-run" })).not.toBeChecked();
 });
 
+test("an edit runs by itself, in the chat's sandbox", async ({ page }) => {
+  await signUp(page, "edit-runs");
+  await build(page, "Build a click counter page");
+  await page.getByRole("tab", { name: "preview" }).click();
+  await expect(preview(page).getByRole("heading", { name: "Click counter" })).toBeVisible({
+    timeout: 60_000,
+  });
+  const [before] = await listSandboxes(page);
+  await edit(page);
+  await expect(preview(page).locator("h1.hello")).toHaveText("Click counter", {
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId("run-outdated")).toBeHidden();
+  expect((await listSandboxes(page)).map((s) => s.sbxId)).toEqual([before?.sbxId]);
+});
+
 test("a fragment stopped half-written cannot run, and says why", async ({ page }) => {
   await signUp(page, "half-written");
   await page.getByLabel("Prompt").fill("Build a click counter page");
