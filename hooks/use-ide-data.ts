@@ -39,8 +39,7 @@ export function useIdeData() {
   }, [reloadModels, reloadChats]);
 
   const loadChat = useCallback(
-    (id: string) =>
-      apiFetch<{ messages: MessageView[] }>(`/api/chats/${id}`).then((d) => d.messages),
+    (id: string) => apiFetch<{ chat: ChatSummary; messages: MessageView[] }>(`/api/chats/${id}`),
     [],
   );
   const deleteChat = useCallback(

@@ -1,10 +1,11 @@
 "use client";
 
-import { useEffect, useState } from "react";
-import type { useSandboxRun } from "@/hooks/use-sandbox-run";
-import type { FragmentView } from "@/lib/client/ide-types";
+import { useEffect, useMemo, useState } from "react";
+import { changedLines } from "@/lib/client/changed-lines";
+import type { FragmentView, SandboxRunState } from "@/lib/client/ide-types";
 import { fragmentFiles } from "@/lib/fragments/files";
 import { CodeView } from "./code-view";
+import { RunControls } from "./run-controls";
 import { RunOutput } from "./run-output";
 import { TerminalPanel } from "./terminal-panel";
 
@@ -14,22 +15,54 @@ import { TerminalPanel } from "./terminal-panel";
 
 export type View = "code" | "output" | "terminal";
 
+/** Whether two versions of a fragment run the same: same template, same files. */
+export const sameVersion = (a: FragmentView | undefined, b: FragmentView | undefined) =>
+  Boolean(a && b) &&
+  a?.template === b?.template &&
+  JSON.stringify(fragmentFiles(a ?? {})) === JSON.stringify(fragmentFiles(b ?? {}));
+
 export function FragmentPanel({
   fragment,
   streaming,
   run,
+  onRun,
+  onStopOldest,
+  unrunnable,
+  current,
+  previous,
+  autoRun,
+  onAutoRun,
   view,
   onView: setView,
 }: {
   fragment: FragmentView | undefined;
   streaming: boolean;
-  run: ReturnType<typeof useSandboxRun>;
+  run: SandboxRunState;
+  onRun: (fragment: FragmentView) => void;
+  onStopOldest: () => void;
+  /** Why the fragment on show cannot run (a failed or stopped attempt). */
+  unrunnable: string | undefined;
+  /** The newest finished version, runnable when the one on show is not. */
+  current: FragmentView | undefined;
+  /** The finished version before the one on show: its changed lines are highlighted. */
+  previous: FragmentView | undefined;
+  autoRun: boolean;
+  onAutoRun: (on: boolean) => void;
   view: View;
   onView: (view: View) => void;
 }) {
   const files = fragment ? fragmentFiles(fragment) : [];
   const [selected, setSelected] = useState<string>();
   const newest = files.at(-1)?.file_path;
+  const file = files.find((f) => f.file_path === selected) ?? files[0];
+  const before = previous
+    ? (fragmentFiles(previous).find((f) => f.file_path === file?.file_path)?.code ?? "")
+    : undefined;
+  const code = file?.code;
+  const changed = useMemo(
+    () => (before === undefined || code === undefined ? [] : changedLines(before, code)),
+    [before, code],
+  );
 
   useEffect(() => {
     if (streaming && newest) setSelected(newest);
@@ -42,14 +75,13 @@ export function FragmentPanel({
       </div>
     );
   }
-  const file = files.find((f) => f.file_path === selected) ?? files[0];
   const dependencies = fragment.additional_dependencies ?? [];
 
   return (
     <section aria-label="Fragment" className="flex h-full min-h-0 flex-col">
       <header className="border-b border-zinc-800 px-4 py-3" data-testid="fragment-card">
-        <div className="flex items-center gap-2">
-          <h2 className="truncate font-semibold text-zinc-100">
+        <div className="flex flex-wrap items-center gap-2">
+          <h2 className="min-w-0 truncate font-semibold text-zinc-100">
             {fragment.title || "Untitled app"}
           </h2>
           {fragment.template ? (
@@ -60,23 +92,19 @@ export function FragmentPanel({
           {fragment.port ? (
             <span className="text-xs text-zinc-500">port {fragment.port}</span>
           ) : null}
-          {streaming ? (
-            <span role="status" className="ml-auto animate-pulse text-xs text-orange-300">
-              Writing…
-            </span>
-          ) : (
-            <button
-              type="button"
-              onClick={() => {
-                setView("output");
-                void run.run(fragment);
-              }}
-              disabled={run.status === "running"}
-              className="ml-auto rounded bg-orange-500 px-3 py-1 text-sm font-medium text-zinc-950 hover:bg-orange-400 disabled:opacity-50"
-            >
-              {run.status === "running" ? "Running…" : "Run"}
-            </button>
-          )}
+          <RunControls
+            fragment={fragment}
+            streaming={streaming}
+            isRunning={run.status === "running"}
+            unrunnable={unrunnable}
+            current={current}
+            autoRun={autoRun}
+            onAutoRun={onAutoRun}
+            onRun={(version) => {
+              setView("output");
+              onRun(version);
+            }}
+          />
         </div>
         {fragment.description ? (
           <p className="mt-1 text-sm text-zinc-400">{fragment.description}</p>
@@ -103,12 +131,16 @@ export function FragmentPanel({
       </div>
       {view === "output" ? (
         <div className="min-h-0 flex-1">
-          <RunOutput run={run} />
+          <RunOutput
+            run={run}
+            isOutdated={run.status === "done" && !sameVersion(run.fragment, fragment)}
+            onStopOldest={onStopOldest}
+          />
         </div>
       ) : null}
       {view === "terminal" ? (
         <div className="min-h-0 flex-1">
-          <TerminalPanel sbxId={run.sbxId} />
+          <TerminalPanel sbxId={run.isSandboxGone ? undefined : run.sbxId} />
         </div>
       ) : null}
       <div
@@ -135,7 +167,7 @@ export function FragmentPanel({
         ))}
       </div>
       <div hidden={view !== "code"} className="min-h-0 flex-1">
-        {file ? <CodeView path={file.file_path} code={file.code} /> : null}
+        {file ? <CodeView path={file.file_path} code={file.code} changedLines={changed} /> : null}
       </div>
     </section>
   );

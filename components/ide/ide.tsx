@@ -1,45 +1,71 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { useAutoRun } from "@/hooks/use-auto-run";
 import { type Selection, useChatSession } from "@/hooks/use-chat-session";
 import { useIdeData } from "@/hooks/use-ide-data";
 import { useSandboxRun } from "@/hooks/use-sandbox-run";
 import { useUndoableDelete } from "@/hooks/use-undoable-delete";
 import type { ChatSummary } from "@/lib/chat/schemas";
-import { ApiError } from "@/lib/client/fetch-json";
+import { ApiError, apiFetch } from "@/lib/client/fetch-json";
+import { forgetRun } from "@/lib/client/run-memory";
 import { ChatPanel } from "./chat-panel";
 import { FragmentPanel, type View } from "./fragment-panel";
 import { HistorySidebar } from "./history-sidebar";
 import { ModelSetup } from "./model-setup";
 import { type Pane, PaneSwitch } from "./pane-switch";
+import { SandboxesPanel } from "./sandboxes-panel";
 
-// The browser IDE: chat history, the conversation, and the app the model writes.
+// The browser IDE: chat history, the conversation, and the app the model writes. What is busy,
+// the template, the sandbox and the last run are each chat's own: opening another chat shows
+// that chat's, while the one left goes on. A finished or edited fragment runs by itself unless
+// Auto-run is off.
 
 export function Ide() {
   const data = useIdeData();
-  const session = useChatSession(() => void data.reloadChats());
   const run = useSandboxRun();
+  const [autoRun, setAutoRun] = useAutoRun();
+  const isAutoRun = useRef(autoRun);
+  isAutoRun.current = autoRun;
+  const session = useChatSession({
+    onChatSaved: () => void data.reloadChats(),
+    onFragmentDone: (key, chatId, fragment) => {
+      if (isAutoRun.current) void run.run(key, chatId, fragment);
+    },
+  });
   const [model, setModel] = useState("");
-  const [template, setTemplate] = useState("auto");
   // Narrow screens show one pane at a time and the history in a drawer; wide ones show all.
   const [pane, setPane] = useState<Pane>("chat");
   const [view, setView] = useState<View>("code");
   const [isHistoryOpen, setIsHistoryOpen] = useState(false);
   const [missingChat, setMissingChat] = useState(false);
-  const deletion = useUndoableDelete<ChatSummary>(data.deleteChat);
+  const { deleteChat } = data;
+  const deletion = useUndoableDelete<ChatSummary>(
+    useCallback((id: string) => deleteChat(id).then(() => forgetRun(id)), [deleteChat]),
+  );
   const { chatId, load } = session;
   const { loadChat } = data;
+  const { restore } = run;
+
+  /** Shows a chat with its stored messages, and its last run and sandbox. */
+  const show = useCallback(
+    async (id: string) => {
+      const { chat, messages } = await loadChat(id);
+      const key = load(id, messages, chat.template);
+      await restore(key, id, chat.sbxId);
+    },
+    [loadChat, load, restore],
+  );
 
   // The open chat lives in the address (?chat=…), so a reload or a shared link reopens it.
   useEffect(() => {
     const wanted = new URLSearchParams(window.location.search).get("chat");
     if (wanted)
-      void loadChat(wanted).then(
-        (messages) => load(wanted, messages),
-        (error) => setMissingChat(error instanceof ApiError && [400, 404].includes(error.status)),
+      void show(wanted).catch((error) =>
+        setMissingChat(error instanceof ApiError && [400, 404].includes(error.status)),
       );
-  }, [loadChat, load]);
+  }, [show]);
   useEffect(() => {
     if (!isHistoryOpen) return;
     const onKey = (event: KeyboardEvent) => {
@@ -74,6 +100,8 @@ export function Ide() {
   }
 
   const chosen = data.models.find((m) => `${m.provider}:${m.id}` === model) ?? data.models[0];
+  const template = session.template;
+  const shownRun = run.stateOf(session.key);
   const selection: Selection = {
     template,
     ...(chosen ? { model: { id: chosen.id, providerId: chosen.provider } } : {}),
@@ -82,8 +110,12 @@ export function Ide() {
   const open = async (id: string) => {
     setIsHistoryOpen(false);
     setMissingChat(false);
-    session.load(id, await data.loadChat(id));
-    run.reset();
+    await show(id);
+  };
+  /** Stops a sandbox of the user's; the runs in it say it stopped. */
+  const stopSandbox = (sbxId: string) => {
+    run.markGone(sbxId);
+    void apiFetch(`/api/sandbox/${sbxId}`, { method: "DELETE" }).catch(() => {});
   };
   const choosePane = (next: Pane) => {
     setPane(next);
@@ -96,10 +128,9 @@ export function Ide() {
   };
   const remove = (chat: ChatSummary) => {
     deletion.schedule(chat);
-    if (chat.id === session.chatId) {
-      session.reset();
-      run.reset();
-    }
+    const key = session.keyOf(chat.id);
+    session.remove(chat.id);
+    if (key) run.forget(key);
   };
 
   return (
@@ -124,27 +155,34 @@ export function Ide() {
           id="chat-history"
           className={`${
             isHistoryOpen
-              ? "fixed inset-y-0 left-0 z-40 block w-72 max-w-[85vw] shadow-2xl"
+              ? "fixed inset-y-0 left-0 z-40 flex w-72 max-w-[85vw] shadow-2xl"
               : "hidden"
-          } min-h-0 border-r border-zinc-800 bg-zinc-950 lg:static lg:z-auto lg:block lg:w-auto lg:max-w-none lg:shadow-none`}
+          } min-h-0 flex-col border-r border-zinc-800 bg-zinc-950 lg:static lg:z-auto lg:flex lg:w-auto lg:max-w-none lg:shadow-none`}
         >
-          <HistorySidebar
-            chats={data.chats}
-            activeId={session.chatId}
-            onOpen={(id) => void open(id)}
-            templates={data.templates}
-            deleting={deletion.pending}
-            onRename={data.renameChat}
-            onDelete={remove}
-            onUndoDelete={deletion.undo}
-            onNew={() => {
-              setIsHistoryOpen(false);
-              setMissingChat(false);
-              setPane("chat");
-              session.reset();
-              run.reset();
-              setTemplate("auto");
-            }}
+          <div className="min-h-0 flex-1">
+            <HistorySidebar
+              chats={data.chats}
+              activeId={session.chatId}
+              onOpen={(id) => void open(id)}
+              templates={data.templates}
+              deleting={deletion.pending}
+              onRename={data.renameChat}
+              onDelete={remove}
+              onUndoDelete={deletion.undo}
+              onNew={() => {
+                setIsHistoryOpen(false);
+                setMissingChat(false);
+                setPane("chat");
+                // The chat left is done with: its sandbox stops (it starts again on its next run).
+                if (shownRun.sbxId && !shownRun.isSandboxGone) stopSandbox(shownRun.sbxId);
+                session.reset();
+              }}
+            />
+          </div>
+          <SandboxesPanel
+            refreshKey={run.signature}
+            onStopped={run.markGone}
+            onOpenChat={(id) => void open(id)}
           />
         </aside>
         <div
@@ -179,7 +217,7 @@ export function Ide() {
               onModel={setModel}
               templates={data.templates}
               template={template}
-              onTemplate={setTemplate}
+              onTemplate={session.setTemplate}
               onSend={(prompt) => void session.send(prompt, selection)}
               onStop={session.stop}
               onRetry={() => session.retry(selection)}
@@ -188,9 +226,20 @@ export function Ide() {
         </div>
         <div className={`${pane === "chat" ? "hidden" : "block"} min-h-0 bg-zinc-950 lg:block`}>
           <FragmentPanel
+            key={session.key}
             fragment={session.shown}
             streaming={session.status === "writing"}
-            run={run}
+            run={shownRun}
+            onRun={(fragment) => void run.run(session.key, session.chatId, fragment)}
+            onStopOldest={() => {
+              if (shownRun.fragment)
+                void run.stopOldestAndRun(session.key, session.chatId, shownRun.fragment);
+            }}
+            unrunnable={session.unrunnable}
+            current={session.current}
+            previous={session.previous}
+            autoRun={autoRun}
+            onAutoRun={setAutoRun}
             view={view}
             onView={chooseView}
           />

@@ -7,7 +7,17 @@ import type { SandboxRunState } from "@/hooks/use-sandbox-run";
 // (an iframe with an opaque origin, so the app can never act as the signed-in user) or the
 // output cells of a code-interpreter run.
 
-export function RunOutput({ run }: { run: SandboxRunState }) {
+export function RunOutput({
+  run,
+  isOutdated = false,
+  onStopOldest,
+}: {
+  run: SandboxRunState;
+  /** The output is of an older version than the one on show. */
+  isOutdated?: boolean;
+  /** At the sandbox limit: stop the oldest sandbox and run again. */
+  onStopOldest?: () => void;
+}) {
   if (run.status === "idle") {
     return (
       <p className="p-8 text-center text-sm text-zinc-500">
@@ -20,9 +30,18 @@ export function RunOutput({ run }: { run: SandboxRunState }) {
     return (
       <div className="flex h-full flex-col gap-2 p-4">
         {run.status === "failed" ? (
-          <p role="alert" className="rounded bg-red-950 px-3 py-2 text-sm text-red-200">
-            {run.error}
-          </p>
+          <div role="alert" className="rounded bg-red-950 px-3 py-2 text-sm text-red-200">
+            <p>{run.error}</p>
+            {run.errorCode === "sandbox_limit" && onStopOldest ? (
+              <button
+                type="button"
+                onClick={onStopOldest}
+                className="mt-2 rounded bg-red-200 px-3 py-1 text-xs font-medium text-red-950 hover:bg-white"
+              >
+                Stop the oldest
+              </button>
+            ) : null}
+          </div>
         ) : (
           <p role="status" className="animate-pulse text-sm text-orange-300">
             Starting…
@@ -34,12 +53,29 @@ export function RunOutput({ run }: { run: SandboxRunState }) {
   }
   return (
     <div className="flex h-full min-h-0 flex-col">
+      {isOutdated || run.isSandboxGone ? (
+        <p
+          role="status"
+          data-testid="run-outdated"
+          className="border-b border-zinc-800 bg-zinc-900 px-3 py-1.5 text-xs text-zinc-300"
+        >
+          {run.isSandboxGone
+            ? "This output’s sandbox has stopped. Run starts a new one."
+            : "Out of date: this output is of an older version. Run to update it."}
+        </p>
+      ) : null}
       {result.warnings.map((warning) => (
         <p key={warning} className="bg-amber-950 px-3 py-1 text-xs text-amber-200">
           {warning}
         </p>
       ))}
-      {result.url ? <Preview url={result.url} /> : <Cells result={result} />}
+      {result.url ? (
+        run.isSandboxGone ? null : (
+          <Preview url={result.url} />
+        )
+      ) : (
+        <Cells result={result} />
+      )}
     </div>
   );
 }

@@ -4,12 +4,14 @@ import "@xterm/xterm/css/xterm.css";
 import { useEffect, useRef } from "react";
 import { postEventStream } from "@/lib/client/event-stream";
 import { errorMessage } from "@/lib/client/fetch-json";
+import { keepTranscript, recallTranscript } from "@/lib/client/terminal-transcript";
 import type { TerminalResult } from "@/lib/sandbox/result-schemas";
 import { cdOutsideWorkspace, cdOutsideWorkspaceNote } from "./terminal-notes";
 
 // A terminal bound to the fragment's sandbox. Each line typed runs as one command through
 // POST /api/terminal (streamed), in the directory the previous command left; Ctrl+C stops a
-// running command, and the arrow keys walk the history of this session.
+// running command, and the arrow keys walk the history. What it showed is kept per sandbox,
+// so it comes back after a view or chat switch, or a reload.
 
 const reset = "\x1b[0m";
 
@@ -40,16 +42,29 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
       const observer = new ResizeObserver(() => fit.fit());
       observer.observe(element);
 
-      let cwd = "/workspace";
+      const saved = recallTranscript(sbxId);
+      let text = saved?.text ?? "";
+      let cwd = saved?.cwd ?? "/workspace";
       let line = "";
       let running: { commandId?: string; abort: AbortController } | undefined;
-      const history: string[] = [];
+      const history: string[] = saved?.history ?? [];
+      const write = (chunk: string) => {
+        term.write(chunk);
+        text += chunk;
+      };
+      // Where the prompt now shown starts: kept without it, the terminal comes back with a fresh one.
+      let promptAt = 0;
+      const keep = () =>
+        keepTranscript(sbxId, { text: running ? text : text.slice(0, promptAt), cwd, history });
       let back = 0;
-      const prompt = () => term.write(`\x1b[33m${cwd}${reset} $ `);
-      const replaceLine = (text: string) => {
-        term.write("\b \b".repeat(line.length));
-        line = text;
-        term.write(line);
+      const prompt = () => {
+        promptAt = text.length;
+        write(`\x1b[33m${cwd}${reset} $ `);
+      };
+      const replaceLine = (next: string) => {
+        write("\b \b".repeat(line.length));
+        line = next;
+        write(line);
       };
 
       const execute = async (command: string) => {
@@ -63,39 +78,43 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
             (event, data) => {
               const payload = data as { text?: string; commandId?: string; exitCode?: number };
               if (event === "start" && running) running.commandId = payload.commandId;
-              else if (event === "stdout") term.write(payload.text ?? "");
-              else if (event === "stderr") term.write(`\x1b[31m${payload.text ?? ""}${reset}`);
+              else if (event === "stdout") write(payload.text ?? "");
+              else if (event === "stderr") write(`\x1b[31m${payload.text ?? ""}${reset}`);
               else if (event === "exit") {
                 const exit = data as TerminalResult;
                 if (outside && exit.workingDirectory === cwd)
-                  term.write(`\x1b[90m${cdOutsideWorkspaceNote(outside)}${reset}\n`);
+                  write(`\x1b[90m${cdOutsideWorkspaceNote(outside)}${reset}\n`);
                 cwd = exit.workingDirectory;
-                if (exit.limit) term.write(`\x1b[31m[stopped: ${exit.limit} limit]${reset}\n`);
-                else if (exit.exitCode !== 0)
-                  term.write(`\x1b[90m[exit ${exit.exitCode}]${reset}\n`);
+                if (exit.limit) write(`\x1b[31m[stopped: ${exit.limit} limit]${reset}\n`);
+                else if (exit.exitCode !== 0) write(`\x1b[90m[exit ${exit.exitCode}]${reset}\n`);
               }
             },
             abort.signal,
           );
         } catch (error) {
-          if (!abort.signal.aborted) term.write(`\x1b[31m${errorMessage(error)}${reset}\n`);
+          if (!abort.signal.aborted) write(`\x1b[31m${errorMessage(error)}${reset}\n`);
         }
         running = undefined;
         prompt();
+        keep();
       };
 
-      term.writeln(`\x1b[90mSandbox ${sbxId}. Commands run in /workspace, offline.${reset}`);
+      if (saved) {
+        term.write(saved.text);
+      } else {
+        write(`\x1b[90mSandbox ${sbxId}. Commands run in /workspace, offline.${reset}\n`);
+      }
       prompt();
       const input = term.onData((data) => {
         if (running) {
           if (data === "\x03" && running.commandId) {
             void fetch(`/api/terminal/${running.commandId}`, { method: "DELETE" });
-            term.write("^C\n");
+            write("^C\n");
           }
           return;
         }
         if (data === "\r") {
-          term.write("\n");
+          write("\n");
           const command = line.trim();
           line = "";
           back = 0;
@@ -103,17 +122,18 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
           history.push(command);
           if (command === "clear") {
             term.clear();
+            text = "";
             return prompt();
           }
           void execute(command);
         } else if (data === "\x7f") {
           if (line.length > 0) {
             line = line.slice(0, -1);
-            term.write("\b \b");
+            write("\b \b");
           }
         } else if (data === "\x03") {
           line = "";
-          term.write("^C\n");
+          write("^C\n");
           prompt();
         } else if (data === "\x1b[A" || data === "\x1b[B") {
           back = Math.max(0, Math.min(history.length, back + (data === "\x1b[A" ? 1 : -1)));
@@ -121,10 +141,11 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
         } else if (!data.startsWith("\x1b")) {
           const printable = [...data].filter((c) => c >= " ").join("");
           line += printable;
-          term.write(printable);
+          write(printable);
         }
       });
       cleanup = () => {
+        keep();
         running?.abort.abort();
         input.dispose();
         observer.disconnect();

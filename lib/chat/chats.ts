@@ -14,6 +14,7 @@ interface ChatRow {
   title: string;
   template: string | null;
   model: string | null;
+  sbx_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -34,6 +35,7 @@ const toSummary = (r: ChatRow): ChatSummary => ({
   title: r.title,
   template: r.template,
   model: r.model,
+  sbxId: r.sbx_id,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -85,7 +87,7 @@ export async function createChatWithMessage(options: {
 export async function getChat(userId: string, chatId: string): Promise<ChatSummary> {
   const db = await getDb();
   const [row] = await db.query<ChatRow>(
-    `select id, title, template, model, created_at, updated_at from chats
+    `select id, title, template, model, sbx_id, created_at, updated_at from chats
       where id = $1 and user_id = $2`,
     [chatId, userId],
   );
@@ -100,7 +102,7 @@ export async function listChats(
   const db = await getDb();
   const [rows, [count]] = await Promise.all([
     db.query<ChatRow>(
-      `select id, title, template, model, created_at, updated_at from chats
+      `select id, title, template, model, sbx_id, created_at, updated_at from chats
         where user_id = $1 order by updated_at desc, id limit $2 offset $3`,
       [userId, options.limit, options.offset],
     ),
@@ -128,20 +130,28 @@ export async function renameChat(options: {
   const db = await getDb();
   const [row] = await db.query<ChatRow>(
     `update chats set title = $3 where id = $1 and user_id = $2
-     returning id, title, template, model, created_at, updated_at`,
+     returning id, title, template, model, sbx_id, created_at, updated_at`,
     [options.chatId, options.userId, options.title],
   );
   if (!row) throw notFound("Chat");
   return toSummary(row);
 }
 
-export async function deleteChat(userId: string, chatId: string): Promise<void> {
+/** Deletes a chat the caller owns; answers the sandbox it kept, for the caller to stop. */
+export async function deleteChat(userId: string, chatId: string): Promise<string | null> {
   const db = await getDb();
-  const rows = await db.query("delete from chats where id = $1 and user_id = $2 returning id", [
-    chatId,
-    userId,
-  ]);
+  const rows = await db.query<{ sbx_id: string | null }>(
+    "delete from chats where id = $1 and user_id = $2 returning sbx_id",
+    [chatId, userId],
+  );
   if (rows.length === 0) throw notFound("Chat");
+  return rows[0]?.sbx_id ?? null;
+}
+
+/** Links a chat the caller owns to the sandbox its fragments now run in. */
+export async function setChatSandbox(chatId: string, sbxId: string): Promise<void> {
+  const db = await getDb();
+  await db.query("update chats set sbx_id = $2 where id = $1", [chatId, sbxId]);
 }
 
 /** Appends a message to a chat the caller has already been checked to own. */

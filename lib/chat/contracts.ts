@@ -62,7 +62,7 @@ export const renameChatContract = defineContract({
 export const deleteChatContract = defineContract({
   method: "DELETE",
   path: "/api/chats/{id}",
-  summary: "Delete a chat and its messages.",
+  summary: "Delete a chat and its messages, and stop the sandbox it keeps.",
   tags: ["chat"],
   auth: "user",
   params: chatParamsSchema,

@@ -36,6 +36,8 @@ export const chatSummarySchema = z.object({
   title: z.string(),
   template: z.string().nullable(),
   model: z.string().nullable(),
+  /** The sandbox the chat's fragments run in (it may since have stopped or expired). */
+  sbxId: z.string().nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

@@ -45,7 +45,11 @@ export async function postEventStream(
   const response = await postForEvents(path, body, signal);
   if (!response.ok || !response.body) {
     const error = await response.json().catch(() => null);
-    throw new ApiError(error?.message ?? `Request failed (${response.status})`, response.status);
+    throw new ApiError(
+      error?.message ?? `Request failed (${response.status})`,
+      response.status,
+      error?.code,
+    );
   }
   await readEvents(response.body, (message) => {
     const data = JSON.parse(message.data);

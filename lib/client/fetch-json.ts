@@ -27,8 +27,8 @@ async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
   return { response, body };
 }
 
-const apiError = (body: { message?: string } | null, status: number) =>
-  new ApiError(body?.message ?? `Request failed (${status})`, status);
+const apiError = (body: { message?: string; code?: string } | null, status: number) =>
+  new ApiError(body?.message ?? `Request failed (${status})`, status, body?.code);
 
 /** /api/* — plain JSON, errors as { error: true, message }. */
 export async function apiFetch<T>(

@@ -181,6 +181,20 @@ describe("eventStream", () => {
     expect(body.text()).toBe(': stream open\n\nevent: stdout\ndata: {"text":"before"}\n\n');
   });
 
+  test("a producer failing because the client went away is not reported as unexpected", async () => {
+    const client = new AbortController();
+    const onUnexpected = vi.fn();
+    const producer = held();
+    const body = reading(eventStream(post(client.signal), producer.produce, { onUnexpected }));
+    await vi.waitFor(() => expect(producer.produce).toHaveBeenCalled());
+    client.abort();
+    await body.ended;
+    producer.finish(new DOMException("This operation was aborted", "AbortError"));
+    // Settled handlers run in the order they were added: the stream's own ran before this one.
+    await producer.produce.mock.results[0]?.value.catch(() => {});
+    expect(onUnexpected).not.toHaveBeenCalled();
+  });
+
   test("a reader that cancels the body aborts the producer the same way", async () => {
     const producer = held();
     const body = reading(eventStream(post(), producer.produce));

@@ -97,7 +97,8 @@ export function eventStream(
             error instanceof KilnError
               ? error
               : new KilnError("INTERNAL_ERROR", "Internal server error");
-          if (!(error instanceof KilnError)) options.onUnexpected?.(error);
+          // A producer that fails because the client went away (its work aborted) is expected.
+          if (!(error instanceof KilnError) && !abort.signal.aborted) options.onUnexpected?.(error);
           if (options.surface === "v1") {
             // /api/v1's error envelope, with the status the plain form would have answered.
             writer.send("error", { ...errorBody("v1", known), status: known.status });

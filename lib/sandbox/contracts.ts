@@ -5,6 +5,7 @@ import {
   commandParamsSchema,
   createSandboxBodySchema,
   filesQuerySchema,
+  sandboxListSchema,
   sandboxParamsSchema,
   sandboxSchema,
   terminalBodySchema,
@@ -15,11 +16,21 @@ export const runFragmentContract = defineContract({
   method: "POST",
   path: "/api/sandbox",
   summary:
-    "Run a fragment in a sandbox: a new one, or yours given as sbxId (same template). Code-interpreter fragments answer with stdout, stderr, runtimeError and cellResults; web fragments with the url of their live preview. With Accept: text/event-stream, streams progress, output, then a result event (or error).",
+    "Run a fragment in a sandbox: a new one, or yours given as sbxId (same template). With chatId (a chat of yours), in the sandbox the chat keeps: made when it has none, replaced (the old one stopped) when the template changes, and kept on the chat. Code-interpreter fragments answer with stdout, stderr, runtimeError and cellResults; web fragments with the url of their live preview. With Accept: text/event-stream, streams progress, output, then a result event (or error).",
   tags: ["sandbox"],
   auth: "user",
   body: createSandboxBodySchema,
   response: runFragmentResultSchema,
+});
+
+export const listSandboxesContract = defineContract({
+  method: "GET",
+  path: "/api/sandbox",
+  summary:
+    "Your running sandboxes, oldest first, each with the chat that keeps it (chatId and chatTitle, null for none).",
+  tags: ["sandbox"],
+  auth: "user",
+  response: sandboxListSchema,
 });
 
 export const getSandboxContract = defineContract({

@@ -9,6 +9,7 @@ import {
   expiredSandboxes,
   extendSandbox,
   getSandbox,
+  listRunningSandboxes,
   markSandbox,
   reserveSandbox,
   type SandboxRow,
@@ -100,14 +101,28 @@ export async function describeSandbox(userId: string, id: string) {
     await endSandbox(row, "expired");
     row = { ...row, status: "expired" };
   }
+  return described(row);
+}
+
+const described = (row: SandboxRow) => ({
+  sbxId: row.id,
+  template: row.template,
+  provider: row.provider,
+  status: row.status,
+  workingDirectory: row.workingDirectory,
+  createdAt: row.createdAt,
+  expiresAt: row.expiresAt,
+});
+
+/** GET /api/sandbox: the caller's running sandboxes, oldest first, with their chats. */
+export async function listSandboxes(userId: string) {
+  const rows = await listRunningSandboxes(userId);
   return {
-    sbxId: row.id,
-    template: row.template,
-    provider: row.provider,
-    status: row.status,
-    workingDirectory: row.workingDirectory,
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
+    sandboxes: rows.map((row) => ({
+      ...described(row),
+      chatId: row.chatId,
+      chatTitle: row.chatTitle,
+    })),
   };
 }
 

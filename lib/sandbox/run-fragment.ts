@@ -25,6 +25,8 @@ export async function runFragment(options: {
   origin: string;
   onProgress?(progress: RunProgress): void;
   onOutput?(stream: "stdout" | "stderr", text: string): void;
+  /** Told the sandbox the run uses as soon as it is open, before anything runs in it. */
+  onSandbox?(sbxId: string): Promise<void>;
   signal?: AbortSignal;
 }): Promise<RunFragmentResult> {
   const { fragment } = options;
@@ -35,6 +37,7 @@ export async function runFragment(options: {
   progress("sandbox", options.sbxId ? `Reusing sandbox ${options.sbxId}` : "Creating a sandbox");
   const sandbox = await openFor(options.userId, fragment, options.sbxId);
   const { handle, row } = sandbox;
+  await options.onSandbox?.(row.id);
   if (handle.prepare) {
     try {
       await handle.prepare((p) => progress("dependencies", p.message));

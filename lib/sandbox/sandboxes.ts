@@ -150,3 +150,22 @@ export async function setSandboxExternalId(id: string, externalId: string): Prom
     externalId,
   ]);
 }
+
+/** A running sandbox of the caller's, with the chat that keeps it (if any). */
+export interface RunningSandboxRow extends SandboxRow {
+  chatId: string | null;
+  chatTitle: string | null;
+}
+
+/** The caller's running sandboxes, oldest first, each with the chat that keeps it. */
+export async function listRunningSandboxes(userId: string): Promise<RunningSandboxRow[]> {
+  const db = await getDb();
+  const rows = await db.query<Row & { chat_id: string | null; chat_title: string | null }>(
+    `select s.*, c.id as chat_id, c.title as chat_title
+       from sandboxes s left join chats c on c.sbx_id = s.id and c.user_id = s.user_id
+      where s.user_id = $1 and s.status = 'running' and s.expires_at > now()
+      order by s.created_at, s.id limit 100`,
+    [userId],
+  );
+  return rows.map((r) => ({ ...toSandbox(r), chatId: r.chat_id, chatTitle: r.chat_title }));
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { chatIdSchema } from "@/lib/chat/schemas";
 import { fragmentLimits, fragmentSchema, hasOverlongPart } from "@/lib/fragments/schema";
 
 export const sandboxIdSchema = z
@@ -25,6 +26,15 @@ export const sandboxSchema = z.object({
   expiresAt: z.iso.datetime(),
 });
 
+/** GET /api/sandbox: your running sandboxes, oldest first, each with the chat that keeps it. */
+export const sandboxListSchema = z.object({
+  sandboxes: z.array(
+    sandboxSchema.extend({ chatId: z.string().nullable(), chatTitle: z.string().nullable() }),
+  ),
+});
+
+export type SandboxList = z.infer<typeof sandboxListSchema>;
+
 /** The seed's POST /api/sandbox body. `userID`, `teamID` and `accessToken` are ignored. */
 export const createSandboxBodySchema = z.object({
   fragment: fragmentSchema,
@@ -33,6 +43,8 @@ export const createSandboxBodySchema = z.object({
   accessToken: z.string().max(4000).optional(),
   /** Kiln's: run in this existing sandbox instead of a new one. */
   sbxId: sandboxIdSchema.optional(),
+  /** Kiln's: run for this chat of yours, in the sandbox it keeps (made and kept when it has none). */
+  chatId: chatIdSchema.optional(),
 });
 
 export const terminalBodySchema = z.object({

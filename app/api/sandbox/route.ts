@@ -1,11 +1,15 @@
+import { runChatFragment } from "@/lib/chat/chat-sandbox";
 import { appOrigin } from "@/lib/http/origin";
 import { apiRoute, routeMethods } from "@/lib/http/route";
 import { eventStream, wantsEventStream } from "@/lib/http/sse";
 import { log } from "@/lib/log";
-import { runFragmentContract } from "@/lib/sandbox/contracts";
+import { listSandboxesContract, runFragmentContract } from "@/lib/sandbox/contracts";
+import { listSandboxes } from "@/lib/sandbox/open-sandbox";
 import { runFragment } from "@/lib/sandbox/run-fragment";
 
 export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(runFragmentContract.path, {
+  // GET /api/sandbox — your running sandboxes, oldest first, with the chats that keep them
+  GET: apiRoute(listSandboxesContract, ({ caller }) => listSandboxes(caller.user.id)),
   // POST /api/sandbox — run a fragment in a sandbox (streams progress with Accept: text/event-stream)
   POST: apiRoute(runFragmentContract, async ({ caller, body, request, requestId }) => {
     const options = {
@@ -14,12 +18,16 @@ export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(runFragmentContrac
       sbxId: body.sbxId,
       origin: appOrigin(request),
     };
-    if (!wantsEventStream(request)) return runFragment({ ...options, signal: request.signal });
+    const { chatId } = body;
+    const runIt = (more: Partial<Parameters<typeof runFragment>[0]>) =>
+      chatId
+        ? runChatFragment({ ...options, ...more, chatId })
+        : runFragment({ ...options, ...more });
+    if (!wantsEventStream(request)) return runIt({ signal: request.signal });
     return eventStream(
       request,
       async (events) => {
-        const result = await runFragment({
-          ...options,
+        const result = await runIt({
           signal: events.signal,
           onProgress: (progress) => events.send("progress", progress),
           onOutput: (stream, text) => events.send(stream, { text }),

@@ -1,4 +1,5 @@
-import { deleteChat, getChat, getMessages, renameChat } from "@/lib/chat/chats";
+import { deleteChatAndSandbox } from "@/lib/chat/chat-sandbox";
+import { getChat, getMessages, renameChat } from "@/lib/chat/chats";
 import { deleteChatContract, getChatContract, renameChatContract } from "@/lib/chat/contracts";
 import { apiRoute, routeMethods } from "@/lib/http/route";
 
@@ -15,9 +16,9 @@ export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(getChatContract.pa
   PATCH: apiRoute(renameChatContract, ({ caller, params, body }) =>
     renameChat({ userId: caller.user.id, chatId: params.id, title: body.title }),
   ),
-  // DELETE /api/chats/:id — delete a chat and its messages
+  // DELETE /api/chats/:id — delete a chat and its messages, and stop its sandbox
   DELETE: apiRoute(deleteChatContract, async ({ caller, params }) => {
-    await deleteChat(caller.user.id, params.id);
+    await deleteChatAndSandbox(caller.user.id, params.id);
     return { id: params.id, deleted: true as const };
   }),
 });

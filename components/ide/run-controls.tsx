@@ -1,0 +1,82 @@
+"use client";
+
+import type { FragmentView } from "@/lib/client/ide-types";
+
+// Run, on the fragment's card: "Writing…" while the model writes, disabled with the reason on
+// a version that failed or was stopped half-written (the last valid version stays runnable),
+// and the Auto-run switch.
+
+export function RunControls({
+  fragment,
+  streaming,
+  isRunning,
+  unrunnable,
+  current,
+  autoRun,
+  onAutoRun,
+  onRun,
+}: {
+  fragment: FragmentView;
+  streaming: boolean;
+  isRunning: boolean;
+  unrunnable: string | undefined;
+  current: FragmentView | undefined;
+  autoRun: boolean;
+  onAutoRun: (on: boolean) => void;
+  onRun: (fragment: FragmentView) => void;
+}) {
+  const button =
+    "rounded bg-orange-500 px-3 py-1 text-sm font-medium text-zinc-950 hover:bg-orange-400 disabled:cursor-not-allowed disabled:opacity-50";
+  return (
+    <div className="ml-auto flex shrink-0 items-center gap-3">
+      <label className="flex items-center gap-1.5 text-xs text-zinc-400">
+        <input
+          type="checkbox"
+          checked={autoRun}
+          onChange={(event) => onAutoRun(event.target.checked)}
+          className="accent-orange-500"
+        />
+        Auto-run
+      </label>
+      {streaming ? (
+        <span role="status" className="animate-pulse text-xs text-orange-300">
+          Writing…
+        </span>
+      ) : unrunnable ? (
+        <>
+          <span id="run-disabled-reason" className="max-w-56 text-xs text-zinc-400">
+            This version can’t run: {unrunnable}
+          </span>
+          {current ? (
+            <button
+              type="button"
+              onClick={() => onRun(current)}
+              disabled={isRunning}
+              className={button}
+            >
+              {isRunning ? "Running…" : "Run last valid version"}
+            </button>
+          ) : (
+            <button
+              type="button"
+              disabled
+              aria-describedby="run-disabled-reason"
+              className={button}
+            >
+              Run
+            </button>
+          )}
+        </>
+      ) : (
+        <button
+          type="button"
+          onClick={() => onRun(fragment)}
+          disabled={isRunning}
+          className={button}
+        >
+          {isRunning ? "Running…" : "Run"}
+        </button>
+      )}
+    </div>
+  );
+}
