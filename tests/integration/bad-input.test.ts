@@ -181,7 +181,6 @@ const sampleBodies: Record<string, unknown> = {
   },
   "PATCH /api/chats/{id}": { title: "Renamed chat" },
   "POST /api/chat/morph-chat": { messages, config: modelConfig, currentFragment: fragment },
-  "PATCH /api/chats/{id}": { title: "A chat" },
   "POST /api/sandbox": { fragment, userID: "u", teamID: "t", accessToken: "tok" },
   "POST /api/sandbox/{id}/files": { files: [{ path: "src/app.py", content: "print('hi')\n" }] },
   "POST /api/terminal": { command: "echo hi", sbxId: "sbx_abc", workingDirectory: "/workspace" },
