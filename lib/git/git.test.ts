@@ -3,7 +3,17 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { branchHead, createBareRepository, GitError, git, readFileAt } from "./git";
+import {
+  addWorktree,
+  branchHead,
+  commitAll,
+  createBareRepository,
+  GitError,
+  git,
+  mergeBranch,
+  readFileAt,
+  removeWorktree,
+} from "./git";
 
 const scratch = () => mkdtempSync(path.join(tmpdir(), "kiln-git-"));
 
@@ -56,5 +66,42 @@ describe("createBareRepository", () => {
     const error = await git(["rev-parse", "no-such-ref"], { gitDir: scratch() }).catch((e) => e);
     expect(error).toBeInstanceOf(GitError);
     expect((error as GitError).message).toMatch(/^git rev-parse failed: /);
+  });
+});
+
+describe("worktrees, commits and merges", () => {
+  test("two branches from one base merge in order; a conflicting one is named and undone", async () => {
+    const repo = path.join(scratch(), "p.git");
+    const { commit: base } = await createBareRepository(repo, { "README.md": "# P\n" }, "start");
+    const work = scratch();
+    const tree = (name: string) => path.join(work, name);
+    await addWorktree(repo, tree("a"), "feat/task-001-a", base);
+    await addWorktree(repo, tree("b"), "feat/task-002-b", base);
+    await addWorktree(repo, tree("c"), "feat/task-003-c", base);
+    writeFileSync(path.join(tree("a"), "a.txt"), "a\n");
+    writeFileSync(path.join(tree("a"), "README.md"), "# P by a\n");
+    writeFileSync(path.join(tree("b"), "b.txt"), "b\n");
+    writeFileSync(path.join(tree("c"), "README.md"), "# P by c\n");
+    expect(await commitAll(tree("a"), "task 001")).toMatchObject({
+      added: ["a.txt"],
+      modified: ["README.md"],
+    });
+    await commitAll(tree("b"), "task 002");
+    await commitAll(tree("c"), "task 003");
+    expect(await commitAll(tree("b"), "nothing")).toBeUndefined();
+
+    await addWorktree(repo, tree("run"), "run/1", base);
+    expect((await mergeBranch(tree("run"), "feat/task-001-a", "merge a")).ok).toBe(true);
+    expect((await mergeBranch(tree("run"), "feat/task-002-b", "merge b")).ok).toBe(true);
+    expect(await mergeBranch(tree("run"), "feat/task-003-c", "merge c")).toEqual({
+      ok: false,
+      conflicts: ["README.md"],
+    });
+    // The conflicting merge left nothing behind: the run branch is as after b.
+    expect(await readFileAt(repo, "run/1", "README.md")).toBe("# P by a\n");
+    expect(await readFileAt(repo, "run/1", "b.txt")).toBe("b\n");
+    expect((await git(["status", "--porcelain"], { cwd: tree("run") })).trim()).toBe("");
+    await removeWorktree(repo, tree("a"));
+    expect(await branchHead(repo, "feat/task-001-a")).toBeDefined();
   });
 });

@@ -108,3 +108,60 @@ export async function readFileAt(
     return undefined;
   }
 }
+
+/** A new worktree at `dir` on a new branch `branch` that starts at `base`. */
+export async function addWorktree(gitDir: string, dir: string, branch: string, base: string) {
+  await git(["worktree", "add", "--quiet", "-b", branch, dir, base], { gitDir });
+}
+
+export async function removeWorktree(gitDir: string, dir: string) {
+  await git(["worktree", "remove", "--force", dir], { gitDir });
+}
+
+/**
+ * Commits everything in a worktree; resolves with the commit and the files it added and
+ * changed, or undefined when there was nothing to commit.
+ */
+export async function commitAll(
+  dir: string,
+  message: string,
+): Promise<{ commit: string; added: string[]; modified: string[] } | undefined> {
+  await git(["add", "--all"], { cwd: dir });
+  const status = await git(["diff", "--cached", "--name-status", "--no-renames", "-z"], {
+    cwd: dir,
+  });
+  const fields = status.split("\0").filter(Boolean);
+  const added: string[] = [];
+  const modified: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [kind, file] = [fields[i]!, fields[i + 1]!];
+    if (kind === "A") added.push(file);
+    else modified.push(file);
+  }
+  if (added.length + modified.length === 0) return undefined;
+  await git(["commit", "--quiet", "--no-verify", "-m", message], { cwd: dir });
+  const commit = (await git(["rev-parse", "HEAD"], { cwd: dir })).trim();
+  return { commit, added, modified };
+}
+
+/**
+ * Merges `branch` into the worktree's branch with a merge commit. On a conflict the merge is
+ * undone and the conflicting files are named.
+ */
+export async function mergeBranch(
+  dir: string,
+  branch: string,
+  message: string,
+): Promise<{ ok: true; commit: string } | { ok: false; conflicts: string[] }> {
+  try {
+    await git(["merge", "--no-ff", "--no-edit", "-m", message, branch], { cwd: dir });
+    return { ok: true, commit: (await git(["rev-parse", "HEAD"], { cwd: dir })).trim() };
+  } catch (error) {
+    const conflicts = (await git(["diff", "--name-only", "--diff-filter=U"], { cwd: dir }))
+      .split("\n")
+      .filter(Boolean);
+    await git(["merge", "--abort"], { cwd: dir }).catch(() => {});
+    if (conflicts.length === 0) throw error;
+    return { ok: false, conflicts };
+  }
+}

@@ -1,7 +1,7 @@
 import "server-only";
 import { generateText, type ModelMessage, NoObjectGeneratedError, Output } from "ai";
 import type { z } from "zod";
-import { startLlmCall } from "@/lib/ai/llm-calls";
+import { type LlmCallRecord, startLlmCall } from "@/lib/ai/llm-calls";
 import { providerFailure, providerFailureReason } from "@/lib/ai/model-errors";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { KilnError } from "@/lib/errors";
@@ -28,6 +28,8 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
   check: (value: z.output<S>) => { ok: true; value: R } | { ok: false; problems: string[] };
   attempts?: number;
   signal?: AbortSignal | undefined;
+  /** Where calls are recorded; llm_calls unless a test says otherwise. */
+  recordCall?: ((call: LlmCallRecord) => Promise<void>) | undefined;
   /** Told when each call starts, and what was wrong with an answer that goes back. */
   onProgress?: ((progress: GenerateProgress) => void) | undefined;
 }): Promise<R> {
@@ -37,12 +39,15 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
   let problems: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt++) {
     options.onProgress?.({ step: "asking", purpose: options.purpose, attempt, attempts });
-    const record = startLlmCall({
-      userId: options.userId,
-      purpose: attempt === 1 ? options.purpose : `${options.purpose}_retry`,
-      model: resolved,
-      prompt: [options.system, messages],
-    });
+    const record = startLlmCall(
+      {
+        userId: options.userId,
+        purpose: attempt === 1 ? options.purpose : `${options.purpose}_retry`,
+        model: resolved,
+        prompt: [options.system, messages],
+      },
+      { recordCall: options.recordCall },
+    );
     let output: z.output<S> | undefined;
     let text = "";
     try {
