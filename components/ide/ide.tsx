@@ -180,7 +180,13 @@ export function Ide() {
               templates={data.templates}
               template={template}
               onTemplate={setTemplate}
-              onSend={(prompt) => void session.send(prompt, selection)}
+              onSend={(prompt, example) => {
+                if (example) setTemplate(example);
+                void session.send(
+                  prompt,
+                  example ? { ...selection, template: example } : selection,
+                );
+              }}
               onStop={session.stop}
               onRetry={() => session.retry(selection)}
             />
