@@ -167,6 +167,12 @@ export function useChatSession(onChatSaved: () => void) {
     setError(undefined);
   }, []);
 
+  /** A version saved outside a model turn (the user's own edit) joins the chat. */
+  const appendMessage = useCallback(
+    (message: MessageView) => setMessages((all) => [...all, message]),
+    [],
+  );
+
   const reset = () => {
     abort.current?.abort();
     setChatId(undefined);
@@ -186,5 +192,6 @@ export function useChatSession(onChatSaved: () => void) {
     retry,
     load,
     reset,
+    appendMessage,
   };
 }

@@ -124,10 +124,10 @@ export function ChatPanel(props: {
           onKeyDown={onKeyDown}
           rows={3}
           placeholder={props.hasFragment ? "Ask for a change…" : "Describe the app to build…"}
-          className="w-full resize-none rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none"
+          className="w-full resize-none rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-400 focus:border-orange-400 focus:outline-none"
         />
         <div className="flex items-center justify-between">
-          <span className="text-xs text-zinc-500">
+          <span className="text-xs text-zinc-400">
             {prompt.length > promptMax * 0.9 ? (
               <span
                 data-testid="prompt-length"
@@ -183,10 +183,10 @@ function Message({ message }: { message: MessageView }) {
         </p>
       ) : null}
       {message.status === "streaming" && !message.fragment ? (
-        <p className="animate-pulse text-zinc-500">Thinking…</p>
+        <p className="animate-pulse text-zinc-400">Thinking…</p>
       ) : null}
       {message.status === "failed" && message.error === stoppedNote ? (
-        <p className="text-xs text-zinc-500">Stopped. Retry to write it again.</p>
+        <p className="text-xs text-zinc-400">Stopped. Retry to write it again.</p>
       ) : message.status === "failed" ? (
         <Alert tone="error">{message.error}</Alert>
       ) : null}

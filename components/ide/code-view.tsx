@@ -1,5 +1,6 @@
 "use client";
 
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { css } from "@codemirror/lang-css";
 import { html } from "@codemirror/lang-html";
 import { javascript } from "@codemirror/lang-javascript";
@@ -8,10 +9,13 @@ import { vue } from "@codemirror/lang-vue";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import { oneDark } from "@codemirror/theme-one-dark";
-import { EditorView, highlightActiveLine, lineNumbers } from "@codemirror/view";
+import { EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
 import { useEffect, useRef } from "react";
+import { usePrefersDark } from "@/hooks/use-prefers-dark";
 
-// Read-only, syntax-highlighted code with CodeMirror 6, bundled with Kiln (nothing from a CDN).
+// Syntax-highlighted code with CodeMirror 6, bundled with Kiln (nothing from a CDN). The editor
+// takes focus like a text field, so Ctrl+A selects the code rather than the page and the copy
+// keys work; it is read-only until `isEditable`, and Tab always moves on (no tab trapping).
 // The document is replaced in place as a streaming fragment grows.
 
 function languageFor(path: string): Extension {
@@ -39,10 +43,44 @@ function languageFor(path: string): Extension {
   }
 }
 
-export function CodeView({ path, code }: { path: string; code: string }) {
+const lightTheme = EditorView.theme({
+  "&": { backgroundColor: "#ffffff", color: "#18181b" },
+  ".cm-gutters": { backgroundColor: "#f4f4f5", color: "#52525b", border: "none" },
+  ".cm-activeLine": { backgroundColor: "#fafafa" },
+  ".cm-activeLineGutter": { backgroundColor: "#e4e4e7" },
+});
+
+function access(path: string, isEditable: boolean): Extension {
+  return [
+    EditorState.readOnly.of(!isEditable),
+    EditorView.contentAttributes.of({
+      "aria-label": `${isEditable ? "Editing" : "Code of"} ${path}`,
+      "aria-readonly": String(!isEditable),
+      // No on-screen keyboard for reading code on a phone.
+      ...(isEditable ? {} : { inputmode: "none" }),
+    }),
+  ];
+}
+
+export function CodeView({
+  path,
+  code,
+  isEditable = false,
+  onChange,
+}: {
+  path: string;
+  code: string;
+  isEditable?: boolean;
+  onChange?: (code: string) => void;
+}) {
   const host = useRef<HTMLElement>(null);
   const view = useRef<EditorView | undefined>(undefined);
   const language = useRef(new Compartment());
+  const theme = useRef(new Compartment());
+  const editing = useRef(new Compartment());
+  const changed = useRef(onChange);
+  changed.current = onChange;
+  const isDark = usePrefersDark();
 
   useEffect(() => {
     if (!host.current) return;
@@ -53,14 +91,21 @@ export function CodeView({ path, code }: { path: string; code: string }) {
         extensions: [
           lineNumbers(),
           highlightActiveLine(),
+          history(),
+          keymap.of([...defaultKeymap, ...historyKeymap]),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-          oneDark,
+          theme.current.of(oneDark),
           language.current.of([]),
-          EditorState.readOnly.of(true),
-          EditorView.editable.of(false),
+          editing.current.of(access("", false)),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged && !update.state.readOnly) {
+              changed.current?.(update.state.doc.toString());
+            }
+          }),
           EditorView.theme({
             "&": { height: "100%", fontSize: "13px" },
             ".cm-scroller": { overflow: "auto" },
+            "&.cm-focused": { outline: "2px solid #fb923c", outlineOffset: "-2px" },
           }),
         ],
       }),
@@ -69,8 +114,17 @@ export function CodeView({ path, code }: { path: string; code: string }) {
   }, []);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: language.current.reconfigure(languageFor(path)) });
-  }, [path]);
+    view.current?.dispatch({
+      effects: [
+        language.current.reconfigure(languageFor(path)),
+        editing.current.reconfigure(access(path, isEditable)),
+      ],
+    });
+  }, [path, isEditable]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: theme.current.reconfigure(isDark ? oneDark : lightTheme) });
+  }, [isDark]);
 
   useEffect(() => {
     const editor = view.current;
@@ -79,11 +133,6 @@ export function CodeView({ path, code }: { path: string; code: string }) {
   }, [code]);
 
   return (
-    <section
-      ref={host}
-      className="h-full min-h-0"
-      data-testid="code-view"
-      aria-label={`Code of ${path}`}
-    />
+    <section ref={host} className="h-full min-h-0" data-testid="code-view" aria-label={path} />
   );
 }

@@ -67,7 +67,7 @@ export function Ide() {
     );
   }
   if (data.models === undefined) {
-    return <p className="p-8 text-sm text-zinc-500">Loading…</p>;
+    return <p className="p-8 text-sm text-zinc-400">Loading…</p>;
   }
   if (data.models.length === 0) {
     return <ModelSetup onSaved={() => void data.reloadModels()} problems={data.problems} />;
@@ -199,6 +199,8 @@ export function Ide() {
             run={run}
             view={view}
             onView={chooseView}
+            chatId={session.chatId}
+            onVersionSaved={session.appendMessage}
           />
         </div>
       </div>
