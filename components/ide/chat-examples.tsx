@@ -9,7 +9,7 @@ import type { TemplateListItem } from "@/lib/templates/schemas";
 const examples = [
   {
     template: "static-html",
-    prompt: "A landing page for my bakery, with opening hours and a menu",
+    prompt: "A landing page for my bakery with opening hours and prices",
   },
   {
     template: "code-interpreter-v1",
@@ -19,7 +19,10 @@ const examples = [
     template: "node-server",
     prompt: "An Express API that returns a random quote as JSON at /quote",
   },
-  { template: "nextjs-developer", prompt: "A Next.js todo list with add, done and delete" },
+  {
+    template: "nextjs-developer",
+    prompt: "A Next.js todo list where tasks can be added and ticked off",
+  },
 ] as const;
 
 export function ChatExamples(props: {

@@ -182,7 +182,7 @@ export function CodePane(props: {
                 disabled={!canEdit}
                 title={props.chatId ? undefined : "Only an app in a saved chat can be edited"}
               >
-                Edit
+                Edit code
               </button>
             </>
           )}

@@ -6,12 +6,11 @@ import { html } from "@codemirror/lang-html";
 import { javascript } from "@codemirror/lang-javascript";
 import { python } from "@codemirror/lang-python";
 import { vue } from "@codemirror/lang-vue";
-import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
-import { oneDark } from "@codemirror/theme-one-dark";
 import { EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
 import { useEffect, useRef } from "react";
 import { usePrefersDark } from "@/hooks/use-prefers-dark";
+import { darkCodeTheme, lightCodeTheme } from "./code-themes";
 
 // Syntax-highlighted code with CodeMirror 6, bundled with Kiln (nothing from a CDN). The editor
 // takes focus like a text field, so Ctrl+A selects the code rather than the page and the copy
@@ -43,19 +42,14 @@ function languageFor(path: string): Extension {
   }
 }
 
-const lightTheme = EditorView.theme({
-  "&": { backgroundColor: "#ffffff", color: "#18181b" },
-  ".cm-gutters": { backgroundColor: "#f4f4f5", color: "#52525b", border: "none" },
-  ".cm-activeLine": { backgroundColor: "#fafafa" },
-  ".cm-activeLineGutter": { backgroundColor: "#e4e4e7" },
-});
-
 function access(path: string, isEditable: boolean): Extension {
   return [
     EditorState.readOnly.of(!isEditable),
     EditorView.contentAttributes.of({
       "aria-label": `${isEditable ? "Editing" : "Code of"} ${path}`,
       "aria-readonly": String(!isEditable),
+      // A stop of its own in the tab order, which also makes the scrolled code reachable.
+      tabindex: "0",
       // No on-screen keyboard for reading code on a phone.
       ...(isEditable ? {} : { inputmode: "none" }),
     }),
@@ -93,8 +87,7 @@ export function CodeView({
           highlightActiveLine(),
           history(),
           keymap.of([...defaultKeymap, ...historyKeymap]),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-          theme.current.of(oneDark),
+          theme.current.of(darkCodeTheme),
           language.current.of([]),
           editing.current.of(access("", false)),
           EditorView.updateListener.of((update) => {
@@ -123,7 +116,9 @@ export function CodeView({
   }, [path, isEditable]);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: theme.current.reconfigure(isDark ? oneDark : lightTheme) });
+    view.current?.dispatch({
+      effects: theme.current.reconfigure(isDark ? darkCodeTheme : lightCodeTheme),
+    });
   }, [isDark]);
 
   useEffect(() => {

@@ -67,9 +67,12 @@ export function FileTree(props: {
             >
               <span className="truncate">{path.split("/").at(-1)}</span>
               {props.edited.has(path) ? (
-                <span className="text-orange-300" title="Edited">
-                  •<span className="sr-only"> (edited)</span>
-                </span>
+                <>
+                  <span aria-hidden className="text-orange-300" title="Edited">
+                    •
+                  </span>
+                  <span className="sr-only"> (edited)</span>
+                </>
               ) : null}
             </button>
           </li>

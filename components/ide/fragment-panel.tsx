@@ -62,7 +62,7 @@ export function FragmentPanel({
             {fragment.title || "Untitled app"}
           </h2>
           {fragment.template ? (
-            <span className="rounded bg-zinc-800 px-2 py-0.5 font-mono text-xs text-orange-300">
+            <span className="rounded bg-zinc-900 px-2 py-0.5 font-mono text-xs text-orange-300">
               {fragment.template}
             </span>
           ) : null}
