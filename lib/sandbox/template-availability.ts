@@ -16,3 +16,12 @@ export async function listTemplatesWithAvailability(): Promise<TemplateListItem[
     ...(availability[index] ?? { available: true }),
   }));
 }
+
+/**
+ * The templates this server cannot run now, with the reason for each. A chat turn refuses one
+ * chosen by name and leaves them out of the model's choices, before any model call.
+ */
+export async function unavailableTemplates(): Promise<Map<string, string>> {
+  const list = await listTemplatesWithAvailability();
+  return new Map(list.flatMap((t) => (t.available ? [] : [[t.id, t.reason ?? ""] as const])));
+}

@@ -6,7 +6,8 @@ import { cleanEnv, type KilnServer, startKiln } from "../support/kiln-server";
 import { suiteEnv } from "./global-setup";
 
 // A user's own edit of a chat's app, saved as its next version (POST /api/chats/:id/versions),
-// and the template list that says which templates this server can run (GET /api/templates).
+// and the templates this server can run: listed as such (GET /api/templates), refused before any
+// model call when chosen, and left out of the model's choices otherwise.
 
 const serverKey = "sk-server-held-key-versions-0123";
 const page = {
@@ -163,5 +164,37 @@ describe("GET /api/templates", () => {
           }),
         );
     }
+  });
+});
+
+const hasStreamlit = hasPython("streamlit");
+
+describe.skipIf(hasStreamlit)("POST /api/chat on a server without streamlit", () => {
+  test("a chat on the Streamlit template is refused before any model call", async () => {
+    const client = new TestClient(kiln.url);
+    await client.signUp();
+    const before = fake.requests.length;
+    const response = await client.fetch("/api/chat", {
+      method: "POST",
+      json: {
+        messages: [{ role: "user", content: "A dashboard streamlit-refused" }],
+        template: "streamlit-developer",
+      },
+      headers: { accept: "application/json" },
+    });
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { message: string }).message).toContain(
+      'its Python package "streamlit" is not installed',
+    );
+    expect(fake.requests.length).toBe(before);
+    const chats = (await (await client.fetch("/api/chats")).json()) as { total: number };
+    expect(chats.total).toBe(0);
+  });
+
+  test("with any template, the model is not offered the ones this server cannot run", async () => {
+    await chatWithPage("auto-offer");
+    const request = fake.requests.find((r) => r.prompt.includes("auto-offer"));
+    expect(request?.prompt).toContain("## static-html: ");
+    expect(request?.prompt).not.toContain("streamlit-developer");
   });
 });
