@@ -30,6 +30,7 @@ for (const colorScheme of ["dark", "light"] as const) {
     await build(page, "Build a multi-file page");
     await expectNoSeriousViolations(page, "/ide, with a fragment");
     await shot(page, `a11y-ide-fragment-${colorScheme}`);
+    const chatUrl = page.url();
     for (const path of ["/settings", "/projects", "/tasks", "/deployments", "/no-such-page"]) {
       await page.goto(path);
       await expectNoSeriousViolations(page, path);
@@ -39,6 +40,13 @@ for (const colorScheme of ["dark", "light"] as const) {
     await expect(page.getByLabel("Prompt")).toBeVisible();
     await expectNoSeriousViolations(page, "/ide at 390 px");
     await shot(page, `a11y-ide-phone-${colorScheme}`);
+    await page.goto(chatUrl);
+    await page.getByRole("button", { name: "Code", exact: true }).click();
+    // Too narrow for a tree beside the code: the files are a list to choose from.
+    await expect(page.getByLabel("File", { exact: true })).toBeVisible();
+    await expect(page.getByRole("navigation", { name: "Files" })).toBeHidden();
+    await expectNoSeriousViolations(page, "/ide at 390 px, code");
+    await shot(page, `a11y-ide-phone-code-${colorScheme}`);
   });
 }
 
