@@ -61,6 +61,7 @@ const envSchema = z.object({
     .min(1)
     .default(24 * 30),
   KILN_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  KILN_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
   KILN_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

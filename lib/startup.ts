@@ -2,8 +2,11 @@ import "server-only";
 import { flushLlmCalls } from "@/lib/ai/llm-calls";
 import { deleteExpiredSessions } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
+import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
 import { onShutdown, processSlot } from "@/lib/process-lifetime";
+import { jobHandlers } from "@/lib/queue/handlers";
+import { startWorkers } from "@/lib/queue/workers";
 import { registerLocalSandboxHooks } from "@/lib/sandbox/local/local-provider";
 import { reapExpiredSandboxes } from "@/lib/sandbox/open-sandbox";
 
@@ -24,7 +27,19 @@ export function startBackground(): void {
   if (startup.isStarted) return;
   startup.isStarted = true;
   registerProcessHooks();
-  getDb().catch((error) => log.error("database failed to open", { error }));
+  const db = getDb();
+  db.catch((error) => log.error("database failed to open", { error }));
+  // Background jobs run in this process unless KILN_WORKERS=0 leaves them to worker processes.
+  const concurrency = getEnv().KILN_WORKERS;
+  if (concurrency > 0) {
+    void db.then(
+      (opened) => {
+        const workers = startWorkers({ db: opened, handlers: jobHandlers, concurrency });
+        onShutdown("workers", () => workers.stop());
+      },
+      () => {},
+    );
+  }
   const sweep = setInterval(
     () => deleteExpiredSessions().catch((error) => log.warn("session sweep failed", { error })),
     60 * 60 * 1000,

@@ -3,9 +3,10 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-// Only what works is listed: Projects, Tasks and Deployments join when their pages do.
+// Only what works is listed: Tasks and Deployments join when their pages do.
 const items = [
   { href: "/ide", label: "IDE" },
+  { href: "/projects", label: "Projects" },
   { href: "/settings", label: "Settings" },
 ] as const;
 

@@ -20,6 +20,17 @@ export async function readEvents(
   }
 }
 
+/** POSTs JSON to a streamed endpoint, asking for its text/event-stream form. */
+export function postForEvents(path: string, body: unknown, signal?: AbortSignal) {
+  return fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+    signal,
+  });
+}
+
 /**
  * POSTs JSON to one of Kiln's streamed endpoints (Accept: text/event-stream) and hands each
  * event to `onEvent` as it arrives. A refusal before the stream starts (400, 404, 429...)
@@ -31,13 +42,7 @@ export async function postEventStream(
   onEvent: (event: string, data: unknown) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream" },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-    signal,
-  });
+  const response = await postForEvents(path, body, signal);
   if (!response.ok || !response.body) {
     const error = await response.json().catch(() => null);
     throw new ApiError(error?.message ?? `Request failed (${response.status})`, response.status);

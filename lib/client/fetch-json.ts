@@ -70,3 +70,26 @@ export function errorMessage(error: unknown): string {
   const message = error.message.replace(/^[A-Za-z_]\w*(?:\.\w+)+: /, "");
   return message === error.message ? message : message.charAt(0).toUpperCase() + message.slice(1);
 }
+
+export interface PageInfo {
+  page: number;
+  pageSize: number;
+  total: number;
+  totalPages: number;
+}
+
+/** A paginated /api/v1 list: its items and where they sit among all of them. */
+export async function v1FetchPage<T>(
+  path: string,
+  init?: RequestInit,
+): Promise<{ items: T[]; pagination: PageInfo }> {
+  const { response, body } = await call(path, init);
+  if (!response.ok || !body?.success) {
+    throw new ApiError(
+      body?.error?.message ?? `Request failed (${response.status})`,
+      response.status,
+      body?.error?.code,
+    );
+  }
+  return { items: body.data as T[], pagination: body.pagination as PageInfo };
+}

@@ -18,11 +18,14 @@ export async function migrate(db: Database, dir = migrationsDir): Promise<string
     .filter((f) => f.endsWith(".sql"))
     .sort();
   return db.withAdvisoryLock(migrationLockKey, async (conn) => {
+    // Row level security with no policy, like every table: on Supabase, direct clients see none
+    // of it; Kiln's server, which owns it, is not bound by it.
     await conn.exec(
       `create table if not exists kiln_migrations (
          name text primary key,
          applied_at timestamptz not null default now()
-       )`,
+       );
+       alter table kiln_migrations enable row level security;`,
     );
     const done = new Set(
       (await conn.query<{ name: string }>("select name from kiln_migrations")).map((r) => r.name),

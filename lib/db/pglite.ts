@@ -120,6 +120,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       }
     },
     withAdvisoryLock: (_key, fn) => fn(outside),
+    listen: async () => async () => {},
     async close() {
       if (backups) backups.close();
       await held;

@@ -80,6 +80,54 @@ export async function openPostgres(url: string): Promise<Database> {
           await client.query("select pg_advisory_unlock($1)", [key]);
         }
       }),
+    listen: (channel, onMessage, onGap) => listen(url, channel, onMessage, onGap),
     close: () => pool.end(),
+  };
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to others). A lost connection
+ * is made again after a second, and `onGap` tells the caller to catch up on what it missed.
+ */
+async function listen(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onGap?: () => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let stopped = false;
+  let client: pg.Client | undefined;
+  const reconnect = () => {
+    if (stopped) return;
+    setTimeout(() => {
+      if (!stopped) connect().then(() => onGap?.(), reconnect);
+    }, 1000).unref();
+  };
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    let lost = false;
+    next.on("notification", (message) => {
+      if (message.channel === channel) onMessage(message.payload ?? "");
+    });
+    next.on("error", () => {
+      next.end().catch(() => {});
+      if (lost || next !== client) return;
+      lost = true;
+      reconnect();
+    });
+    try {
+      await next.connect();
+      await next.query(`listen ${channel}`);
+    } catch (error) {
+      await next.end().catch(() => {});
+      throw error;
+    }
+    client = next;
+  };
+  await reachable(connect);
+  return async () => {
+    stopped = true;
+    await client?.end().catch(() => {});
   };
 }

@@ -10,7 +10,6 @@ import {
   type ProjectStatus,
   projectActions,
 } from "@/lib/projects/states";
-import { lineDiff } from "./diff";
 import { type GenerateProgress, generateChecked } from "./generate";
 import { clarifyPrompt, clarifySystem, regeneratePrompt, specPrompt, specSystem } from "./prompts";
 import { renderSpec } from "./render";
@@ -274,83 +273,5 @@ export async function approve(
   return {
     status: "approved",
     spec: { version: row.version, approvedAt: new Date(row.approved_at).toISOString() },
-  };
-}
-
-// ---- Versions --------------------------------------------------------------------------------
-
-async function assertOwned(userId: string, projectId: string) {
-  const db = await getDb();
-  const [row] = await db.query("select 1 from projects where id = $1 and user_id = $2", [
-    projectId,
-    userId,
-  ]);
-  if (!row) throw notFound("Project");
-}
-
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-export async function listVersions(userId: string, projectId: string) {
-  await assertOwned(userId, projectId);
-  const db = await getDb();
-  const rows = await db.query<{
-    version: number;
-    feedback: string | null;
-    approved_at: Date | null;
-    created_at: Date;
-  }>(
-    `select version, feedback, approved_at, created_at from spec_versions
-      where project_id = $1 order by version desc`,
-    [projectId],
-  );
-  return rows.map((r) => ({
-    version: r.version,
-    feedback: r.feedback,
-    approvedAt: iso(r.approved_at),
-    createdAt: iso(r.created_at) as string,
-  }));
-}
-
-async function readVersion(projectId: string, version: number) {
-  const db = await getDb();
-  const [row] = await db.query<{
-    version: number;
-    documents: SpecDocuments;
-    clarifications: Clarification[] | null;
-    feedback: string | null;
-    approved_at: Date | null;
-    created_at: Date;
-  }>(
-    `select version, documents, clarifications, feedback, approved_at, created_at
-       from spec_versions where project_id = $1 and version = $2`,
-    [projectId, version],
-  );
-  if (!row) throw notFound(`Spec version ${version}`);
-  return row;
-}
-
-export async function getVersion(userId: string, projectId: string, version: number) {
-  await assertOwned(userId, projectId);
-  const row = await readVersion(projectId, version);
-  return {
-    version: row.version,
-    documents: row.documents,
-    clarifications: row.clarifications,
-    feedback: row.feedback,
-    approvedAt: iso(row.approved_at),
-    createdAt: iso(row.created_at) as string,
-  };
-}
-
-export async function diffVersions(userId: string, projectId: string, from: number, to: number) {
-  await assertOwned(userId, projectId);
-  const [a, b] = [await readVersion(projectId, from), await readVersion(projectId, to)];
-  return {
-    from,
-    to,
-    documents: specDocumentNames.map((name) => {
-      const diff = lineDiff(a.documents[name] ?? "", b.documents[name] ?? "");
-      return { name, changed: diff !== "", diff };
-    }),
   };
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { type FakeHttp, startFakeHttp } from "../support/fake-http";
 import { type FakeUpstash, redisReachable, startFakeUpstash } from "../support/fake-upstash";
 import { type KilnServer, startKiln } from "../support/kiln-server";
@@ -54,13 +54,18 @@ describe("health with every provider configured and answering", () => {
   });
 
   test("each provider is asked, with its own key, and all are healthy", async () => {
+    // The process's workers register once the database is open, in the background.
+    await vi.waitFor(async () => expect((await health(kiln)).body.components.workers).toBe("healthy"), {
+      timeout: 20_000,
+    });
     const { status, body } = await health(kiln);
     expect(status).toBe(200);
     expect(body.components).toEqual({
       database: "healthy",
       redis: "unconfigured",
       queue: "healthy",
-      workers: "unconfigured",
+      // The process's own workers (KILN_WORKERS, 2 by default) registered at start.
+      workers: "healthy",
       sandbox: "healthy",
       model: "healthy",
     });

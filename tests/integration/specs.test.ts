@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
+import { exampleQuestions } from "../support/fake-spec-replies";
 import { type KilnServer, startKiln } from "../support/kiln-server";
 import { suiteEnv } from "./global-setup";
 
@@ -8,31 +9,8 @@ import { suiteEnv } from "./global-setup";
 // that speaks OpenAI's protocol: the seed's shapes, the state machine, the checks on what the
 // model writes (with their retries and the final 502), and tenancy; on both databases.
 
-const questions = {
-  questions: [
-    {
-      question: "How do people sign in?",
-      type: "single_choice",
-      options: ["Email and password", "Google", "Magic link"],
-      recommended: "Email and password",
-      why: "Decides the account pages and what is stored per user.",
-    },
-    {
-      question: "Do boards update live for everyone?",
-      type: "boolean",
-      options: null,
-      recommended: false,
-      why: "Live updates need a realtime channel.",
-    },
-    {
-      question: "What is a card's largest attachment?",
-      type: "text",
-      options: null,
-      recommended: "10 MB",
-      why: "Sets the upload limit and storage.",
-    },
-  ],
-};
+// Three questions, one of each type, as a model following the clarify schema writes them.
+const questions = exampleQuestions;
 
 const draft = (title: string, extra: { requirement?: string } = {}) => ({
   title,

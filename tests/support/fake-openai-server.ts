@@ -1,10 +1,13 @@
 // The fake OpenAI server as a process, for Playwright's web servers and for trying the IDE by
 // hand: `node tests/support/fake-openai-server.ts --port 3211`. Every chat request gets a small
 // static page written slowly enough to watch it stream (a Python script when the prompt asks for
-// a "sum of squares", 200 lines of output for a "long listing", an Express app for an "express server", a Next.js page for a "Next.js
-// counter", a page in three files for a "multi-file page"); edit requests get one edit.
+// a "sum of squares", 200 lines of output for a "long listing", an Express app for an "express
+// server", a Next.js page for a "Next.js counter", a page in three files for a "multi-file
+// page"); edit requests get one edit; a project's clarify and spec steps get questions and a
+// valid spec (fake-spec-replies.ts).
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai.ts";
+import { specReply } from "./fake-spec-replies.ts";
 
 const { values } = parseArgs({
   options: {
@@ -64,6 +67,8 @@ const fake = await startFakeOpenAI({
   models: ["fake-builder"],
   chunkDelayMs: Number(values["chunk-delay"]),
   defaultReply: (request) => {
+    const spec = specReply(request.prompt);
+    if (spec) return spec;
     if (request.prompt.includes("targeted edits")) {
       return {
         json: {

@@ -3,7 +3,6 @@ import path from "node:path";
 import { KilnError } from "@/lib/errors";
 import type { SandboxLimits } from "@/lib/sandbox/limits";
 import { sandboxPath, sandboxRoot } from "@/lib/sandbox/sandbox-paths";
-import { sandboxHostUid } from "./sandbox-user";
 
 // The bubblewrap options of one sandboxed command (bwrap.ts starts it): namespaces, capabilities,
 // what of the host is seen, and the environment. Every sandbox, and the health probe, gets them
@@ -43,11 +42,13 @@ export interface RunInSandboxOptions {
 }
 
 const sandboxUid = "1000";
-const hostUid = String(sandboxHostUid);
 // By its full path, and with no variable that steers the dynamic loader (loaderVariables): it
 // starts as root, and PATH may lead to the workspace (node_modules/.bin) first.
-export const becomeSandboxUser = ["/usr/bin/setpriv", "--reuid", hostUid, "--regid", hostUid];
-becomeSandboxUser.push("--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--");
+export const becomeSandboxUser = (uid: number) => [
+  "/usr/bin/setpriv",
+  ...["--reuid", String(uid), "--regid", String(uid)],
+  ...["--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"],
+];
 // glibc ignores these for set-user-ID programs; setpriv is not one.
 const loaderVariables = /^(LD_|GCONV_PATH$|GLIBC_TUNABLES$|LOCPATH$|NLSPATH$|MALLOC_|HOSTALIASES$)/;
 const defaultEnv = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: sandboxRoot, LANG: "C.UTF-8" };

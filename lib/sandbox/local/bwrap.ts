@@ -17,7 +17,7 @@ import {
   limitFromFailure,
   removeCgroups,
 } from "./cgroups";
-import { ownedBySandboxUser } from "./sandbox-user";
+import { sandboxUserOf } from "./sandbox-user";
 import { sandboxSeccompFilter } from "./seccomp";
 
 // One command in a bubblewrap sandbox, under the seccomp filter of seccomp.ts. Who it is:
@@ -73,7 +73,8 @@ const launcher = [
 
 export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
   const limits = resolveSandboxLimits(options.limits);
-  const asSandboxUser = ownedBySandboxUser(options.workspace);
+  const sandboxUid = sandboxUserOf(options.workspace);
+  const asSandboxUser = sandboxUid !== undefined;
   const args = bwrapArgs(options, limits, asSandboxUser);
   const cgroups = createCgroups(limits);
   const cgroupDirs = [cgroups.memory, cgroups.pids].filter((dir) => dir !== undefined);
@@ -88,7 +89,7 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
   // The command follows them here (bwrap takes it only from its own arguments), as it shows in
   // the command's own process anyway.
   argv.push(options.bwrap ?? "bwrap", "--args", String(argsFd), "--");
-  if (asSandboxUser) argv.push(...becomeSandboxUser);
+  if (sandboxUid !== undefined) argv.push(...becomeSandboxUser(sandboxUid));
   argv.push(...options.command);
 
   const started = performance.now();

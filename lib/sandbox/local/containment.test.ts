@@ -16,7 +16,14 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { processesWith } from "@/tests/support/processes";
 import { runInSandbox } from "./bwrap";
 import type { RunInSandboxOptions } from "./bwrap-args";
-import { giveToSandboxUser, ownedBySandboxUser, sandboxHostUid } from "./sandbox-user";
+import {
+  asInstaller,
+  giveToSandboxUser,
+  installerUid,
+  ownedBySandboxUser,
+  sandboxUids,
+  sandboxUserOf,
+} from "./sandbox-user";
 import { writeWorkspaceFile } from "./workspace";
 
 // What a hostile command tries, each expected to be refused or cut short by a named limit,
@@ -30,8 +37,8 @@ let elsewhere: string;
 // Every case runs twice: in a workspace of the sandbox user (every sandbox's, Kiln being root
 // here), and in one of Kiln's own (as template installs run, or any run where Kiln is not root).
 const modes = [
-  { name: "as the sandbox user", owned: true, uid: String(sandboxHostUid) },
-  { name: "in a user namespace of Kiln's", owned: false, uid: "1000" },
+  { name: "as the sandbox user", owned: true },
+  { name: "in a user namespace of Kiln's", owned: false },
 ];
 const workspaces: string[] = [];
 
@@ -81,12 +88,15 @@ function tryEach(paths: string[], attempt: string) {
   ].join("\n");
 }
 
-describe.each(modes)("a sandboxed command, $name", ({ owned, uid }) => {
+describe.each(modes)("a sandboxed command, $name", ({ owned }) => {
+  // Who the command is inside: the workspace's own uid, or the user namespace's 1000.
+  let uid = "1000";
   beforeAll(async () => {
     workspace = mkdtempSync(path.join(tmpdir(), "kiln-contain-"));
     workspaces.push(workspace);
     if (owned) await giveToSandboxUser(workspace);
     expect(ownedBySandboxUser(workspace)).toBe(owned);
+    if (owned) uid = String(sandboxUserOf(workspace));
   });
 
   test("cannot read host files outside the workspace", async () => {
@@ -338,10 +348,36 @@ describe.each(modes)("a sandboxed command, $name", ({ owned, uid }) => {
 
 describe("the sandbox user", () => {
   let own: string;
+  let ownUid: number;
   beforeAll(async () => {
     own = mkdtempSync(path.join(tmpdir(), "kiln-contain-user-"));
     workspaces.push(own);
     await giveToSandboxUser(own);
+    ownUid = sandboxUserOf(own)!;
+  });
+
+  test("is a uid of each workspace's own, never the installer's, never another's", async () => {
+    expect(ownUid).toBeGreaterThan(sandboxUids.first);
+    expect(ownUid).toBeLessThan(sandboxUids.first + sandboxUids.count);
+    const others = new Set<number>();
+    for (let i = 0; i < 8; i++) {
+      const other = mkdtempSync(path.join(tmpdir(), "kiln-contain-other-"));
+      workspaces.push(other);
+      await giveToSandboxUser(other);
+      others.add(sandboxUserOf(other)!);
+    }
+    expect(others.size).toBe(8);
+    expect(others.has(ownUid)).toBe(false);
+    expect(others.has(installerUid)).toBe(false);
+    // One sandbox's user cannot write into another's workspace, whatever it could reach.
+    const other = workspaces.at(-1)!;
+    const result = await runInSandbox({
+      workspace: own,
+      command: ["/bin/sh", "-c", "id -u"],
+    }).done;
+    expect(result.stdout).toBe(`${ownUid}\n`);
+    expect(statSync(other).uid).not.toBe(ownUid);
+    expect(statSync(other).mode & 0o022).toBe(0); // not writable by group or others
   });
 
   test("is, on the host, an unprivileged uid of no account, with no capabilities", async () => {
@@ -366,7 +402,7 @@ describe("the sandbox user", () => {
       for (const pid of pids) {
         const status = readFileSync(`/proc/${pid}/status`, "utf8");
         const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, "m").exec(status)?.[1];
-        const id = String(sandboxHostUid);
+        const id = String(ownUid);
         expect(field("Uid")?.split(/\s+/)).toEqual([id, id, id, id]);
         expect(field("Gid")?.split(/\s+/)).toEqual([id, id, id, id]);
         expect(field("Groups")).toBe("");
@@ -376,12 +412,30 @@ describe("the sandbox user", () => {
         expect(field("NoNewPrivs")).toBe("1");
         expect(field("Seccomp")).toBe("2"); // filtered
       }
-      expect(readFileSync("/etc/passwd", "utf8")).not.toMatch(new RegExp(`:${sandboxHostUid}:`));
+      expect(readFileSync("/etc/passwd", "utf8")).not.toMatch(new RegExp(`:${ownUid}:`));
     } finally {
       run.kill();
     }
     await run.done;
-    expect(statSync(path.join(own, "made-inside")).uid).toBe(sandboxHostUid);
+    expect(statSync(path.join(own, "made-inside")).uid).toBe(ownUid);
+  });
+
+  test("Kiln's own installs run as the installer uid, and leave a tree that is Kiln's", async () => {
+    const staging = mkdtempSync(path.join(tmpdir(), "kiln-contain-install-"));
+    workspaces.push(staging);
+    writeFileSync(path.join(staging, "package.json"), "{}\n");
+    const result = await asInstaller(
+      staging,
+      () =>
+        runInSandbox({
+          workspace: staging,
+          command: ["/bin/sh", "-c", "id -u; mkdir -p node_modules/a && echo x > node_modules/a/f"],
+        }).done,
+    );
+    expect(result.stdout).toBe(`${installerUid}\n`);
+    for (const inside of ["", "package.json", "node_modules/a", "node_modules/a/f"]) {
+      expect(statSync(path.join(staging, inside)).uid, inside || ".").toBe(process.getuid?.());
+    }
   });
 
   test("a setpriv planted in the workspace, first on PATH, is not what drops privileges", async () => {
@@ -395,14 +449,14 @@ describe("the sandbox user", () => {
       command: ["/bin/sh", "-c", "id -u"],
       env: { PATH: "/workspace/node_modules/.bin:/usr/bin:/bin" },
     }).done;
-    expect(result.stdout).toBe(`${sandboxHostUid}\n`);
+    expect(result.stdout).toBe(`${ownUid}\n`);
     expect(existsSync(path.join(own, "planted-ran"))).toBe(false);
   });
 
   test("owns what Kiln writes into its workspace, so it can change it", async () => {
     await writeWorkspaceFile(own, "/workspace/src/deep/app.py", "print(1)\n");
     for (const inside of ["src", "src/deep", "src/deep/app.py"]) {
-      expect(statSync(path.join(own, inside)).uid, inside).toBe(sandboxHostUid);
+      expect(statSync(path.join(own, inside)).uid, inside).toBe(ownUid);
     }
     const result = await runInSandbox({
       workspace: own,

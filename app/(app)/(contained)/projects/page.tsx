@@ -1,19 +1,33 @@
-import { EmptyState } from "@/components/shell/empty-state";
+import { ProjectsList } from "@/components/projects/projects-list";
 import { PageHeader } from "@/components/shell/page-header";
+import { projectStatuses } from "@/lib/projects/states";
 
 export const metadata = { title: "Projects · Kiln" };
 
-export default function ProjectsPage() {
+type SearchParams = Record<string, string | string[] | undefined>;
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+export default async function ProjectsPage({
+  searchParams,
+}: {
+  searchParams: Promise<SearchParams>;
+}) {
+  const query = await searchParams;
+  // What the URL says, where it makes sense; anything else is the list's default.
+  const status = one(query.status) ?? "";
+  const page = Number(one(query.page));
+  const initial = {
+    status: (projectStatuses as readonly string[]).includes(status) ? status : "",
+    search: (one(query.search) ?? "").slice(0, 200),
+    page: Number.isInteger(page) && page >= 1 && page <= 10_000 ? page : 1,
+  };
   return (
     <>
       <PageHeader
         title="Projects"
         description="Spec-driven builds: description, clarifying questions, spec, approval, build runs."
       />
-      <EmptyState title="No projects yet">
-        <p>Each project you create will be listed here with its status and its latest build run.</p>
-        <p>This part of Kiln is not built yet in this version.</p>
-      </EmptyState>
+      <ProjectsList initial={initial} />
     </>
   );
 }

@@ -9,6 +9,7 @@ import { log } from "@/lib/log";
 import { processSlot } from "@/lib/process-lifetime";
 import { type NodeRuntime, sandboxNodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import type { Template } from "@/lib/templates/templates";
+import { asInstaller } from "../sandbox-user";
 import { type TemplateFile, templateFiles } from "./template-files";
 import {
   installLimits,
@@ -219,13 +220,16 @@ async function install(job: Job): Promise<Omit<PreparedTemplate, "files">> {
       await writeFile(path.join(staging, file.path), file.content);
     }
     emit({ stage: "installing", message: `Installing the dependencies of ${template.name}` });
-    const output = await runNpmInstall({
-      staging,
-      template,
-      node: job.node,
-      bwrap: job.bwrap,
-      onLine: (line) => emit({ stage: "installing", message: line }),
-    });
+    // As a uid of its own, not Kiln's: npm and what it unpacks never act as root on the host.
+    const output = await asInstaller(staging, () =>
+      runNpmInstall({
+        staging,
+        template,
+        node: job.node,
+        bwrap: job.bwrap,
+        onLine: (line) => emit({ stage: "installing", message: line }),
+      }),
+    );
     await rm(path.join(staging, ".npm-cache"), { recursive: true, force: true });
     const durationMs = Math.round(performance.now() - started);
     const metadata = {

@@ -1,0 +1,192 @@
+import "server-only";
+import { EventEmitter } from "node:events";
+import type { Database } from "@/lib/db/types";
+import { prefixedId } from "@/lib/ids";
+import { log } from "@/lib/log";
+import { processSlot } from "@/lib/process-lifetime";
+
+// Append-only event streams with a sequence number per stream. A writer appends a row; readers
+// replay from a sequence number and then follow. Followers are woken, never fed: a wake-up
+// (from this process, or from another over Postgres NOTIFY) makes each follower read the rows
+// after the last one it has, so an event is never lost or repeated, however the wake-ups
+// arrive, double or late.
+
+export interface StoredEvent {
+  id: string;
+  stream: string;
+  seq: number;
+  type: string;
+  taskId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+interface EventRow {
+  id: string;
+  stream: string;
+  seq: string | number;
+  type: string;
+  task_id: string | null;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+const toEvent = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  stream: row.stream,
+  seq: Number(row.seq),
+  type: row.type,
+  taskId: row.task_id,
+  payload: row.payload,
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
+const channel = "kiln_events";
+const columns = "id, stream, seq, type, task_id, payload, created_at";
+
+/** Appends an event; its sequence number is the stream's next, whoever else appends at once. */
+export async function appendEvent(
+  db: Database,
+  event: {
+    stream: string;
+    type: string;
+    taskId?: string | null;
+    payload?: Record<string, unknown>;
+  },
+): Promise<StoredEvent> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [row] = await db.query<EventRow>(
+        `insert into events (id, stream, seq, type, task_id, payload)
+         values ($1, $2, coalesce((select max(seq) from events where stream = $2), 0) + 1, $3, $4, $5)
+         returning ${columns}`,
+        [
+          prefixedId("evt"),
+          event.stream,
+          event.type,
+          event.taskId ?? null,
+          JSON.stringify(event.payload ?? {}),
+        ],
+      );
+      const stored = toEvent(row as EventRow);
+      wake(stored.stream);
+      if (db.kind === "postgres") {
+        await db
+          .query("select pg_notify($1, $2)", [channel, stored.stream])
+          .catch((error) => log.warn("event notify failed", { error }));
+      }
+      return stored;
+    } catch (error) {
+      // Two writers took the same number: the later one takes the next.
+      if ((error as { code?: string }).code !== "23505" || attempt >= 20) throw error;
+    }
+  }
+}
+
+/** A stream's events after `after`, oldest first, optionally of one type or task. */
+export async function listEvents(
+  db: Database,
+  stream: string,
+  options: { after?: number; type?: string; taskId?: string; limit?: number } = {},
+): Promise<StoredEvent[]> {
+  const where = ["stream = $1", "seq > $2"];
+  const params: unknown[] = [stream, options.after ?? 0];
+  if (options.type) {
+    params.push(options.type);
+    where.push(`type = $${params.length}`);
+  }
+  if (options.taskId) {
+    params.push(options.taskId);
+    where.push(`task_id = $${params.length}`);
+  }
+  params.push(Math.min(options.limit ?? 1000, 1000));
+  const rows = await db.query<EventRow>(
+    `select ${columns} from events where ${where.join(" and ")} order by seq limit $${params.length}`,
+    params,
+  );
+  return rows.map(toEvent);
+}
+
+// ---- Following --------------------------------------------------------------------------------
+
+const bus = processSlot("event-bus", () => {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return { emitter, listening: undefined as Promise<unknown> | undefined };
+});
+
+function wake(stream: string) {
+  bus.emitter.emit(stream);
+}
+
+/** Hears other processes' appends (Postgres), once per process. */
+function listenAcrossProcesses(db: Database) {
+  if (db.kind !== "postgres") return;
+  bus.listening ??= db
+    .listen(
+      channel,
+      (stream) => wake(stream),
+      // The connection dropped and came back: every follower reads what it may have missed.
+      () => {
+        for (const name of bus.emitter.eventNames()) bus.emitter.emit(name);
+      },
+    )
+    .catch((error) => {
+      bus.listening = undefined;
+      log.warn("listening for events failed", { error });
+    });
+}
+
+/**
+ * Calls `onEvent` with every event of `stream` after `after`, in order: first those already
+ * stored, then each as it is appended, until the returned function is called or `signal` aborts.
+ */
+export function followEvents(
+  db: Database,
+  stream: string,
+  after: number,
+  onEvent: (event: StoredEvent) => void,
+  signal?: AbortSignal,
+): () => void {
+  listenAcrossProcesses(db);
+  let last = after;
+  let reading: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const read = () => {
+    if (stopped) return;
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = (async () => {
+      do {
+        again = false;
+        for (;;) {
+          const batch = await listEvents(db, stream, { after: last, limit: 500 });
+          for (const event of batch) {
+            if (stopped) return;
+            last = event.seq;
+            onEvent(event);
+          }
+          if (batch.length < 500) break;
+        }
+      } while (again && !stopped);
+    })()
+      .catch((error) => log.warn("reading events failed", { stream, error }))
+      .finally(() => {
+        reading = undefined;
+        // A wake-up that came after the last read's check: read once more.
+        if (again) read();
+      });
+  };
+  const stop = () => {
+    stopped = true;
+    bus.emitter.off(stream, read);
+    signal?.removeEventListener("abort", stop);
+  };
+  bus.emitter.on(stream, read);
+  signal?.addEventListener("abort", stop, { once: true });
+  read();
+  return stop;
+}

@@ -1,0 +1,6 @@
+import "server-only";
+import type { JobHandler } from "./workers";
+
+// Every kind of background job Kiln runs, and its handler: the one list both the workers in
+// the Kiln process and `npm run worker` processes run from. Domains add their kinds here.
+export const jobHandlers: Record<string, JobHandler> = {};
