@@ -16,7 +16,7 @@ async function expectNoSeriousViolations(page: Page, where: string) {
 }
 
 for (const colorScheme of ["dark", "light"] as const) {
-  test(`every page passes axe in the ${colorScheme} theme`, async ({ page }) => {
+  test(`every page passes axe in the ${colorScheme} theme`, async ({ page, baseURL }) => {
     await page.emulateMedia({ colorScheme });
     await page.setViewportSize({ width: 1440, height: 900 });
     for (const path of ["/login", "/signup"]) {
@@ -31,7 +31,21 @@ for (const colorScheme of ["dark", "light"] as const) {
     await expectNoSeriousViolations(page, "/ide, with a fragment");
     await shot(page, `a11y-ide-fragment-${colorScheme}`);
     const chatUrl = page.url();
-    for (const path of ["/settings", "/projects", "/tasks", "/deployments", "/no-such-page"]) {
+    const created = await page.request.post("/api/v1/projects", {
+      headers: { origin: baseURL ?? "" },
+      data: { name: "Contrast check", description: "A project for the accessibility pass." },
+    });
+    expect(created.status()).toBe(201);
+    const project = ((await created.json()) as { data: { id: string } }).data;
+    for (const path of [
+      "/settings",
+      "/projects",
+      `/projects/${project.id}`,
+      "/projects/new",
+      "/tasks",
+      "/deployments",
+      "/no-such-page",
+    ]) {
       await page.goto(path);
       await expectNoSeriousViolations(page, path);
     }
