@@ -60,10 +60,11 @@ export function CodePane(props: {
   useEffect(() => {
     if (streaming && newest) setSelected(newest);
   }, [streaming, newest]);
-  // A new fragment (written or edited by chat) ends an unsaved edit of the old one.
+  // Another fragment on show (written or edited by chat, another chat opened, this edit saved)
+  // ends an unsaved edit: its drafts belong to the fragment they were typed into.
   useEffect(() => {
-    if (streaming) setDrafts(undefined);
-  }, [streaming]);
+    if (fragment) setDrafts(undefined);
+  }, [fragment]);
 
   const file = files.find((f) => f.file_path === selected) ?? files[0];
   const isEditing = drafts !== undefined;
