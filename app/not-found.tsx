@@ -14,7 +14,7 @@ export default function NotFound() {
       <div className="flex gap-3">
         <Link
           href="/ide"
-          className="rounded-md bg-orange-500 px-3 py-2 text-sm font-medium text-zinc-950 hover:bg-orange-400"
+          className="rounded-md bg-orange-500 px-3 py-2 text-sm font-medium text-black hover:bg-orange-400"
         >
           Open the IDE
         </Link>

@@ -218,6 +218,10 @@ export function useChatSession(events: SessionEvents) {
     return key;
   }, []);
 
+  /** A version saved outside a model turn (the user's own edit) joins the chat on show. */
+  const appendMessage = (message: MessageView) =>
+    patch(activeKey, (chat) => ({ messages: [...chat.messages, message] }));
+
   /** A new, empty chat on show; the one left keeps running if the model is writing in it. */
   const reset = () => {
     const key = localId();
@@ -265,6 +269,7 @@ export function useChatSession(events: SessionEvents) {
     load,
     reset,
     remove,
+    appendMessage,
   };
 }
 

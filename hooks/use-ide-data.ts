@@ -5,7 +5,7 @@ import type { ModelInfo, ModelsResponse } from "@/lib/ai/schemas";
 import type { ChatList, ChatSummary } from "@/lib/chat/schemas";
 import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { MessageView } from "@/lib/client/ide-types";
-import type { PublicTemplate } from "@/lib/templates/schemas";
+import type { TemplateListItem } from "@/lib/templates/schemas";
 
 /** What the IDE lists: models, templates and chat history, each re-readable. */
 export function useIdeData() {
@@ -13,7 +13,7 @@ export function useIdeData() {
   const [problems, setProblems] = useState<string[]>([]);
   // A failed read of the model list (Kiln unreachable, a 5xx) is not "no model configured".
   const [modelsError, setModelsError] = useState<string>();
-  const [templates, setTemplates] = useState<PublicTemplate[]>([]);
+  const [templates, setTemplates] = useState<TemplateListItem[]>([]);
   const [chats, setChats] = useState<ChatSummary[]>();
 
   const reloadModels = useCallback(async () => {
@@ -33,7 +33,7 @@ export function useIdeData() {
   useEffect(() => {
     void reloadModels().catch((error) => setModelsError(errorMessage(error)));
     void reloadChats().catch(() => setChats([]));
-    void apiFetch<{ templates: PublicTemplate[] }>("/api/templates")
+    void apiFetch<{ templates: TemplateListItem[] }>("/api/templates")
       .then((data) => setTemplates(data.templates))
       .catch(() => setTemplates([]));
   }, [reloadModels, reloadChats]);

@@ -88,7 +88,7 @@ export function AuthForm({ mode }: { mode: "login" | "signup" }) {
             pathname: isSignup ? "/login" : "/signup",
             query: Object.fromEntries(searchParams),
           }}
-          className="font-medium text-orange-400 hover:text-orange-300"
+          className="font-medium text-orange-300 hover:text-orange-200"
         >
           {isSignup ? "Sign in" : "Create an account"}
         </Link>

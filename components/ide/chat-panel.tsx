@@ -7,7 +7,8 @@ import { stoppedNote } from "@/hooks/use-chat-session";
 import type { ModelInfo } from "@/lib/ai/schemas";
 import { messageSchema } from "@/lib/chat/message-schema";
 import type { MessageView } from "@/lib/client/ide-types";
-import type { PublicTemplate } from "@/lib/templates/schemas";
+import type { TemplateListItem } from "@/lib/templates/schemas";
+import { ChatExamples } from "./chat-examples";
 
 const promptMax = messageSchema.shape.content.maxLength ?? Number.POSITIVE_INFINITY;
 
@@ -21,10 +22,11 @@ export function ChatPanel(props: {
   models: ModelInfo[];
   model: string;
   onModel: (value: string) => void;
-  templates: PublicTemplate[];
+  templates: TemplateListItem[];
   template: string;
   onTemplate: (value: string) => void;
-  onSend: (prompt: string) => void;
+  /** A prompt to send; an example names the template it is meant for. */
+  onSend: (prompt: string, template?: string) => void;
   onStop: () => void;
   onRetry: () => void;
 }) {
@@ -54,10 +56,12 @@ export function ChatPanel(props: {
     <section aria-label="Chat" className="flex h-full min-h-0 flex-col">
       <div className="min-h-0 flex-1 space-y-4 overflow-y-auto p-4" role="log" aria-live="polite">
         {props.messages.length === 0 ? (
-          <p className="mt-10 text-center text-sm text-zinc-500">
-            Describe an app: “a Streamlit dashboard of a CSV I upload”, “a landing page for my
-            bakery”…
-          </p>
+          <ChatExamples
+            templates={props.templates}
+            onExample={(example, template) => {
+              if (!busy) props.onSend(example, template);
+            }}
+          />
         ) : null}
         {props.messages.map((message) => (
           <Message key={message.id} message={message} />
@@ -104,8 +108,8 @@ export function ChatPanel(props: {
           >
             <option value="auto">Any template</option>
             {props.templates.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
+              <option key={t.id} value={t.id} disabled={!t.available} title={t.reason}>
+                {t.available ? t.name : `${t.name} (not available here)`}
               </option>
             ))}
           </select>
@@ -120,10 +124,10 @@ export function ChatPanel(props: {
           onKeyDown={onKeyDown}
           rows={3}
           placeholder={props.hasFragment ? "Ask for a change…" : "Describe the app to build…"}
-          className="w-full resize-none rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none"
+          className="w-full resize-none rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-400 focus:border-orange-400 focus:outline-none"
         />
         <div className="flex items-center justify-between">
-          <span className="text-xs text-zinc-500">
+          <span className="text-xs text-zinc-400">
             {prompt.length > promptMax * 0.9 ? (
               <span
                 data-testid="prompt-length"
@@ -179,10 +183,10 @@ function Message({ message }: { message: MessageView }) {
         </p>
       ) : null}
       {message.status === "streaming" && !message.fragment ? (
-        <p className="animate-pulse text-zinc-500">Thinking…</p>
+        <p className="animate-pulse text-zinc-400">Thinking…</p>
       ) : null}
       {message.status === "failed" && message.error === stoppedNote ? (
-        <p className="text-xs text-zinc-500">Stopped. Retry to write it again.</p>
+        <p className="text-xs text-zinc-400">Stopped. Retry to write it again.</p>
       ) : message.status === "failed" ? (
         <Alert tone="error">{message.error}</Alert>
       ) : null}

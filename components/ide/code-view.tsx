@@ -1,18 +1,22 @@
 "use client";
 
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { css } from "@codemirror/lang-css";
 import { html } from "@codemirror/lang-html";
 import { javascript } from "@codemirror/lang-javascript";
 import { python } from "@codemirror/lang-python";
 import { vue } from "@codemirror/lang-vue";
-import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { Compartment, EditorState, type Extension, RangeSetBuilder } from "@codemirror/state";
-import { oneDark } from "@codemirror/theme-one-dark";
-import { Decoration, EditorView, highlightActiveLine, lineNumbers } from "@codemirror/view";
+import { Decoration, EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
 import { useEffect, useRef } from "react";
+import { usePrefersDark } from "@/hooks/use-prefers-dark";
+import { darkCodeTheme, lightCodeTheme } from "./code-themes";
 
-// Read-only, syntax-highlighted code with CodeMirror 6, bundled with Kiln (nothing from a CDN).
-// The document is replaced in place as a streaming fragment grows.
+// Syntax-highlighted code with CodeMirror 6, bundled with Kiln (nothing from a CDN). The editor
+// takes focus like a text field, so Ctrl+A selects the code rather than the page and the copy
+// keys work; it is read-only until `isEditable`, and Tab always moves on (no tab trapping).
+// The document is replaced in place as a streaming fragment grows; the lines an edit changed
+// are highlighted.
 
 function languageFor(path: string): Extension {
   const extension = path.split(".").pop()?.toLowerCase() ?? "";
@@ -54,20 +58,43 @@ function changedLineMarks(view: EditorView, lines: readonly number[]): Extension
   return EditorView.decorations.of(builder.finish());
 }
 
+function access(path: string, isEditable: boolean): Extension {
+  return [
+    EditorState.readOnly.of(!isEditable),
+    EditorView.contentAttributes.of({
+      "aria-label": `${isEditable ? "Editing" : "Code of"} ${path}`,
+      "aria-readonly": String(!isEditable),
+      // A stop of its own in the tab order, which also makes the scrolled code reachable.
+      tabindex: "0",
+      // No on-screen keyboard for reading code on a phone.
+      ...(isEditable ? {} : { inputmode: "none" }),
+    }),
+  ];
+}
+
 export function CodeView({
   path,
   code,
+  isEditable = false,
+  onChange,
   changedLines = noLines,
 }: {
   path: string;
   code: string;
+  isEditable?: boolean;
+  onChange?: (code: string) => void;
   /** 1-based lines the last edit changed, highlighted. */
   changedLines?: readonly number[];
 }) {
   const host = useRef<HTMLElement>(null);
   const view = useRef<EditorView | undefined>(undefined);
   const language = useRef(new Compartment());
+  const theme = useRef(new Compartment());
+  const editing = useRef(new Compartment());
   const marks = useRef(new Compartment());
+  const changed = useRef(onChange);
+  changed.current = onChange;
+  const isDark = usePrefersDark();
 
   useEffect(() => {
     if (!host.current) return;
@@ -78,15 +105,21 @@ export function CodeView({
         extensions: [
           lineNumbers(),
           highlightActiveLine(),
-          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-          oneDark,
+          history(),
+          keymap.of([...defaultKeymap, ...historyKeymap]),
+          theme.current.of(darkCodeTheme),
           language.current.of([]),
+          editing.current.of(access("", false)),
           marks.current.of([]),
-          EditorState.readOnly.of(true),
-          EditorView.editable.of(false),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged && !update.state.readOnly) {
+              changed.current?.(update.state.doc.toString());
+            }
+          }),
           EditorView.theme({
             "&": { height: "100%", fontSize: "13px" },
             ".cm-scroller": { overflow: "auto" },
+            "&.cm-focused": { outline: "2px solid #fb923c", outlineOffset: "-2px" },
             ".cm-changed-line": { backgroundColor: "rgba(249, 115, 22, 0.16)" },
           }),
         ],
@@ -96,8 +129,19 @@ export function CodeView({
   }, []);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: language.current.reconfigure(languageFor(path)) });
-  }, [path]);
+    view.current?.dispatch({
+      effects: [
+        language.current.reconfigure(languageFor(path)),
+        editing.current.reconfigure(access(path, isEditable)),
+      ],
+    });
+  }, [path, isEditable]);
+
+  useEffect(() => {
+    view.current?.dispatch({
+      effects: theme.current.reconfigure(isDark ? darkCodeTheme : lightCodeTheme),
+    });
+  }, [isDark]);
 
   useEffect(() => {
     const editor = view.current;
@@ -117,7 +161,7 @@ export function CodeView({
       className="h-full min-h-0"
       data-testid="code-view"
       data-changed-lines={changedLines.join(",")}
-      aria-label={`Code of ${path}`}
+      aria-label={path}
     />
   );
 }

@@ -4,7 +4,8 @@ import { type FormEvent, useState } from "react";
 import type { ChatSummary } from "@/lib/chat/schemas";
 
 // One past chat: its template's mark, its title (in full on hover), when it was last active,
-// and Rename and Delete, shown on hover, on keyboard focus and on the open chat.
+// and Rename and Delete, shown on hover, on keyboard focus, on the open chat, and always on a
+// touch screen (which has no hover), there as large as a finger.
 
 const marks: Record<string, string> = {
   "code-interpreter-v1": "Py",
@@ -100,8 +101,10 @@ export function HistoryItem(props: {
         <span className="min-w-0 flex-1 truncate">{chat.title}</span>
         <time
           dateTime={chat.updatedAt}
-          className={`shrink-0 text-xs text-zinc-500 ${
-            props.isActive ? "hidden" : "group-focus-within:hidden group-hover:hidden"
+          className={`shrink-0 text-xs text-zinc-400 ${
+            props.isActive
+              ? "hidden"
+              : "group-focus-within:hidden group-hover:hidden pointer-coarse:hidden"
           }`}
         >
           {when(chat.updatedAt)}
@@ -109,7 +112,9 @@ export function HistoryItem(props: {
       </button>
       <span
         className={`${
-          props.isActive ? "flex" : "hidden group-focus-within:flex group-hover:flex"
+          props.isActive
+            ? "flex"
+            : "hidden group-focus-within:flex group-hover:flex pointer-coarse:flex"
         } shrink-0 items-center pr-1`}
       >
         <button
@@ -120,7 +125,7 @@ export function HistoryItem(props: {
           }}
           aria-label={`Rename chat ${chat.title}`}
           title="Rename"
-          className="rounded px-1 text-zinc-500 hover:text-zinc-100"
+          className="rounded px-1 text-zinc-400 hover:text-zinc-100 pointer-coarse:min-h-11 pointer-coarse:min-w-11"
         >
           ✎
         </button>
@@ -129,7 +134,7 @@ export function HistoryItem(props: {
           onClick={props.onDelete}
           aria-label={`Delete chat ${chat.title}`}
           title="Delete"
-          className="rounded px-1 text-zinc-500 hover:text-red-300"
+          className="rounded px-1 text-zinc-400 hover:text-red-300 pointer-coarse:min-h-11 pointer-coarse:min-w-11"
         >
           ×
         </button>

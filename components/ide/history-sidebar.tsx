@@ -41,19 +41,19 @@ export function HistorySidebar(props: {
             placeholder="Search chats"
             value={query}
             onChange={(event) => setQuery(event.target.value)}
-            className="w-full rounded-md border border-zinc-800 bg-zinc-900 px-2 py-1.5 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none"
+            className="w-full rounded-md border border-zinc-800 bg-zinc-900 px-2 py-1.5 text-sm text-zinc-100 placeholder:text-zinc-400 focus:border-orange-400 focus:outline-none"
           />
         ) : null}
       </div>
       <ul className="min-h-0 flex-1 space-y-0.5 overflow-y-auto px-2 pb-3">
         {props.chats === undefined ? (
-          <li className="px-2 text-xs text-zinc-500">Loading…</li>
+          <li className="px-2 text-xs text-zinc-400">Loading…</li>
         ) : null}
         {props.chats?.length === 0 ? (
-          <li className="px-2 text-xs text-zinc-500">No chats yet</li>
+          <li className="px-2 text-xs text-zinc-400">No chats yet</li>
         ) : null}
         {words.length > 0 && shown?.length === 0 ? (
-          <li className="px-2 text-xs text-zinc-500">No chat title matches “{query.trim()}”</li>
+          <li className="px-2 text-xs text-zinc-400">No chat title matches “{query.trim()}”</li>
         ) : null}
         {shown?.map((chat) => (
           <HistoryItem

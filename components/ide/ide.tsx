@@ -93,7 +93,7 @@ export function Ide() {
     );
   }
   if (data.models === undefined) {
-    return <p className="p-8 text-sm text-zinc-500">Loading…</p>;
+    return <p className="p-8 text-sm text-zinc-400">Loading…</p>;
   }
   if (data.models.length === 0) {
     return <ModelSetup onSaved={() => void data.reloadModels()} problems={data.problems} />;
@@ -218,7 +218,13 @@ export function Ide() {
               templates={data.templates}
               template={template}
               onTemplate={session.setTemplate}
-              onSend={(prompt) => void session.send(prompt, selection)}
+              onSend={(prompt, example) => {
+                if (example) session.setTemplate(example);
+                void session.send(
+                  prompt,
+                  example ? { ...selection, template: example } : selection,
+                );
+              }}
               onStop={session.stop}
               onRetry={() => session.retry(selection)}
             />
@@ -242,6 +248,8 @@ export function Ide() {
             onAutoRun={setAutoRun}
             view={view}
             onView={chooseView}
+            chatId={session.chatId}
+            onVersionSaved={session.appendMessage}
           />
         </div>
       </div>

@@ -50,9 +50,11 @@ export function RunControls({
           {current ? (
             <button
               type="button"
-              onClick={() => onRun(current)}
-              disabled={isRunning}
-              className={button}
+              onClick={() => {
+                if (!isRunning) onRun(current);
+              }}
+              aria-disabled={isRunning}
+              className={`${button} aria-disabled:cursor-progress aria-disabled:opacity-60`}
             >
               {isRunning ? "Running…" : "Run last valid version"}
             </button>
@@ -68,11 +70,15 @@ export function RunControls({
           )}
         </>
       ) : (
+        // aria-disabled rather than disabled while it runs: a disabled button drops the
+        // keyboard focus to the page, and the focus stays on Run.
         <button
           type="button"
-          onClick={() => onRun(fragment)}
-          disabled={isRunning}
-          className={button}
+          onClick={() => {
+            if (!isRunning) onRun(fragment);
+          }}
+          aria-disabled={isRunning}
+          className={`${button} aria-disabled:cursor-progress aria-disabled:opacity-60`}
         >
           {isRunning ? "Running…" : "Run"}
         </button>

@@ -20,7 +20,7 @@ export function RunOutput({
 }) {
   if (run.status === "idle") {
     return (
-      <p className="p-8 text-center text-sm text-zinc-500">
+      <p className="p-8 text-center text-sm text-zinc-400">
         Press Run to start the app in a sandbox.
       </p>
     );
@@ -96,7 +96,7 @@ function Preview({ url: given }: { url: string }) {
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <div className="flex items-center gap-3 border-b border-zinc-800 px-3 py-1 text-xs">
-        <span className="truncate font-mono text-zinc-500">{url}</span>
+        <span className="truncate font-mono text-zinc-400">{url}</span>
         <button
           type="button"
           onClick={() => setLoads((n) => n + 1)}
@@ -158,7 +158,7 @@ function Cells({ result }: { result: NonNullable<SandboxRunState["result"]> }) {
         ),
       )}
       {!result.stdout && !result.stderr && !error && (result.cellResults ?? []).length === 0 ? (
-        <p className="text-zinc-500">The code ran and printed nothing.</p>
+        <p className="text-zinc-400">The code ran and printed nothing.</p>
       ) : null}
     </div>
   );

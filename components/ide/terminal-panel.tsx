@@ -2,6 +2,7 @@
 
 import "@xterm/xterm/css/xterm.css";
 import { useEffect, useRef } from "react";
+import { usePrefersDark } from "@/hooks/use-prefers-dark";
 import { postEventStream } from "@/lib/client/event-stream";
 import { errorMessage } from "@/lib/client/fetch-json";
 import { keepTranscript, recallTranscript } from "@/lib/client/terminal-transcript";
@@ -11,12 +12,35 @@ import { cdOutsideWorkspace, cdOutsideWorkspaceNote } from "./terminal-notes";
 // A terminal bound to the fragment's sandbox. Each line typed runs as one command through
 // POST /api/terminal (streamed), in the directory the previous command left; Ctrl+C stops a
 // running command, and the arrow keys walk the history. What it showed is kept per sandbox,
-// so it comes back after a view or chat switch, or a reload.
+// so it comes back after a view or chat switch, or a reload. The terminal takes Tab for
+// itself, so Esc hands the focus back to the page (to the terminal's frame, from where Tab and
+// Shift+Tab go on).
 
 const reset = "\x1b[0m";
 
+const themes = {
+  dark: { background: "#09090b", foreground: "#e4e4e7", cursor: "#e4e4e7" },
+  light: {
+    background: "#fafafa",
+    foreground: "#18181b",
+    cursor: "#18181b",
+    // The ANSI colours used for the prompt, errors and notes, dark enough on white.
+    yellow: "#a16207",
+    red: "#b91c1c",
+    brightBlack: "#52525b",
+    selectionBackground: "#d4d4d8",
+  },
+};
+
 export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
   const host = useRef<HTMLDivElement>(null);
+  const frame = useRef<HTMLElement>(null);
+  const isDark = usePrefersDark();
+  const terminal = useRef<{ options: { theme?: object } } | undefined>(undefined);
+
+  useEffect(() => {
+    if (terminal.current) terminal.current.options.theme = isDark ? themes.dark : themes.light;
+  }, [isDark]);
 
   useEffect(() => {
     if (!sbxId || !host.current) return;
@@ -33,7 +57,15 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
         convertEol: true,
         cursorBlink: true,
         fontSize: 12,
-        theme: { background: "#09090b" },
+        theme: window.matchMedia("(prefers-color-scheme: dark)").matches
+          ? themes.dark
+          : themes.light,
+      });
+      terminal.current = term;
+      term.attachCustomKeyEventHandler((event) => {
+        if (event.key !== "Escape") return true;
+        if (event.type === "keydown") frame.current?.focus();
+        return false;
       });
       const fit = new FitAddon();
       term.loadAddon(fit);
@@ -102,7 +134,9 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
       if (saved) {
         term.write(saved.text);
       } else {
-        write(`\x1b[90mSandbox ${sbxId}. Commands run in /workspace, offline.${reset}\n`);
+        write(
+          `\x1b[90mSandbox ${sbxId}. Commands run in /workspace, offline. Esc leaves the terminal.${reset}\n`,
+        );
       }
       prompt();
       const input = term.onData((data) => {
@@ -150,6 +184,7 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
         input.dispose();
         observer.disconnect();
         term.dispose();
+        terminal.current = undefined;
       };
     })();
     return () => {
@@ -160,15 +195,20 @@ export function TerminalPanel({ sbxId }: { sbxId: string | undefined }) {
 
   if (!sbxId) {
     return (
-      <p className="p-8 text-center text-sm text-zinc-500">
+      <p className="p-8 text-center text-sm text-zinc-400">
         Run the fragment first: the terminal opens in its sandbox.
       </p>
     );
   }
   // Absolutely placed, so that the terminal's own size never feeds back into its container's.
   return (
-    <div className="relative h-full min-h-0">
+    <section
+      ref={frame}
+      tabIndex={-1}
+      aria-label="Terminal"
+      className="relative h-full min-h-0 focus:outline-2 focus:-outline-offset-2 focus:outline-orange-400"
+    >
       <div ref={host} data-testid="terminal" className="absolute inset-0 p-2" />
-    </div>
+    </section>
   );
 }

@@ -7,7 +7,7 @@ import type { Question } from "@/lib/specs/schemas";
 export type Answer = { questionId: string; answer: string | boolean };
 
 const inputClass =
-  "block w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none focus:ring-1 focus:ring-orange-400";
+  "block w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-400 focus:border-orange-400 focus:outline-none focus:ring-1 focus:ring-orange-400";
 
 function YesNoSwitch({
   id,
@@ -93,10 +93,10 @@ export function ClarifyForm({
         >
           <legend className="sr-only">{q.question}</legend>
           <p className="font-medium text-zinc-100" aria-hidden="true">
-            <span className="text-zinc-500">{index + 1}.</span> {q.question}
+            <span className="text-zinc-400">{index + 1}.</span> {q.question}
           </p>
           <p className="mt-1 text-sm text-zinc-400">
-            <span className="text-zinc-500">Why it matters:</span> {q.why}
+            <span className="text-zinc-400">Why it matters:</span> {q.why}
           </p>
           <div className="mt-3">
             {q.type === "single_choice" ? (
@@ -133,7 +133,7 @@ export function ClarifyForm({
                   onChange={(value) => set(q.id, value)}
                   disabled={isBusy}
                 />
-                <span className="text-xs text-zinc-500">
+                <span className="text-xs text-zinc-400">
                   Recommended: {q.recommended ? "yes" : "no"}
                 </span>
               </div>

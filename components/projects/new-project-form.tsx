@@ -69,7 +69,7 @@ export function NewProjectForm() {
           rows={8}
           maxLength={20_000}
           placeholder="What the app is for, who uses it, what it must store and do. The more you say, the fewer questions Kiln asks."
-          className="block w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none focus:ring-1 focus:ring-orange-400"
+          className="block w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-400 focus:border-orange-400 focus:outline-none focus:ring-1 focus:ring-orange-400"
         />
       </div>
       {error ? <Alert tone="error">{error}</Alert> : null}

@@ -21,7 +21,7 @@ export function ProjectRow({ project }: { project: ProjectListItem }) {
       {project.description ? (
         <p className="mt-1 line-clamp-2 break-words text-sm text-zinc-400">{project.description}</p>
       ) : null}
-      <p className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-500">
+      <p className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-400">
         <span data-testid="project-latest-run">
           {run ? `Latest run #${run.runNumber}: ${run.status}` : "No runs yet"}
         </span>

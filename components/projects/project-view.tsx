@@ -111,7 +111,7 @@ export function ProjectView({ initial }: { initial: ProjectDetail }) {
               </h1>
               <StatusBadge status={status} />
             </div>
-            <p className="text-xs text-zinc-500">
+            <p className="text-xs text-zinc-400">
               Created {formatTime(project.createdAt)} · updated {formatTime(project.updatedAt)}
             </p>
           </div>
@@ -128,7 +128,7 @@ export function ProjectView({ initial }: { initial: ProjectDetail }) {
             {project.description}
           </p>
         ) : (
-          <p className="text-sm text-zinc-500">No description.</p>
+          <p className="text-sm text-zinc-400">No description.</p>
         )}
       </header>
 

@@ -11,10 +11,10 @@ import { ProjectRow } from "./project-row";
 import { statusLabels } from "./status-badge";
 
 const inputClass =
-  "block w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none focus:ring-1 focus:ring-orange-400";
+  "block w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-400 focus:border-orange-400 focus:outline-none focus:ring-1 focus:ring-orange-400";
 
 export const newProjectLinkClass =
-  "inline-flex shrink-0 items-center justify-center rounded-md bg-orange-500 px-3 py-2 text-sm font-medium text-zinc-950 hover:bg-orange-400 focus-visible:outline-2 focus-visible:outline-orange-400";
+  "inline-flex shrink-0 items-center justify-center rounded-md bg-orange-500 px-3 py-2 text-sm font-medium text-black hover:bg-orange-400 focus-visible:outline-2 focus-visible:outline-orange-400";
 
 /** The list's filters as the page's URL carries them, so a reload or a shared link keeps them. */
 export interface ProjectsListFilters {
@@ -110,10 +110,10 @@ export function ProjectsList({ initial }: { initial: ProjectsListFilters }) {
           aria-busy={isLoading || isSearchPending}
         >
           {result === undefined && !error ? (
-            <p className="px-4 py-6 text-center text-sm text-zinc-500">Loading…</p>
+            <p className="px-4 py-6 text-center text-sm text-zinc-400">Loading…</p>
           ) : null}
           {result && result.items.length === 0 ? (
-            <div className="space-y-3 px-4 py-8 text-center text-sm text-zinc-500">
+            <div className="space-y-3 px-4 py-8 text-center text-sm text-zinc-400">
               <p>No projects match {search.trim() ? `“${search.trim()}”` : "this status"}.</p>
               <Button
                 variant="secondary"

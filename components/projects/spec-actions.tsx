@@ -56,7 +56,7 @@ export function SpecActions({
           onChange={(event) => setFeedback(event.target.value)}
           disabled={isBusy}
           placeholder="e.g. Cards also need labels; drop the export to CSV."
-          className="mt-3 block w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-500 focus:border-orange-400 focus:outline-none focus:ring-1 focus:ring-orange-400"
+          className="mt-3 block w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 placeholder:text-zinc-400 focus:border-orange-400 focus:outline-none focus:ring-1 focus:ring-orange-400"
         />
         <Button type="submit" variant="secondary" className="mt-3" disabled={isBusy}>
           Regenerate

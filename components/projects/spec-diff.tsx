@@ -44,7 +44,7 @@ export function SpecDiffView({
   }, [projectId, from, to]);
 
   if (error) return <Alert tone="error">{error}</Alert>;
-  if (!diff) return <p className="text-sm text-zinc-500">Loading the changes…</p>;
+  if (!diff) return <p className="text-sm text-zinc-400">Loading the changes…</p>;
   if (from === to) {
     return <p className="text-sm text-zinc-400">Pick two different versions to compare.</p>;
   }
@@ -54,7 +54,7 @@ export function SpecDiffView({
         <section key={document.name} className="rounded-lg border border-zinc-800">
           <h3 className="flex items-center justify-between border-b border-zinc-800 px-3 py-2 text-sm font-medium">
             <span className="font-mono text-zinc-200">{document.name}</span>
-            <span className={document.changed ? "text-amber-300" : "text-zinc-500"}>
+            <span className={document.changed ? "text-amber-300" : "text-zinc-400"}>
               {document.changed ? "changed" : "no changes"}
             </span>
           </h3>

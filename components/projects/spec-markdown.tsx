@@ -51,7 +51,7 @@ const components: Components = {
     </div>
   ),
   thead: ({ node: _node, ...props }) => (
-    <thead className="bg-zinc-900 text-xs uppercase tracking-wide text-zinc-500" {...props} />
+    <thead className="bg-zinc-900 text-xs uppercase tracking-wide text-zinc-400" {...props} />
   ),
   th: ({ node: _node, ...props }) => <th className="px-3 py-2 font-medium" {...props} />,
   td: ({ node: _node, ...props }) => (

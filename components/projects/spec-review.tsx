@@ -84,7 +84,7 @@ export function SpecReview({
       </div>
 
       {summary ? (
-        <p className="text-sm text-zinc-500" data-testid="spec-version-info">
+        <p className="text-sm text-zinc-400" data-testid="spec-version-info">
           Version {summary.version}, written {formatTime(summary.createdAt)}
           {summary.feedback ? (
             <>
@@ -139,7 +139,7 @@ export function SpecReview({
             {documents ? (
               <SpecMarkdown content={documents[tab] ?? ""} />
             ) : (
-              <p className="text-sm text-zinc-500">Loading version {version}…</p>
+              <p className="text-sm text-zinc-400">Loading version {version}…</p>
             )}
           </div>
         </div>

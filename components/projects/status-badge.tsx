@@ -19,7 +19,7 @@ const tones: Record<ProjectStatus, string> = {
   building: "border-orange-800 bg-orange-950/40 text-orange-200",
   built: "border-emerald-800 bg-emerald-950/40 text-emerald-200",
   failed: "border-red-900 bg-red-950/50 text-red-200",
-  archived: "border-zinc-800 text-zinc-500",
+  archived: "border-zinc-800 text-zinc-400",
 };
 
 export function StatusBadge({ status }: { status: ProjectStatus }) {

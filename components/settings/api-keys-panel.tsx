@@ -83,7 +83,7 @@ export function ApiKeysPanel() {
       {actionError || error ? <Alert tone="error">{actionError ?? error}</Alert> : null}
       <div className="overflow-hidden rounded-lg border border-zinc-800">
         <table className="w-full text-left text-sm">
-          <thead className="bg-zinc-900 text-xs uppercase tracking-wide text-zinc-500">
+          <thead className="bg-zinc-900 text-xs uppercase tracking-wide text-zinc-400">
             <tr>
               <th className="px-4 py-2 font-medium">Name</th>
               <th className="px-4 py-2 font-medium">Key</th>
@@ -95,14 +95,14 @@ export function ApiKeysPanel() {
           <tbody className="divide-y divide-zinc-800">
             {keys?.length === 0 ? (
               <tr>
-                <td colSpan={5} className="px-4 py-6 text-center text-zinc-500">
+                <td colSpan={5} className="px-4 py-6 text-center text-zinc-400">
                   No API keys yet.
                 </td>
               </tr>
             ) : null}
             {keys === undefined && !error ? (
               <tr>
-                <td colSpan={5} className="px-4 py-6 text-center text-zinc-500">
+                <td colSpan={5} className="px-4 py-6 text-center text-zinc-400">
                   Loading…
                 </td>
               </tr>

@@ -27,7 +27,7 @@ export function ModelProvidersPanel() {
       </div>
       {error ? <Alert tone="error">{error}</Alert> : null}
       {providers === undefined && !error ? (
-        <div className="rounded-lg border border-zinc-800 px-4 py-6 text-center text-sm text-zinc-500">
+        <div className="rounded-lg border border-zinc-800 px-4 py-6 text-center text-sm text-zinc-400">
           Loading…
         </div>
       ) : null}
@@ -133,13 +133,13 @@ function ProviderRow({
         <h3 id={`${id}-title`} className="font-medium text-zinc-100">
           {providerNames[id].full}
         </h3>
-        {isCompatible ? <span className="text-sm text-zinc-500">{compatibleExamples}</span> : null}
+        {isCompatible ? <span className="text-sm text-zinc-400">{compatibleExamples}</span> : null}
         <span
           data-testid="model-provider-status"
           className={
             saved
               ? "rounded-full border border-emerald-900 bg-emerald-950/40 px-2 py-0.5 text-xs text-emerald-300"
-              : "rounded-full border border-zinc-800 px-2 py-0.5 text-xs text-zinc-500"
+              : "rounded-full border border-zinc-800 px-2 py-0.5 text-xs text-zinc-400"
           }
         >
           {saved ? "Set" : "Not set"}
@@ -147,13 +147,13 @@ function ProviderRow({
       </div>
       {saved ? (
         <dl className="grid grid-cols-[6rem_1fr] gap-y-1 text-sm">
-          <dt className="text-zinc-500">Key</dt>
+          <dt className="text-zinc-400">Key</dt>
           <dd className="font-mono text-zinc-400" data-testid="model-provider-key-hint">
             {saved.keyHint ?? "None"}
           </dd>
           {isCompatible ? (
             <>
-              <dt className="text-zinc-500">Base URL</dt>
+              <dt className="text-zinc-400">Base URL</dt>
               <dd
                 className="break-all font-mono text-zinc-400"
                 data-testid="model-provider-base-url"
@@ -228,7 +228,7 @@ function ProviderRow({
         </div>
       </form>
       {isCompatible ? (
-        <p className="text-xs text-zinc-500">
+        <p className="text-xs text-zinc-400">
           Leave the key empty if the server needs none, or to keep the key stored before; remove the
           provider to forget its key.
         </p>

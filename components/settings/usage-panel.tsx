@@ -69,7 +69,7 @@ export function UsagePanel() {
       {error ? <Alert tone="error">{error}</Alert> : null}
       <div className="overflow-x-auto rounded-lg border border-zinc-800">
         <table className="w-full text-left text-sm">
-          <thead className="bg-zinc-900 text-xs uppercase tracking-wide text-zinc-500">
+          <thead className="bg-zinc-900 text-xs uppercase tracking-wide text-zinc-400">
             <tr>
               {headers.map((header) => (
                 <th
@@ -84,14 +84,14 @@ export function UsagePanel() {
           <tbody className="divide-y divide-zinc-800">
             {usage === undefined && !error ? (
               <tr>
-                <td colSpan={headers.length} className="px-4 py-6 text-center text-zinc-500">
+                <td colSpan={headers.length} className="px-4 py-6 text-center text-zinc-400">
                   Loading…
                 </td>
               </tr>
             ) : null}
             {usage?.rows.length === 0 ? (
               <tr>
-                <td colSpan={headers.length} className="px-4 py-6 text-center text-zinc-500">
+                <td colSpan={headers.length} className="px-4 py-6 text-center text-zinc-400">
                   No model calls in the last {usage.days} days.
                 </td>
               </tr>

@@ -1,7 +1,7 @@
 import type { ButtonHTMLAttributes } from "react";
 
 const variants = {
-  primary: "bg-orange-500 text-zinc-950 hover:bg-orange-400 disabled:bg-orange-500/50",
+  primary: "bg-orange-500 text-black hover:bg-orange-400 disabled:bg-orange-500/50",
   secondary:
     "border border-zinc-700 bg-zinc-900 text-zinc-100 hover:bg-zinc-800 disabled:opacity-50",
   danger:

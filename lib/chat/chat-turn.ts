@@ -4,6 +4,7 @@ import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { KilnError } from "@/lib/errors";
 import { systemPromptFor } from "@/lib/fragments/prompt";
 import { prefixedId } from "@/lib/ids";
+import { unavailableTemplates } from "@/lib/sandbox/template-availability";
 import { appendAnswer, appendMessage, createChatWithMessage, getChat, titleFrom } from "./chats";
 import { type FragmentOutcome, type FragmentRun, startFragment } from "./fragment-stream";
 import { fragmentText } from "./fragment-text";
@@ -46,7 +47,15 @@ export async function chatTurn(options: {
 }): Promise<Response> {
   const { userId, body, resolved } = options;
   const template = body.template && body.template !== "auto" ? body.template : undefined;
-  const system = systemPromptFor({ template });
+  const unavailable = await unavailableTemplates();
+  const refusal = template ? unavailable.get(template) : undefined;
+  if (refusal !== undefined) {
+    throw new KilnError("SERVICE_UNAVAILABLE", refusal, {
+      reason: "template_unavailable",
+      details: { template },
+    });
+  }
+  const system = systemPromptFor({ template, unavailable: [...unavailable.keys()] });
   const last = body.messages.at(-1)?.content ?? "";
   // Someone else's chat is refused before any model time is spent on it.
   const existing = body.chatId ? await getChat(userId, body.chatId) : undefined;

@@ -6,12 +6,14 @@ import {
   chatDetailSchema,
   chatListQuerySchema,
   chatListResponseSchema,
+  chatMessageSchema,
   chatParamsSchema,
   chatRequestSchema,
   chatSummarySchema,
   deletedSchema,
   renameChatBodySchema,
 } from "./schemas";
+import { saveVersionBodySchema } from "./version-schemas";
 
 export const chatContract = defineContract({
   method: "POST",
@@ -78,4 +80,17 @@ export const morphContract = defineContract({
   auth: "user",
   body: morphRequestSchema,
   response: fragmentSchema,
+});
+
+export const saveVersionContract = defineContract({
+  method: "POST",
+  path: "/api/chats/{id}/versions",
+  summary:
+    "Save your own change to the chat's app as its next version: the whole fragment, same template, at least one file changed. Stored as an assistant message whose commentary names the changed files; the next edit by chat starts from it.",
+  tags: ["chat"],
+  auth: "user",
+  params: chatParamsSchema,
+  body: saveVersionBodySchema,
+  response: chatMessageSchema,
+  status: 201,
 });

@@ -30,6 +30,17 @@ describe("systemPromptFor", () => {
     }
   });
 
+  test("auto leaves out the templates this server cannot run", () => {
+    const unavailable = ["streamlit-developer", "gradio-developer"];
+    const prompt = systemPromptFor({ template: "auto", unavailable });
+    for (const id of unavailable) expect(prompt).not.toContain(id);
+    for (const id of templateIds.filter((t) => !unavailable.includes(t))) {
+      expect(prompt).toContain(`## ${id}: `);
+    }
+    // Cached apart from the prompt that offers them all.
+    expect(systemPromptFor({ template: "auto" })).toContain("## streamlit-developer: ");
+  });
+
   test("states the rules the fragment is checked against", () => {
     const prompt = systemPromptFor({});
     expect(prompt).toMatch(/^You are Kiln's app builder/);

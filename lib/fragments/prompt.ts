@@ -38,28 +38,33 @@ function describeTemplate(template: Template): string {
 
 /**
  * The system prompt for writing a fragment. `template` is a registry id, or "auto" (or absent)
- * to let the model choose among all templates. An unknown id is the caller's mistake.
+ * to let the model choose among all templates but the `unavailable` ones (those this server
+ * cannot run). An unknown id is the caller's mistake.
  */
 const prompts = new Map<string, string>();
 
-export function systemPromptFor(options: { template?: string }): string {
-  const key = options.template ?? "auto";
+export function systemPromptFor(options: {
+  template?: string;
+  unavailable?: readonly string[];
+}): string {
+  const unavailable = options.unavailable ?? [];
+  const key = `${options.template ?? "auto"}|${[...unavailable].sort().join(",")}`;
   let prompt = prompts.get(key);
   if (prompt === undefined) {
-    prompt = buildPrompt(options.template);
+    prompt = buildPrompt(options.template, unavailable);
     // Only ids that produced a prompt are kept: unknown ones threw above.
     prompts.set(key, prompt);
   }
   return prompt;
 }
 
-function buildPrompt(template: string | undefined): string {
+function buildPrompt(template: string | undefined, unavailable: readonly string[]): string {
   const auto = template === undefined || template === "auto";
   const chosen = auto ? undefined : getTemplate(template);
   if (!auto && !chosen) {
     throw new KilnError("VALIDATION_ERROR", `template: unknown template "${template}"`);
   }
-  const offered = chosen ? [chosen] : templates;
+  const offered = chosen ? [chosen] : templates.filter((t) => !unavailable.includes(t.id));
   const choice = chosen
     ? `Build the app on the ${chosen.id} template.`
     : "Choose the template that suits the request best.";

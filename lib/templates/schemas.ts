@@ -14,3 +14,10 @@ export const publicTemplateSchema = z.object({
   libraries: z.array(z.string()),
 });
 export type PublicTemplate = z.infer<typeof publicTemplateSchema>;
+
+/** GET /api/templates: each template, and whether this server can run it now (else why not). */
+export const templateListItemSchema = publicTemplateSchema.extend({
+  available: z.boolean(),
+  reason: z.string().optional(),
+});
+export type TemplateListItem = z.infer<typeof templateListItemSchema>;

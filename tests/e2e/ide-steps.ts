@@ -29,6 +29,6 @@ export async function build(page: Page, prompt: string) {
 /** Edits the current fragment by chatting, and waits for the model's answer. */
 export async function edit(page: Page) {
   await page.getByLabel("Prompt").fill("Make the heading say hello");
-  await page.getByRole("button", { name: "Edit" }).click();
+  await page.getByRole("button", { name: "Edit", exact: true }).click();
   await expect(page.getByText("Made the heading say hello.")).toBeVisible({ timeout: 30_000 });
 }

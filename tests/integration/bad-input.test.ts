@@ -180,6 +180,7 @@ const sampleBodies: Record<string, unknown> = {
     config: modelConfig,
   },
   "PATCH /api/chats/{id}": { title: "Renamed chat" },
+  "POST /api/chats/{id}/versions": { fragment },
   "POST /api/chat/morph-chat": { messages, config: modelConfig, currentFragment: fragment },
   "POST /api/sandbox": { fragment, userID: "u", teamID: "t", accessToken: "tok" },
   "POST /api/sandbox/{id}/files": { files: [{ path: "src/app.py", content: "print('hi')\n" }] },

@@ -2,8 +2,9 @@
 // hand: `node tests/support/fake-openai-server.ts --port 3211`. Every chat request gets a small
 // static page written slowly enough to watch it stream (a Python script when the prompt asks for
 // a "sum of squares", 200 lines of output for a "long listing", an Express app for an "express
-// server", a Next.js page for a "Next.js counter"); edit requests get one edit; a project's
-// clarify and spec steps get questions and a valid spec (fake-spec-replies.ts).
+// server", a Next.js page for a "Next.js counter", a page in three files for a "multi-file
+// page"); edit requests get one edit; a project's clarify and spec steps get questions and a
+// valid spec (fake-spec-replies.ts).
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai.ts";
 import { specReply } from "./fake-spec-replies.ts";
@@ -116,6 +117,35 @@ const fake = await startFakeOpenAI({
           file_path: "pages/index.tsx",
           code: nextPage("Next.js counter"),
           files: [],
+        },
+      };
+    }
+    if (request.prompt.includes("multi-file page")) {
+      return {
+        json: {
+          commentary: "A page with its style sheet and script in files of their own.",
+          template: "static-html",
+          title: "Three-file page",
+          description: "A page, its CSS and its JavaScript.",
+          additional_dependencies: [],
+          has_additional_dependencies: false,
+          install_dependencies_command: "",
+          port: 8000,
+          file_path: "index.html",
+          code: [
+            "<!doctype html>",
+            '<html lang="en">',
+            '<head><meta charset="utf-8"><title>Three files</title><link rel="stylesheet" href="css/style.css"></head>',
+            '<body><h1>Three files</h1><button id="go">Go</button><script src="js/app.js"></script></body>',
+            "</html>",
+          ].join("\n"),
+          files: [
+            { file_path: "css/style.css", code: "h1 { color: #c2410c; }\n" },
+            {
+              file_path: "js/app.js",
+              code: 'document.getElementById("go").addEventListener("click", () => alert("Gone"));\n',
+            },
+          ],
         },
       };
     }

@@ -1,8 +1,10 @@
 import { apiRoute, routeMethods } from "@/lib/http/route";
+import { listTemplatesWithAvailability } from "@/lib/sandbox/template-availability";
 import { listTemplatesContract } from "@/lib/templates/contracts";
-import { listPublicTemplates } from "@/lib/templates/templates";
 
-// GET /api/templates — the templates fragments run on
+// GET /api/templates — the templates fragments run on, and which this server can run
 export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(listTemplatesContract.path, {
-  GET: apiRoute(listTemplatesContract, async () => ({ templates: listPublicTemplates() })),
+  GET: apiRoute(listTemplatesContract, async () => ({
+    templates: await listTemplatesWithAvailability(),
+  })),
 });

@@ -20,11 +20,11 @@ export default async function SettingsPage() {
             Account
           </h2>
           <dl className="mt-4 grid grid-cols-[8rem_1fr] gap-y-2 text-sm">
-            <dt className="text-zinc-500">Email</dt>
+            <dt className="text-zinc-400">Email</dt>
             <dd data-testid="account-email">{user.email}</dd>
-            <dt className="text-zinc-500">Role</dt>
+            <dt className="text-zinc-400">Role</dt>
             <dd>{user.isAdmin ? "Admin" : "Member"}</dd>
-            <dt className="text-zinc-500">Plan</dt>
+            <dt className="text-zinc-400">Plan</dt>
             <dd className="capitalize">{user.tier}</dd>
           </dl>
         </section>

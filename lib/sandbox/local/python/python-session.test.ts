@@ -229,9 +229,14 @@ describe("startPythonSession", () => {
     const session = start();
     await session.run("x = 1");
     const controller = new AbortController();
+    // print() may write "up" and its newline apart: stop once the whole line is out.
+    let printed = "";
     const execution = await session.run("import time\nprint('up')\ntime.sleep(100)", {
       signal: controller.signal,
-      onStdout: () => controller.abort(),
+      onStdout: (text) => {
+        printed += text;
+        if (printed.endsWith("\n")) controller.abort();
+      },
     });
     expect(execution.runtimeError).toMatchObject({
       name: "KeyboardInterrupt",

@@ -107,22 +107,41 @@ export function templateUnavailable(
 }
 
 const execFileAsync = promisify(execFile);
+// A module found stays found; a missing one is looked for again after a while, so that an admin
+// who installs it need not restart Kiln.
 const pythonFound = new Set<string>();
+const pythonMissing = new Map<string, number>();
+const missingRecheckMs = 60_000;
 
-// Only the system's packages count: the sandbox sees /usr, not the user site under $HOME.
-export async function requirePythonModule(template: InstallTemplate, module: string) {
-  if (pythonFound.has(module)) return;
+/** Whether the system's Python imports `module`. Only the system's packages count: the sandbox
+ * sees /usr, not the user site under $HOME. */
+export async function hasPythonModule(module: string): Promise<boolean> {
+  if (pythonFound.has(module)) return true;
+  const missingSince = pythonMissing.get(module);
+  if (missingSince !== undefined && Date.now() - missingSince < missingRecheckMs) return false;
   try {
     await execFileAsync("/usr/bin/python3", ["-c", `import ${module}`], {
       env: Object.assign({} as NodeJS.ProcessEnv, { PATH: "/usr/bin:/bin", PYTHONNOUSERSITE: "1" }),
       timeout: 30_000,
     });
     pythonFound.add(module);
+    pythonMissing.delete(module);
+    return true;
   } catch {
-    throw new KilnError(
-      "SERVICE_UNAVAILABLE",
-      `The ${template.name} template cannot run on this server: its Python package "${module}" is not installed, and this server cannot install Python packages.`,
-      { reason: "template_unavailable", details: { template: template.id } },
-    );
+    pythonMissing.set(module, Date.now());
+    return false;
   }
+}
+
+/** Why `template` cannot run here without its Python package, said for people. */
+export function missingPythonModuleReason(template: InstallTemplate, module: string): string {
+  return `The ${template.name} template cannot run on this server: its Python package "${module}" is not installed, and this server cannot install Python packages.`;
+}
+
+export async function requirePythonModule(template: InstallTemplate, module: string) {
+  if (await hasPythonModule(module)) return;
+  throw new KilnError("SERVICE_UNAVAILABLE", missingPythonModuleReason(template, module), {
+    reason: "template_unavailable",
+    details: { template: template.id },
+  });
 }
