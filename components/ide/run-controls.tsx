@@ -26,7 +26,7 @@ export function RunControls({
   onRun: (fragment: FragmentView) => void;
 }) {
   const button =
-    "rounded bg-orange-500 px-3 py-1 text-sm font-medium text-zinc-950 hover:bg-orange-400 disabled:cursor-not-allowed disabled:opacity-50";
+    "rounded bg-orange-500 px-3 py-1 text-sm font-medium text-black hover:bg-orange-400 disabled:cursor-not-allowed disabled:opacity-50";
   return (
     <div className="ml-auto flex shrink-0 items-center gap-3">
       <label className="flex items-center gap-1.5 text-xs text-zinc-400">

@@ -22,7 +22,7 @@ async function previewFrame(page: Page) {
 /** Builds the fragment the prompt asks for, which runs by itself, and shows its output. */
 async function buildAndRun(page: Page, prompt: string) {
   await build(page, prompt);
-  await page.getByRole("tab", { name: /^(preview|output)$/ }).click();
+  await page.getByRole("tab", { name: /^(preview|output)$/i }).click();
 }
 
 const appPreview = (page: Page) => page.frameLocator("iframe[title='App preview']");
