@@ -116,10 +116,17 @@ export async function flushLlmCalls(): Promise<void> {
             `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(", ")})`,
         )
         .join(", ");
+      // A chat (or account) deleted between the call and this write leaves the row without
+      // it, as deleting it later would: one such row must not cost the whole batch.
       await db.query(
         `insert into llm_calls (id, user_id, chat_id, purpose, provider, model, key_source,
            prompt_hash, input_tokens, output_tokens, latency_ms, outcome, error)
-         values ${values}`,
+         select v.id, u.id, c.id, v.purpose, v.provider, v.model, v.key_source, v.prompt_hash,
+                v.input_tokens::int, v.output_tokens::int, v.latency_ms::int, v.outcome, v.error
+           from (values ${values}) as v(id, user_id, chat_id, purpose, provider, model,
+                  key_source, prompt_hash, input_tokens, output_tokens, latency_ms, outcome, error)
+           left join users u on u.id = v.user_id::uuid
+           left join chats c on c.id = v.chat_id`,
         rows.flat(),
       );
     } catch (error) {
