@@ -55,6 +55,18 @@ const envSchema = z.object({
     .default(false)
     .transform((v) => (v === true ? 1 : v === false ? 0 : v)),
   KILN_ORIGIN: z.url().optional(),
+  // Sandbox previews are served at `<token>.<this domain>`: a wildcard DNS name (and TLS
+  // certificate) pointing at Kiln in production. Unset: `preview.localhost`, which browsers
+  // resolve to this machine.
+  KILN_PREVIEW_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(
+      /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
+      "must be a domain name such as preview.example.com",
+    )
+    .optional(),
   KILN_SESSION_TTL_HOURS: z.coerce
     .number()
     .int()

@@ -10,17 +10,24 @@
 // start-up; server.ts offers upgrades to handleUpgrade and calls shutdown on SIGINT/SIGTERM.
 //
 // Imported by server.ts under plain Node: no "server-only", no "@/" imports, no imports at all.
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 
 /** Answers true when it took the upgrade (answered or refused it); false leaves it to others. */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 export type ShutdownWork = () => Promise<void>;
+/** Serves a request for a preview's host name; `label` is the token the host name carries. */
+export type PreviewRequestHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  label: string,
+) => void;
 
 interface ProcessState {
   slots: Map<string, unknown>;
   upgradeHandlers: Map<string, UpgradeHandler>;
   shutdownWork: Map<string, ShutdownWork>;
+  previewRequests: PreviewRequestHandler | undefined;
   shuttingDown: Promise<void> | undefined;
 }
 
@@ -32,6 +39,7 @@ function state(): ProcessState {
     slots: new Map(),
     upgradeHandlers: new Map(),
     shutdownWork: new Map(),
+    previewRequests: undefined,
     shuttingDown: undefined,
   };
   return holder[key];
@@ -59,6 +67,29 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     if (handler(request, socket, head)) return true;
   }
   return false;
+}
+
+/** Serves the requests for preview host names (a later registration replaces it). */
+export function onPreviewRequest(handler: PreviewRequestHandler): void {
+  state().previewRequests = handler;
+}
+
+/** Hands a preview host's request to the registered handler; 404 while none is registered. */
+export function handlePreviewRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  label: string,
+): void {
+  const handler = state().previewRequests;
+  if (handler) {
+    handler(request, response, label);
+    return;
+  }
+  response.writeHead(404, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Cache-Control": "no-store",
+  });
+  response.end("Preview not found\n");
 }
 
 /** Work to finish before the process exits (a later registration under `name` replaces it). */

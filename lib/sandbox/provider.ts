@@ -86,8 +86,11 @@ export interface SandboxHandle {
   listFiles(path: string): Promise<WorkspaceEntry[]>;
   /** Starts the app's server and resolves once `port` accepts connections. */
   startServer(options: StartServerOptions): Promise<void>;
-  /** Where a browser reaches `port`: a Kiln path for local sandboxes, E2B's host for E2B. */
-  previewUrl(port: number): string;
+  /**
+   * Where a browser reaches `port`: for local sandboxes the preview's own origin, on the scheme
+   * and port of `kilnOrigin` (Kiln's public origin; KILN_ORIGIN when not given); E2B's host.
+   */
+  previewUrl(port: number, kilnOrigin?: string): string;
   setTimeout(lifetimeMs: number): Promise<void>;
   kill(): Promise<void>;
 }

@@ -55,9 +55,12 @@ describe("health with every provider configured and answering", () => {
 
   test("each provider is asked, with its own key, and all are healthy", async () => {
     // The process's workers register once the database is open, in the background.
-    await vi.waitFor(async () => expect((await health(kiln)).body.components.workers).toBe("healthy"), {
-      timeout: 20_000,
-    });
+    await vi.waitFor(
+      async () => expect((await health(kiln)).body.components.workers).toBe("healthy"),
+      {
+        timeout: 20_000,
+      },
+    );
     const { status, body } = await health(kiln);
     expect(status).toBe(200);
     expect(body.components).toEqual({

@@ -3,8 +3,12 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
-import { onShutdown, onUpgrade } from "@/lib/process-lifetime";
-import { previewUpgradeHandler } from "@/lib/sandbox/local/preview/preview-upgrade";
+import { onPreviewRequest, onShutdown, onUpgrade } from "@/lib/process-lifetime";
+import { checkPreviewHostLabel } from "@/lib/sandbox/local/preview/preview-token";
+import {
+  previewRequestHandler,
+  previewUpgradeHandler,
+} from "@/lib/sandbox/local/preview/preview-upgrade";
 import { takeSpareKernel } from "@/lib/sandbox/local/python/python-spare";
 import type { CreateSandboxOptions, SandboxProvider } from "@/lib/sandbox/provider";
 import { getTemplate } from "@/lib/templates/templates";
@@ -28,15 +32,14 @@ import {
 
 /**
  * Registers what the local provider needs of the process, once at start-up (lib/startup.ts):
- * its previews' websocket upgrades, and unmounting the workspace volumes on the way out. They
+ * its previews' requests and websocket upgrades (on their own host names), and unmounting the workspace volumes on the way out. They
  * stay mounted while Kiln runs (its sandboxes' processes die with it), and the next use of a
  * sandbox mounts its volume again.
  */
 export function registerLocalSandboxHooks(): void {
-  onUpgrade(
-    "local-previews",
-    previewUpgradeHandler((sbxId) => localSandbox(sbxId)?.previewTarget()),
-  );
+  const targetOf = (label: string) => localSandboxByPreviewLabel(label)?.previewTarget();
+  onUpgrade("local-previews", previewUpgradeHandler(targetOf));
+  onPreviewRequest(previewRequestHandler(targetOf));
   onShutdown("local-workspace-volumes", () =>
     unmountWorkspaces(path.join(getEnv().dataDir, "sandboxes")),
   );
@@ -45,6 +48,14 @@ export function registerLocalSandboxHooks(): void {
 /** The live handle of a local sandbox in this process, for the preview proxy. */
 export function localSandbox(sbxId: string): LocalSandbox | undefined {
   return localSandboxes.get(sbxId);
+}
+
+/** The live sandbox whose preview host name carries `label`. */
+function localSandboxByPreviewLabel(label: string): LocalSandbox | undefined {
+  for (const [sbxId, sandbox] of localSandboxes) {
+    if (checkPreviewHostLabel(sbxId, label)) return sandbox;
+  }
+  return undefined;
 }
 
 export const localProvider: SandboxProvider = {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { processSlot } from "@/lib/process-lifetime";
-import { previewPath } from "@/lib/sandbox/local/preview/preview-token";
+import { previewOriginUrl } from "@/lib/sandbox/local/preview/preview-token";
 import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-upgrade";
 import { type PythonSession, startPythonSession } from "@/lib/sandbox/local/python/python-session";
 import {
@@ -233,8 +233,9 @@ export class LocalSandbox implements SandboxHandle {
     return this.servers.target();
   }
 
-  previewUrl(_port: number) {
-    return previewPath(this.externalId);
+  previewUrl(_port: number, kilnOrigin?: string) {
+    const origin = kilnOrigin ?? getEnv().KILN_ORIGIN ?? `http://localhost:${getEnv().PORT}`;
+    return previewOriginUrl(this.externalId, origin);
   }
 
   async setTimeout(lifetimeMs: number) {

@@ -1,40 +1,146 @@
 import "server-only";
-import type { IncomingMessage } from "node:http";
-import type { Duplex } from "node:stream";
-import type { UpgradeHandler } from "@/lib/process-lifetime";
-import { proxyPreviewUpgrade } from "./preview-proxy";
-import { checkPreviewToken, parsePreviewPath } from "./preview-token";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import type { TLSSocket } from "node:tls";
+import { getEnv } from "@/lib/env";
+import { KilnError } from "@/lib/errors";
+import { normalizeHost, requestedHost } from "@/lib/http/kiln-hosts";
+import { normalizePreviewDomain, previewHostLabel } from "@/lib/http/preview-hosts";
+import type { PreviewRequestHandler, UpgradeHandler } from "@/lib/process-lifetime";
+import { previewHeaders } from "./preview-headers";
+import { proxyPreview, proxyPreviewUpgrade } from "./preview-proxy";
 
-// Websocket upgrades (hot reload) for previews. server.ts takes upgrades before Next does and
-// offers each to the handlers of lib/process-lifetime.ts; the local provider registers this one
-// at start-up (registerLocalSandboxHooks).
+// Requests and websocket upgrades (hot reload) for preview host names. server.ts takes them
+// before Next does (lib/process-lifetime.ts); the local provider registers these handlers at
+// start-up (registerLocalSandboxHooks).
 
 export interface PreviewTarget {
   socketPath: string;
-  keepPrefix: boolean;
 }
 
-type Lookup = (sbxId: string) => PreviewTarget | undefined;
+/** The running app whose preview host name carries `label`, if any runs here. */
+type Lookup = (label: string) => PreviewTarget | undefined;
 
-/** The upgrade handler for previews: `targetOf` finds the running app of a sandbox here. */
+/** The preview's origin as the browser addressed it. */
+function ownOrigin(request: IncomingMessage): string {
+  const { KILN_TRUST_PROXY } = getEnv();
+  const forwarded = request.headers["x-forwarded-proto"];
+  const scheme =
+    KILN_TRUST_PROXY > 0 && typeof forwarded === "string" && forwarded.trim()
+      ? forwarded.split(",")[0]!.trim()
+      : (request.socket as TLSSocket).encrypted
+        ? "https"
+        : "http";
+  return `${scheme}://${requestedHost(request.headers, KILN_TRUST_PROXY) ?? "localhost"}`;
+}
+
+/** The token label of a request's preview host name; undefined when it is not one. */
+function labelOf(request: IncomingMessage): string | undefined {
+  const host = requestedHost(request.headers, getEnv().KILN_TRUST_PROXY);
+  const name = host === undefined ? undefined : normalizeHost(host);
+  if (!name) return undefined;
+  return previewHostLabel(name, normalizePreviewDomain(getEnv().KILN_PREVIEW_DOMAIN));
+}
+
+/** Kiln's pages that may frame a preview: KILN_ORIGIN, and loopback names on any port. */
+export function frameAncestors(): string {
+  const { KILN_ORIGIN } = getEnv();
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].flatMap((host) => [
+    `http://${host}:*`,
+    `https://${host}:*`,
+  ]);
+  return [...(KILN_ORIGIN ? [new URL(KILN_ORIGIN).origin] : []), ...loopback].join(" ");
+}
+
+/** The upgrade handler for previews; false for a request that is not for a preview's host. */
 export function previewUpgradeHandler(targetOf: Lookup): UpgradeHandler {
-  return (request, socket, head) => upgrade(targetOf, request, socket, head);
+  return (request, socket, head) => {
+    const label = labelOf(request);
+    if (label === undefined) return false;
+    const target = label ? targetOf(label) : undefined;
+    if (!target) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return true;
+    }
+    proxyPreviewUpgrade({ request, socket, head, ownOrigin: ownOrigin(request), ...target });
+    return true;
+  };
 }
 
-/** True when the request was a preview's (answered or refused); false leaves it to others. */
-function upgrade(
+/** Serves every request for a preview host name: the app's answer, or a plain 404 or 502. */
+export function previewRequestHandler(targetOf: Lookup): PreviewRequestHandler {
+  return (request, response, label) => {
+    serve(targetOf, request, response, label).catch(() => {
+      if (!response.headersSent) send(response, 502, "The app in this sandbox is not answering");
+      else response.destroy();
+    });
+  };
+}
+
+async function serve(
   targetOf: Lookup,
   request: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-): boolean {
-  const parsed = parsePreviewPath(new URL(request.url ?? "/", "http://kiln").pathname);
-  if (!parsed) return false;
-  const target = checkPreviewToken(parsed.sbxId, parsed.token) ? targetOf(parsed.sbxId) : undefined;
+  response: ServerResponse,
+  label: string,
+) {
+  const target = label ? targetOf(label) : undefined;
   if (!target) {
-    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-    return true;
+    return send(
+      response,
+      404,
+      "Preview not found: this app is not running. Press Run in Kiln to start it again.",
+    );
   }
-  proxyPreviewUpgrade({ request, socket, head, prefix: parsed.prefix, ...target });
-  return true;
+  const origin = ownOrigin(request);
+  const url = new URL(request.url ?? "/", origin);
+  const abort = new AbortController();
+  response.on("close", () => {
+    if (!response.writableFinished) abort.abort();
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || name.startsWith(":")) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  const webRequest = new Request(new URL(url.pathname + url.search, origin), {
+    method: request.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(request) as ReadableStream) : undefined,
+    signal: abort.signal,
+    ...(hasBody ? { duplex: "half" } : {}),
+  } as RequestInit);
+  let answer: Response;
+  try {
+    answer = await proxyPreview({
+      request: webRequest,
+      socketPath: target.socketPath,
+      frameAncestors: frameAncestors(),
+    });
+  } catch (error) {
+    if (abort.signal.aborted) return;
+    if (error instanceof KilnError) return send(response, 502, error.message);
+    throw error;
+  }
+  const out: Record<string, string | string[]> = {};
+  answer.headers.forEach((value, name) => {
+    if (name !== "set-cookie") out[name] = value;
+  });
+  const cookies = answer.headers.getSetCookie();
+  if (cookies.length > 0) out["set-cookie"] = cookies;
+  response.writeHead(answer.status, out);
+  if (!answer.body) return void response.end();
+  const body = Readable.fromWeb(answer.body as import("node:stream/web").ReadableStream);
+  body.on("error", () => response.destroy());
+  body.pipe(response);
+}
+
+function send(response: ServerResponse, status: number, message: string) {
+  const body = `${message}\n`;
+  response.writeHead(status, {
+    ...previewHeaders(frameAncestors()),
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  response.end(body);
 }
