@@ -123,6 +123,8 @@ const envSchema = z.object({
   KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
   KILN_SANDBOX_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   KILN_SANDBOX_MAX_TOTAL: z.coerce.number().int().min(1).max(100_000).default(20),
+  // A Next.js sandbox kept warm (dev server started, page compiled) for the next Next.js Run.
+  KILN_SANDBOX_NEXT_SPARE: z.enum(["on", "off"]).default("on"),
   KILN_SANDBOX_DISK_MB: z.coerce
     .number()
     .int()

@@ -15,6 +15,8 @@ export interface CreateSandboxOptions {
   lifetimeMs: number;
   /** Stored with the sandbox where the provider can (E2B metadata); never secrets. */
   metadata: Record<string, string>;
+  /** Whether this machine has room for a warm spare sandbox besides the running ones. */
+  roomForSpare?: () => Promise<boolean>;
 }
 
 export interface Streaming {
@@ -102,4 +104,6 @@ export interface SandboxProvider {
   connect(sbxId: string, externalId: string): Promise<SandboxHandle | undefined>;
   /** Ends a sandbox by id whether or not this process holds a handle to it (the reaper). */
   destroy(sbxId: string, externalId: string): Promise<void>;
+  /** Warm spare sandboxes this process holds that a new sandbox of `template` would not take. */
+  heldSpares?(template: TemplateId): number;
 }

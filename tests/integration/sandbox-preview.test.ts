@@ -1,41 +1,12 @@
 import { request as httpRequest } from "node:http";
 import { describe, expect, inject, test } from "vitest";
 import { needsNpmRegistry } from "../support/npm-registry";
+import { previewFetch } from "../support/preview-fetch";
 import { processesWith } from "../support/processes";
 import { fragment, run, signedIn, terminal } from "../support/sandbox-api";
 
 // Web fragments served through Kiln's preview proxy. The Node template's dependencies are
 // installed from the npm registry the first time it is prepared.
-
-/**
- * Fetches a preview address through Kiln's own socket, with the Host a browser would send
- * (`*.preview.localhost` resolves to loopback in browsers, not necessarily here).
- */
-function previewFetch(kiln: string, address: string): Promise<Response> {
-  const target = new URL(address);
-  const socket = new URL(kiln);
-  return new Promise((resolve, reject) => {
-    const request = httpRequest({
-      hostname: socket.hostname,
-      port: socket.port,
-      path: target.pathname + target.search,
-      headers: { host: target.host },
-    });
-    request.on("response", (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) {
-          for (const item of [value ?? []].flat()) headers.append(name, item);
-        }
-        resolve(new Response(Buffer.concat(chunks), { status: response.statusCode, headers }));
-      });
-    });
-    request.on("error", reject);
-    request.end();
-  });
-}
 
 const staticSite = fragment(
   '<!doctype html><link rel="stylesheet" href="style.css"><h1>Hello from the sandbox</h1>',

@@ -20,6 +20,7 @@ import {
   sandboxDir,
   saveRecord,
 } from "./local-sandbox";
+import { heldSpares, stopSpares, takeSpareApp } from "./next-spare";
 import {
   createWorkspace,
   mountWorkspace,
@@ -40,9 +41,11 @@ export function registerLocalSandboxHooks(): void {
   const targetOf = (label: string) => localSandboxByPreviewLabel(label)?.previewTarget();
   onUpgrade("local-previews", previewUpgradeHandler(targetOf));
   onPreviewRequest(previewRequestHandler(targetOf));
-  onShutdown("local-workspace-volumes", () =>
-    unmountWorkspaces(path.join(getEnv().dataDir, "sandboxes")),
-  );
+  // The warm Next.js spare stops before the volumes are unmounted.
+  onShutdown("local-workspace-volumes", async () => {
+    await stopSpares().catch((error) => log.warn("spare sandbox not stopped", { error }));
+    await unmountWorkspaces(path.join(getEnv().dataDir, "sandboxes"));
+  });
 }
 
 /** The live handle of a local sandbox in this process, for the preview proxy. */
@@ -61,16 +64,24 @@ function localSandboxByPreviewLabel(label: string): LocalSandbox | undefined {
 export const localProvider: SandboxProvider = {
   name: "local",
 
+  heldSpares,
+
   async create(options: CreateSandboxOptions) {
     const dir = sandboxDir(options.sbxId);
     await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+    const expiresAt = Date.now() + options.lifetimeMs;
+    const warm = await takeSpareApp({ ...options, dir, expiresAt });
+    if (warm) {
+      await saveRecord(options.sbxId, { template: options.template, expiresAt });
+      localSandboxes.set(options.sbxId, warm);
+      return warm;
+    }
     const diskBytes = getEnv().KILN_SANDBOX_DISK_MB * 1024 * 1024;
     const python =
       options.template === "code-interpreter-v1"
         ? await takeSpareKernel({ dir, lifetimeMs: longLivedWallMs, diskBytes })
         : undefined;
     if (!python) await createWorkspace({ dir, sizeBytes: diskBytes });
-    const expiresAt = Date.now() + options.lifetimeMs;
     await saveRecord(options.sbxId, { template: options.template, expiresAt });
     const sandbox = new LocalSandbox(options.sbxId, options.template, expiresAt, python);
     localSandboxes.set(options.sbxId, sandbox);

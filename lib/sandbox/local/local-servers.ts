@@ -33,7 +33,15 @@ export class AppServers {
   private readonly servers = new Map<number, Server>();
   private readonly starting = new Map<number, Promise<void>>();
 
-  constructor(private readonly sandbox: { id: string; workspace: string; template: TemplateId }) {}
+  constructor(private sandbox: { id: string; workspace: string; template: TemplateId }) {}
+
+  /**
+   * A warm spare's servers, handed to the sandbox that took it: its directory was renamed into
+   * place (running processes keep their mounts); later starts use the sandbox's own paths.
+   */
+  moveTo(sandbox: { id: string; workspace: string; template: TemplateId }) {
+    this.sandbox = sandbox;
+  }
 
   /** Starts (or restarts) the server on `options.port`; resolves once it answers. */
   start(
