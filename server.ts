@@ -12,7 +12,12 @@ import { type Env, EnvError, getEnv } from "./lib/env.ts";
 import { createHostGate, normalizeHost, requestedHost } from "./lib/http/kiln-hosts.ts";
 import { normalizePreviewDomain, previewHostLabel } from "./lib/http/preview-hosts.ts";
 import { gateRequest } from "./lib/http/request-gate.ts";
-import { handlePreviewRequest, handleUpgrade, shutdown } from "./lib/process-lifetime.ts";
+import {
+  handlePreviewRequest,
+  handlePreviewUpgrade,
+  handleUpgrade,
+  shutdown,
+} from "./lib/process-lifetime.ts";
 
 const { values } = parseArgs({
   options: {
@@ -90,9 +95,9 @@ const server = createServer((req, res) => {
 // rest, such as Next's own, to Next.
 server.on("upgrade", (req, socket, head) => {
   if (env.KILN_TRUST_PROXY === 0) delete req.headers["x-forwarded-host"];
-  if (previewLabel(req) !== undefined) {
-    if (handleUpgrade(req, socket, head)) return;
-    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  const label = previewLabel(req);
+  if (label !== undefined) {
+    handlePreviewUpgrade(req, socket, head, label);
     return;
   }
   if (!hostGate.allowUpgrade(req, socket)) return;

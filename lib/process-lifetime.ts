@@ -16,18 +16,17 @@ import type { Duplex } from "node:stream";
 /** Answers true when it took the upgrade (answered or refused it); false leaves it to others. */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 export type ShutdownWork = () => Promise<void>;
-/** Serves a request for a preview's host name; `label` is the token the host name carries. */
-export type PreviewRequestHandler = (
-  request: IncomingMessage,
-  response: ServerResponse,
-  label: string,
-) => void;
+/** What serves a preview's host name; `label` is the token the host name carries ("" for none). */
+export interface PreviewHostHandlers {
+  request(request: IncomingMessage, response: ServerResponse, label: string): void;
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, label: string): void;
+}
 
 interface ProcessState {
   slots: Map<string, unknown>;
   upgradeHandlers: Map<string, UpgradeHandler>;
   shutdownWork: Map<string, ShutdownWork>;
-  previewRequests: PreviewRequestHandler | undefined;
+  previewHosts: PreviewHostHandlers | undefined;
   shuttingDown: Promise<void> | undefined;
 }
 
@@ -39,7 +38,7 @@ function state(): ProcessState {
     slots: new Map(),
     upgradeHandlers: new Map(),
     shutdownWork: new Map(),
-    previewRequests: undefined,
+    previewHosts: undefined,
     shuttingDown: undefined,
   };
   return holder[key];
@@ -69,9 +68,12 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
   return false;
 }
 
-/** Serves the requests for preview host names (a later registration replaces it). */
-export function onPreviewRequest(handler: PreviewRequestHandler): void {
-  state().previewRequests = handler;
+/**
+ * Serves the requests and upgrades for preview host names (a later registration replaces it).
+ * Nothing else ever sees them: a preview's host reaches no other handler of Kiln's.
+ */
+export function onPreviewHost(handlers: PreviewHostHandlers): void {
+  state().previewHosts = handlers;
 }
 
 /** Hands a preview host's request to the registered handler; 404 while none is registered. */
@@ -80,9 +82,9 @@ export function handlePreviewRequest(
   response: ServerResponse,
   label: string,
 ): void {
-  const handler = state().previewRequests;
-  if (handler) {
-    handler(request, response, label);
+  const handlers = state().previewHosts;
+  if (handlers) {
+    handlers.request(request, response, label);
     return;
   }
   response.writeHead(404, {
@@ -90,6 +92,21 @@ export function handlePreviewRequest(
     "Cache-Control": "no-store",
   });
   response.end("Preview not found\n");
+}
+
+/** Hands a preview host's upgrade to the registered handler; 404 while none is registered. */
+export function handlePreviewUpgrade(
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  label: string,
+): void {
+  const handlers = state().previewHosts;
+  if (handlers) {
+    handlers.upgrade(request, socket, head, label);
+    return;
+  }
+  socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 }
 
 /** Work to finish before the process exits (a later registration under `name` replaces it). */

@@ -3,12 +3,9 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
-import { onPreviewRequest, onShutdown, onUpgrade } from "@/lib/process-lifetime";
+import { onPreviewHost, onShutdown } from "@/lib/process-lifetime";
+import { previewHostHandlers } from "@/lib/sandbox/local/preview/preview-host";
 import { checkPreviewHostLabel } from "@/lib/sandbox/local/preview/preview-token";
-import {
-  previewRequestHandler,
-  previewUpgradeHandler,
-} from "@/lib/sandbox/local/preview/preview-upgrade";
 import { takeSpareKernel } from "@/lib/sandbox/local/python/python-spare";
 import type { CreateSandboxOptions, SandboxProvider } from "@/lib/sandbox/provider";
 import { getTemplate } from "@/lib/templates/templates";
@@ -39,8 +36,7 @@ import {
  */
 export function registerLocalSandboxHooks(): void {
   const targetOf = (label: string) => localSandboxByPreviewLabel(label)?.previewTarget();
-  onUpgrade("local-previews", previewUpgradeHandler(targetOf));
-  onPreviewRequest(previewRequestHandler(targetOf));
+  onPreviewHost(previewHostHandlers(targetOf));
   // The warm Next.js spare stops before the volumes are unmounted.
   onShutdown("local-workspace-volumes", async () => {
     await stopSpares().catch((error) => log.warn("spare sandbox not stopped", { error }));

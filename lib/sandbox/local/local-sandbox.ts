@@ -4,8 +4,8 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { processSlot } from "@/lib/process-lifetime";
+import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-host";
 import { previewOriginUrl } from "@/lib/sandbox/local/preview/preview-token";
-import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-upgrade";
 import { type PythonSession, startPythonSession } from "@/lib/sandbox/local/python/python-session";
 import {
   type PreparedTemplate,

@@ -4,15 +4,14 @@ import { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
-import { normalizeHost, requestedHost } from "@/lib/http/kiln-hosts";
-import { normalizePreviewDomain, previewHostLabel } from "@/lib/http/preview-hosts";
-import type { PreviewRequestHandler, UpgradeHandler } from "@/lib/process-lifetime";
+import { requestedHost } from "@/lib/http/kiln-hosts";
+import type { PreviewHostHandlers } from "@/lib/process-lifetime";
 import { previewHeaders } from "./preview-headers";
 import { proxyPreview, proxyPreviewUpgrade } from "./preview-proxy";
 
 // Requests and websocket upgrades (hot reload) for preview host names. server.ts takes them
-// before Next does (lib/process-lifetime.ts); the local provider registers these handlers at
-// start-up (registerLocalSandboxHooks).
+// before Next does and hands them here alone (lib/process-lifetime.ts's onPreviewHost); the
+// local provider registers these handlers at start-up (registerLocalSandboxHooks).
 
 export interface PreviewTarget {
   socketPath: string;
@@ -34,14 +33,6 @@ function ownOrigin(request: IncomingMessage): string {
   return `${scheme}://${requestedHost(request.headers, KILN_TRUST_PROXY) ?? "localhost"}`;
 }
 
-/** The token label of a request's preview host name; undefined when it is not one. */
-function labelOf(request: IncomingMessage): string | undefined {
-  const host = requestedHost(request.headers, getEnv().KILN_TRUST_PROXY);
-  const name = host === undefined ? undefined : normalizeHost(host);
-  if (!name) return undefined;
-  return previewHostLabel(name, normalizePreviewDomain(getEnv().KILN_PREVIEW_DOMAIN));
-}
-
 /** Kiln's pages that may frame a preview: KILN_ORIGIN, and loopback names on any port. */
 export function frameAncestors(): string {
   const { KILN_ORIGIN } = getEnv();
@@ -52,28 +43,23 @@ export function frameAncestors(): string {
   return [...(KILN_ORIGIN ? [new URL(KILN_ORIGIN).origin] : []), ...loopback].join(" ");
 }
 
-/** The upgrade handler for previews; false for a request that is not for a preview's host. */
-export function previewUpgradeHandler(targetOf: Lookup): UpgradeHandler {
-  return (request, socket, head) => {
-    const label = labelOf(request);
-    if (label === undefined) return false;
-    const target = label ? targetOf(label) : undefined;
-    if (!target) {
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      return true;
-    }
-    proxyPreviewUpgrade({ request, socket, head, ownOrigin: ownOrigin(request), ...target });
-    return true;
-  };
-}
-
-/** Serves every request for a preview host name: the app's answer, or a plain 404 or 502. */
-export function previewRequestHandler(targetOf: Lookup): PreviewRequestHandler {
-  return (request, response, label) => {
-    serve(targetOf, request, response, label).catch(() => {
-      if (!response.headersSent) send(response, 502, "The app in this sandbox is not answering");
-      else response.destroy();
-    });
+/** What serves preview host names (server.ts hands them over before Next sees them). */
+export function previewHostHandlers(targetOf: Lookup): PreviewHostHandlers {
+  return {
+    request(request, response, label) {
+      serve(targetOf, request, response, label).catch(() => {
+        if (!response.headersSent) send(response, 502, "The app in this sandbox is not answering");
+        else response.destroy();
+      });
+    },
+    upgrade(request, socket, head, label) {
+      const target = label ? targetOf(label) : undefined;
+      if (!target) {
+        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      proxyPreviewUpgrade({ request, socket, head, ownOrigin: ownOrigin(request), ...target });
+    },
   };
 }
 
