@@ -301,8 +301,8 @@ try {
     }
   };
   // Kiln keeps a warm Next.js spare (KILN_SANDBOX_NEXT_SPARE): a new sandbox takes it, and the
-  // next starts in the background. Each round waits until it has served its page, so that
-  // neither figure is measured while it compiles.
+  // next starts in the background. Each round waits until it answers (its dev server answers
+  // once it has compiled), so that neither figure is measured while it compiles.
   const spareSockets = path.join(kiln.dataDir, "run", "preview");
   const spareReady = async () => {
     const deadline = performance.now() + 180_000;
@@ -313,7 +313,7 @@ try {
           const probe = httpRequest({ socketPath: path.join(spareSockets, name), path: "/" });
           probe.on("response", (response) => {
             response.resume();
-            resolve(response.statusCode === 200);
+            resolve(true);
           });
           probe.on("error", () => resolve(false));
           probe.end();

@@ -1,5 +1,5 @@
 import "server-only";
-import { readdir, rename } from "node:fs/promises";
+import { readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { prefixedId } from "@/lib/ids";
@@ -38,6 +38,10 @@ let leftoversRemoved = false;
 let stopped = false;
 
 const sparesDir = () => path.join(getEnv().dataDir, "sandboxes", ".next-spares");
+// The page the spare's dev server compiles (with the template's _app, styles and Tailwind) and
+// then forgets: the fragment brings its own pages, and none of the spare's stays behind.
+const warmPage = "pages/index.tsx";
+const warmPageCode = "export default function Warm() {\n  return <main />;\n}\n";
 
 export function nextSpareEnabled(): boolean {
   return getEnv().KILN_SANDBOX_NEXT_SPARE === "on";
@@ -103,12 +107,14 @@ async function makeSpare(): Promise<Spare | undefined> {
       dir,
     });
     await sandbox.prepare();
+    await sandbox.writeFiles([{ path: warmPage, content: warmPageCode }]);
     // Resolves once the server has answered its first page, compiled.
     await sandbox.startServer({
       command: template.runCommand,
       port: template.port!,
       keepRunning: true,
     });
+    await rm(path.join(sandbox.workspace, warmPage));
     return { id, dir, sandbox, bornAt: Date.now() };
   } catch (error) {
     log.warn("spare Next.js sandbox not started", { error });
