@@ -26,7 +26,7 @@ const staticCounter = {
     "<!doctype html><title>Static counter</title>",
     "<h1>Static on its own origin</h1>",
     '<button id="b">Clicked 0 times</button> <a href="/about.html">About</a>',
-    "<script>let n = 0; b.onclick = () => { b.textContent = `Clicked ${++n} times`; };</script>",
+    "<script>let n = 0; b.onclick = () => { b.textContent = 'Clicked ' + ++n + ' times'; };</script>",
   ].join("\n"),
   files: [{ file_path: "about.html", code: "<!doctype html><h1>About, at the root</h1>" }],
 };
