@@ -128,11 +128,14 @@ test("Next.js preview (npm registry): its scripts run, and an edit hot-reloads i
   await page.setViewportSize({ width: 1440, height: 900 });
   await signUp(page, "next");
 
-  // The Run's answer names its sandbox (the preview's URL no longer does).
-  const ran1 = page.waitForResponse(
-    (r) => r.url().endsWith("/api/sandbox") && r.request().method() === "POST",
-    { timeout: 300_000 },
-  );
+  // The Run's answer names its sandbox (the preview's URL no longer does): read on its way.
+  let sbxId: string | undefined;
+  await page.route("**/api/sandbox", async (route) => {
+    const response = await route.fetch({ timeout: 300_000 });
+    const body = await response.text();
+    sbxId ??= body.match(/"sbxId":"(sbx_[a-z0-9]+)"/)?.[1];
+    await route.fulfill({ response, body });
+  });
   await buildAndRun(page, "Build a Next.js counter");
   const preview = page.frameLocator("iframe[title='App preview']");
   const heading = preview.getByRole("heading", { name: "Next.js counter" });
@@ -169,7 +172,6 @@ test("Next.js preview (npm registry): its scripts run, and an edit hot-reloads i
 
   // Running an edited page in the same sandbox: the dev server keeps running and hot-reloads
   // the open page, which keeps its state (a restarted server would reload it from nothing).
-  const sbxId = (await (await ran1).text()).match(/"sbxId":"(sbx_[a-z0-9]+)"/)?.[1];
   expect(sbxId).toBeTruthy();
   const ran = await page.evaluate(async (id) => {
     const read = await fetch(`/api/sandbox/${id}/files?path=pages/index.tsx`);
