@@ -24,7 +24,8 @@ export function pathWithin(url: string, origin: string): string | undefined {
 export function addressFor(text: string, origin: string): string {
   const value = text.trim() || "/";
   const path = value.startsWith("/") ? value : `/${value}`;
-  return new URL(path, origin).href;
+  // Appended to the origin, never resolved against it: `//host/…` stays a path of the app.
+  return new URL(`${origin}${path}`).href;
 }
 
 export function PreviewPane({ url }: { url: string }) {
