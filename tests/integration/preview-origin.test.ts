@@ -1,8 +1,11 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { describe, expect, inject, test } from "vitest";
 import { TestClient } from "../support/client";
+import { importWithEnv } from "../support/env";
+import { startKiln } from "../support/kiln-server";
 import { needsNpmRegistry } from "../support/npm-registry";
 import { fragment, run, signedIn } from "../support/sandbox-api";
+import { suiteEnv } from "./global-setup";
 
 // Each preview is served at the root of its own origin, `<label>.preview.localhost:<port>`:
 // server.ts sends requests for such a host to the preview proxy before Next sees them. These
@@ -194,4 +197,31 @@ describe.each(inject("backends"))("preview origins on $name", ({ url }) => {
       expect(await upgrade(host.replace(label, "0".repeat(32)))).toBe("status 404");
     },
   );
+});
+
+test("the old preview path on Kiln's host redirects to the preview's own origin, keeping the path", async () => {
+  // A known secret, so that the test can make the old path's token as Kiln does.
+  const secret = "cd".repeat(32);
+  const kiln = await startKiln({ env: { ...suiteEnv, KILN_SECRET: secret } });
+  try {
+    const client = await signedIn(kiln.url);
+    const { body } = await run(client, { fragment: site });
+    const tokens = await importWithEnv<typeof import("@/lib/sandbox/local/preview/preview-token")>(
+      "@/lib/sandbox/local/preview/preview-token",
+      { KILN_SECRET: secret },
+    );
+    const old = tokens.previewPath(body.sbxId);
+    const redirect = await fetch(new URL(`${old}api/models?x=1`, kiln.url), { redirect: "manual" });
+    expect(redirect.status).toBe(308);
+    expect(redirect.headers.get("location")).toBe(`${body.url}api/models?x=1`);
+    const wrong = await fetch(
+      new URL(`/api/sandbox/${body.sbxId}/preview/not-the-token/`, kiln.url),
+      {
+        redirect: "manual",
+      },
+    );
+    expect(wrong.status).toBe(404);
+  } finally {
+    await kiln.stop();
+  }
 });
