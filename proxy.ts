@@ -1,9 +1,8 @@
 import { type NextRequest, NextResponse } from "next/server";
 import { getEnv } from "@/lib/env";
+import { normalizePreviewDomain } from "@/lib/http/preview-hosts";
 import { requestIdFor } from "@/lib/http/request-gate";
 import { securityHeaders } from "@/lib/http/security-headers";
-import { previewHeaders } from "@/lib/sandbox/local/preview/preview-headers";
-import { parsePreviewPath } from "@/lib/sandbox/local/preview/preview-token";
 import { supabaseForRequest } from "@/lib/supabase/server";
 
 // Next 16 calls this file "proxy" (it was middleware.ts before). It does only cheap per-request
@@ -64,15 +63,14 @@ export async function proxy(request: NextRequest) {
     ? [new URL(env.NEXT_PUBLIC_SUPABASE_URL).origin]
     : [];
   const e2bPreviews = env.E2B_API_KEY ? [`https://*.${env.E2B_DOMAIN}`] : [];
-  // A sandbox's app is untrusted code: it gets the preview's sandboxing headers, never Kiln's
-  // (headers set here win over the route's own).
-  const headers = parsePreviewPath(pathname)
-    ? previewHeaders
-    : securityHeaders({
-        isProduction: env.isProduction,
-        connectSources: supabase,
-        frameSources: e2bPreviews,
-      });
+  // Local previews are served each on its own origin under the preview domain (server.ts).
+  const previewDomain = normalizePreviewDomain(env.KILN_PREVIEW_DOMAIN);
+  const localPreviews = [`http://*.${previewDomain}:*`, `https://*.${previewDomain}:*`];
+  const headers = securityHeaders({
+    isProduction: env.isProduction,
+    connectSources: supabase,
+    frameSources: [...localPreviews, ...e2bPreviews],
+  });
   for (const [name, value] of Object.entries(headers)) {
     response.headers.set(name, value);
   }

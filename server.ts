@@ -3,15 +3,21 @@
 // (sandbox previews) before Next does. Usage: node server.ts [--dev] [--port N] [--hostname H];
 // without the flags, PORT and HOSTNAME from the environment, as with `next start`.
 import { EventEmitter } from "node:events";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
 import next from "next";
 import { DataDirInUseError, lockDataDir } from "./lib/db/data-dir-lock.ts";
 import { type Env, EnvError, getEnv } from "./lib/env.ts";
-import { createHostGate } from "./lib/http/kiln-hosts.ts";
+import { createHostGate, normalizeHost, requestedHost } from "./lib/http/kiln-hosts.ts";
+import { normalizePreviewDomain, previewHostLabel } from "./lib/http/preview-hosts.ts";
 import { gateRequest } from "./lib/http/request-gate.ts";
-import { handleUpgrade, shutdown } from "./lib/process-lifetime.ts";
+import {
+  handlePreviewRequest,
+  handlePreviewUpgrade,
+  handleUpgrade,
+  shutdown,
+} from "./lib/process-lifetime.ts";
 
 const { values } = parseArgs({
   options: {
@@ -58,20 +64,42 @@ const hostGate = createHostGate({
   trustProxy: env.KILN_TRUST_PROXY,
   bindAddress: hostname,
   isProduction: env.isProduction,
+  previewDomain: env.KILN_PREVIEW_DOMAIN,
 });
+
+// A sandbox preview's own origin, `<token>.<preview domain>` (lib/http/preview-hosts.ts): its
+// requests go to the preview proxy and never to Next, whatever their path.
+const previewDomain = normalizePreviewDomain(env.KILN_PREVIEW_DOMAIN);
+function previewLabel(req: IncomingMessage): string | undefined {
+  const host = requestedHost(req.headers, env.KILN_TRUST_PROXY);
+  const name = host === undefined ? undefined : normalizeHost(host);
+  return name ? previewHostLabel(name, previewDomain) : undefined;
+}
 
 const server = createServer((req, res) => {
   // The request gate first: it reads an absolute-form target's authority into Host, which the
   // host gate must then see.
   if (gateRequest(req, res, { isProduction: env.isProduction })) return;
+  if (env.KILN_TRUST_PROXY === 0) delete req.headers["x-forwarded-host"];
+  const label = previewLabel(req);
+  if (label !== undefined) {
+    handlePreviewRequest(req, res, label);
+    return;
+  }
   if (!hostGate.allowRequest(req, res)) return;
   req.headers["x-kiln-client-address"] = req.socket.remoteAddress ?? "unknown";
   handle(req, res);
 });
-// Websocket upgrades: a sandbox preview's (its app's hot reload) go to the handlers registered
-// at start-up (lib/process-lifetime.ts; lib/startup.ts registers them); the rest, such as Next's
-// own, to Next.
+// Websocket upgrades: a sandbox preview's (its app's hot reload, on its own host name) go to the
+// handlers registered at start-up (lib/process-lifetime.ts; lib/startup.ts registers them); the
+// rest, such as Next's own, to Next.
 server.on("upgrade", (req, socket, head) => {
+  if (env.KILN_TRUST_PROXY === 0) delete req.headers["x-forwarded-host"];
+  const label = previewLabel(req);
+  if (label !== undefined) {
+    handlePreviewUpgrade(req, socket, head, label);
+    return;
+  }
   if (!hostGate.allowUpgrade(req, socket)) return;
   if (handleUpgrade(req, socket, head)) return;
   nextUpgrades.emit("upgrade", req, socket, head);

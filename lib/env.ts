@@ -55,6 +55,18 @@ const envSchema = z.object({
     .default(false)
     .transform((v) => (v === true ? 1 : v === false ? 0 : v)),
   KILN_ORIGIN: z.url().optional(),
+  // Sandbox previews are served at `<token>.<this domain>`: a wildcard DNS name (and TLS
+  // certificate) pointing at Kiln in production. Unset: `preview.localhost`, which browsers
+  // resolve to this machine.
+  KILN_PREVIEW_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(
+      /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
+      "must be a domain name such as preview.example.com",
+    )
+    .optional(),
   KILN_SESSION_TTL_HOURS: z.coerce
     .number()
     .int()
@@ -111,6 +123,8 @@ const envSchema = z.object({
   KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
   KILN_SANDBOX_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   KILN_SANDBOX_MAX_TOTAL: z.coerce.number().int().min(1).max(100_000).default(20),
+  // A Next.js sandbox kept warm (dev server started, page compiled) for the next Next.js Run.
+  KILN_SANDBOX_NEXT_SPARE: z.enum(["on", "off"]).default("on"),
   KILN_SANDBOX_DISK_MB: z.coerce
     .number()
     .int()

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Duplex } from "node:stream";
 import { expect, test, vi } from "vitest";
 
@@ -65,4 +65,31 @@ test("shutdown waits for all its work, runs it once, and a failure does not stop
   const line = JSON.parse(String(errors.mock.calls[0]?.[0]));
   expect(line).toMatchObject({ level: "error", work: "failing", error: "disk gone" });
   errors.mockRestore();
+});
+
+test("a preview host's request and upgrade go to the preview handlers alone, else 404", async () => {
+  const registering = await freshInstance();
+  const serving = await freshInstance();
+  const written: string[] = [];
+  const socket = new Duplex({
+    write: (chunk, _encoding, done) => {
+      written.push(String(chunk));
+      done();
+    },
+  });
+  serving.handlePreviewUpgrade({} as IncomingMessage, socket, Buffer.alloc(0), "abc");
+  expect(written.join("")).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+
+  const seen: string[] = [];
+  registering.onUpgrade("general", () => {
+    seen.push("general");
+    return true;
+  });
+  registering.onPreviewHost({
+    request: (_request, _response, label) => seen.push(`request ${label}`),
+    upgrade: (_request, _socket, _head, label) => seen.push(`upgrade ${label}`),
+  });
+  serving.handlePreviewUpgrade({} as IncomingMessage, new Duplex(), Buffer.alloc(0), "abc");
+  serving.handlePreviewRequest({} as IncomingMessage, {} as ServerResponse, "def");
+  expect(seen).toEqual(["upgrade abc", "request def"]);
 });

@@ -10,17 +10,23 @@
 // start-up; server.ts offers upgrades to handleUpgrade and calls shutdown on SIGINT/SIGTERM.
 //
 // Imported by server.ts under plain Node: no "server-only", no "@/" imports, no imports at all.
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 
 /** Answers true when it took the upgrade (answered or refused it); false leaves it to others. */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 export type ShutdownWork = () => Promise<void>;
+/** What serves a preview's host name; `label` is the token the host name carries ("" for none). */
+export interface PreviewHostHandlers {
+  request(request: IncomingMessage, response: ServerResponse, label: string): void;
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, label: string): void;
+}
 
 interface ProcessState {
   slots: Map<string, unknown>;
   upgradeHandlers: Map<string, UpgradeHandler>;
   shutdownWork: Map<string, ShutdownWork>;
+  previewHosts: PreviewHostHandlers | undefined;
   shuttingDown: Promise<void> | undefined;
 }
 
@@ -32,6 +38,7 @@ function state(): ProcessState {
     slots: new Map(),
     upgradeHandlers: new Map(),
     shutdownWork: new Map(),
+    previewHosts: undefined,
     shuttingDown: undefined,
   };
   return holder[key];
@@ -59,6 +66,47 @@ export function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Bu
     if (handler(request, socket, head)) return true;
   }
   return false;
+}
+
+/**
+ * Serves the requests and upgrades for preview host names (a later registration replaces it).
+ * Nothing else ever sees them: a preview's host reaches no other handler of Kiln's.
+ */
+export function onPreviewHost(handlers: PreviewHostHandlers): void {
+  state().previewHosts = handlers;
+}
+
+/** Hands a preview host's request to the registered handler; 404 while none is registered. */
+export function handlePreviewRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  label: string,
+): void {
+  const handlers = state().previewHosts;
+  if (handlers) {
+    handlers.request(request, response, label);
+    return;
+  }
+  response.writeHead(404, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Cache-Control": "no-store",
+  });
+  response.end("Preview not found\n");
+}
+
+/** Hands a preview host's upgrade to the registered handler; 404 while none is registered. */
+export function handlePreviewUpgrade(
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  label: string,
+): void {
+  const handlers = state().previewHosts;
+  if (handlers) {
+    handlers.upgrade(request, socket, head, label);
+    return;
+  }
+  socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 }
 
 /** Work to finish before the process exits (a later registration under `name` replaces it). */

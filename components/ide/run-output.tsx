@@ -1,10 +1,10 @@
 "use client";
 
-import { useState } from "react";
 import type { SandboxRunState } from "@/hooks/use-sandbox-run";
+import { PreviewPane } from "./preview-pane";
 
 // What a run produced: its progress while it runs, then either the live preview of a web app
-// (an iframe with an opaque origin, so the app can never act as the signed-in user) or the
+// (on its own origin, so the app can never act as the signed-in user: preview-pane.tsx) or the
 // output cells of a code-interpreter run.
 
 export function RunOutput({
@@ -71,50 +71,11 @@ export function RunOutput({
       ))}
       {result.url ? (
         run.isSandboxGone ? null : (
-          <Preview url={result.url} />
+          <PreviewPane url={result.url} />
         )
       ) : (
         <Cells result={result} />
       )}
-    </div>
-  );
-}
-
-// Kiln answers a local preview's URL absolute, at the origin it was asked on (KILN_ORIGIN, else
-// the request's Host): this page loads it from its own origin, which is the same Kiln, even
-// where a proxy in front of Kiln changes the scheme. Other URLs (E2B's) are used as they are.
-const kilnPreview = /^\/api\/sandbox\/[^/]+\/preview\//;
-
-function previewSource(url: string): string {
-  const { pathname, search } = new URL(url, "http://kiln.invalid");
-  return kilnPreview.test(pathname) ? `${pathname}${search}` : url;
-}
-
-function Preview({ url: given }: { url: string }) {
-  const url = previewSource(given);
-  const [loads, setLoads] = useState(0);
-  return (
-    <div className="flex min-h-0 flex-1 flex-col">
-      <div className="flex items-center gap-3 border-b border-zinc-800 px-3 py-1 text-xs">
-        <span className="truncate font-mono text-zinc-400">{url}</span>
-        <button
-          type="button"
-          onClick={() => setLoads((n) => n + 1)}
-          className="ml-auto text-zinc-400 hover:text-zinc-200"
-        >
-          Reload
-        </button>
-        <a href={url} target="_blank" rel="noreferrer" className="text-orange-300">
-          Open
-        </a>
-      </div>
-      <iframe
-        key={loads}
-        title="App preview"
-        src={url}
-        sandbox="allow-scripts allow-forms allow-popups allow-modals allow-downloads"
-        className="min-h-0 flex-1 bg-white"
-      />
     </div>
   );
 }

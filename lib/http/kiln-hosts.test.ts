@@ -1,6 +1,7 @@
 import { networkInterfaces } from "node:os";
 import { describe, expect, test } from "vitest";
 import { createKilnHosts, isLoopbackHost, normalizeHost, requestedHost } from "./kiln-hosts";
+import { normalizePreviewDomain, previewHostLabel } from "./preview-hosts";
 
 describe("normalizeHost", () => {
   test.each([
@@ -70,4 +71,33 @@ test("X-Forwarded-Host names the host only behind a trusted proxy", () => {
   expect(requestedHost(headers, 0)).toBe("127.0.0.1:3000");
   expect(requestedHost(headers, 1)).toBe("kiln.example");
   expect(requestedHost({ host: "kiln.example" }, 1)).toBe("kiln.example");
+});
+
+describe("preview host names", () => {
+  test("are never Kiln's own, under the default or a configured preview domain", () => {
+    const local = createKilnHosts({ bindAddress: "127.0.0.1" });
+    expect(local("localhost")).toBe(true);
+    expect(local("app.localhost")).toBe(true);
+    expect(local("0123abcd.preview.localhost")).toBe(false);
+    expect(local("preview.localhost")).toBe(false);
+    const hosted = createKilnHosts({
+      kilnOrigin: "https://kiln.example.com",
+      bindAddress: "0.0.0.0",
+      previewDomain: "preview.example.com",
+    });
+    expect(hosted("kiln.example.com")).toBe(true);
+    expect(hosted("0123abcd.preview.example.com")).toBe(false);
+  });
+
+  test("carry one label under the preview domain; look-alikes are not previews", () => {
+    const domain = normalizePreviewDomain(undefined);
+    expect(domain).toBe("preview.localhost");
+    expect(normalizePreviewDomain(" .Preview.Example.com. ")).toBe("preview.example.com");
+    expect(previewHostLabel("0123abcd.preview.localhost", domain)).toBe("0123abcd");
+    expect(previewHostLabel("a.b.preview.localhost", domain)).toBe("");
+    expect(previewHostLabel("preview.localhost", domain)).toBe("");
+    expect(previewHostLabel("x.preview.localhost.evil.com", domain)).toBeUndefined();
+    expect(previewHostLabel("xpreview.localhost", domain)).toBeUndefined();
+    expect(previewHostLabel("localhost", domain)).toBeUndefined();
+  });
 });

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { hostname as machineName, networkInterfaces } from "node:os";
 import type { Duplex } from "node:stream";
 import { processSlot } from "../process-lifetime.ts";
+import { isUnderPreviewDomain, normalizePreviewDomain } from "./preview-hosts.ts";
 import { securityHeaders } from "./security-headers.ts";
 
 export interface KilnHostsOptions {
@@ -14,6 +15,8 @@ export interface KilnHostsOptions {
   kilnOrigin?: string;
   /** The address the server listens on (0.0.0.0 or :: for all interfaces). */
   bindAddress: string;
+  /** KILN_PREVIEW_DOMAIN: names under it are sandbox previews, never Kiln's own hosts. */
+  previewDomain?: string;
 }
 
 /** A host name as a browser would send it: lower case, IPv4 normalised, IPv6 without brackets. */
@@ -43,8 +46,17 @@ const allInterfaces = new Set(["0.0.0.0", "::", ""]);
 // Interface addresses change (DHCP, VPNs); a name not found is looked up again at most this often.
 const interfaceRefreshMs = 5_000;
 
-/** A predicate for "is this one of Kiln's own host names". */
+/**
+ * A predicate for "is this one of Kiln's own host names". A preview's host name never is, even
+ * under a loopback name such as `<token>.preview.localhost`: its pages are another origin.
+ */
 export function createKilnHosts(options: KilnHostsOptions): (name: string) => boolean {
+  const previewDomain = normalizePreviewDomain(options.previewDomain);
+  const isKilnHost = kilnHostsBesidesPreviews(options);
+  return (name) => !isUnderPreviewDomain(name, previewDomain) && isKilnHost(name);
+}
+
+function kilnHostsBesidesPreviews(options: KilnHostsOptions): (name: string) => boolean {
   const fixed = new Set<string>();
   if (options.kilnOrigin) {
     const name = normalizeHost(new URL(options.kilnOrigin).host);
@@ -137,7 +149,11 @@ function misdirected(path: string, host: string) {
 export function createHostGate(
   options: KilnHostsOptions & { trustProxy: number; isProduction: boolean },
 ) {
-  published.options = { kilnOrigin: options.kilnOrigin, bindAddress: options.bindAddress };
+  published.options = {
+    kilnOrigin: options.kilnOrigin,
+    bindAddress: options.bindAddress,
+    previewDomain: options.previewDomain,
+  };
   const isKilnHost = createKilnHosts(options);
   const refusedHost = (req: IncomingMessage): string | undefined => {
     // Next builds request.url from these headers whoever sent them; only a trusted proxy may.

@@ -49,7 +49,11 @@ export function assertNotCrossSite(request: Request): void {
 
 let hosts: { key: string; isKilnHost: (name: string) => boolean } | undefined;
 function isKilnHost(name: string): boolean {
-  const options = { ...publishedHostsOptions(), kilnOrigin: getEnv().KILN_ORIGIN };
+  const options = {
+    ...publishedHostsOptions(),
+    kilnOrigin: getEnv().KILN_ORIGIN,
+    previewDomain: getEnv().KILN_PREVIEW_DOMAIN,
+  };
   const key = `${options.kilnOrigin} ${options.bindAddress}`;
   if (hosts?.key !== key) hosts = { key, isKilnHost: createKilnHosts(options) };
   return hosts.isKilnHost(name);

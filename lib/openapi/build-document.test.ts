@@ -79,7 +79,7 @@ describe("the OpenAPI document", () => {
 const notOperations = new Set([
   "ANY /api/{...path}", // the JSON 404 for unknown /api paths
   "GET /auth/callback", // where Supabase's email links land: a browser redirect
-  "ANY /api/sandbox/{id}/preview/{...path}", // a running app's own HTTP, proxied as it is
+  "ANY /api/sandbox/{id}/preview/{...path}", // an older preview address: a redirect to its origin
 ]);
 
 function routeFiles(dir: string): string[] {

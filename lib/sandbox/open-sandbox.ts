@@ -6,6 +6,7 @@ import type { TemplateId } from "@/lib/templates/templates";
 import type { SandboxHandle } from "./provider";
 import { defaultProviderName, providerFor } from "./providers";
 import {
+  countRunningSandboxes,
   expiredSandboxes,
   extendSandbox,
   getSandbox,
@@ -62,7 +63,8 @@ export async function createSandbox(options: {
     template: options.template,
     lifetimeMs: lifetimeMs(),
     maxPerUser: getEnv().KILN_SANDBOX_MAX_PER_USER,
-    maxTotal: getEnv().KILN_SANDBOX_MAX_TOTAL,
+    // A warm spare is a sandbox on this machine too, though no user's.
+    maxTotal: getEnv().KILN_SANDBOX_MAX_TOTAL - (provider.heldSpares?.(options.template) ?? 0),
   });
   try {
     const handle = await provider.create({
@@ -70,6 +72,7 @@ export async function createSandbox(options: {
       template: options.template,
       lifetimeMs: lifetimeMs(),
       metadata: { kilnSandboxId: row.id, kilnUserId: options.userId },
+      roomForSpare: async () => (await countRunningSandboxes()) < getEnv().KILN_SANDBOX_MAX_TOTAL,
     });
     if (handle.externalId !== row.id) await setSandboxExternalId(row.id, handle.externalId);
     return { row: { ...row, externalId: handle.externalId }, handle };

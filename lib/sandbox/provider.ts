@@ -15,6 +15,8 @@ export interface CreateSandboxOptions {
   lifetimeMs: number;
   /** Stored with the sandbox where the provider can (E2B metadata); never secrets. */
   metadata: Record<string, string>;
+  /** Whether this machine has room for a warm spare sandbox besides the running ones. */
+  roomForSpare?: () => Promise<boolean>;
 }
 
 export interface Streaming {
@@ -86,8 +88,11 @@ export interface SandboxHandle {
   listFiles(path: string): Promise<WorkspaceEntry[]>;
   /** Starts the app's server and resolves once `port` accepts connections. */
   startServer(options: StartServerOptions): Promise<void>;
-  /** Where a browser reaches `port`: a Kiln path for local sandboxes, E2B's host for E2B. */
-  previewUrl(port: number): string;
+  /**
+   * Where a browser reaches `port`: for local sandboxes the preview's own origin, on the scheme
+   * and port of `kilnOrigin` (Kiln's public origin; KILN_ORIGIN when not given); E2B's host.
+   */
+  previewUrl(port: number, kilnOrigin?: string): string;
   setTimeout(lifetimeMs: number): Promise<void>;
   kill(): Promise<void>;
 }
@@ -99,4 +104,6 @@ export interface SandboxProvider {
   connect(sbxId: string, externalId: string): Promise<SandboxHandle | undefined>;
   /** Ends a sandbox by id whether or not this process holds a handle to it (the reaper). */
   destroy(sbxId: string, externalId: string): Promise<void>;
+  /** Warm spare sandboxes this process holds that a new sandbox of `template` would not take. */
+  heldSpares?(template: TemplateId): number;
 }

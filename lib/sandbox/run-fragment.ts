@@ -109,7 +109,7 @@ export async function runFragment(options: {
   return {
     sbxId: row.id,
     template: template.id,
-    url: new URL(handle.previewUrl(template.port), options.origin).href,
+    url: new URL(handle.previewUrl(template.port, options.origin), options.origin).href,
     files,
     warnings,
   };

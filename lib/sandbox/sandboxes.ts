@@ -98,6 +98,15 @@ export async function reserveSandbox(options: {
   });
 }
 
+/** How many sandboxes run on this server, all users together. */
+export async function countRunningSandboxes(): Promise<number> {
+  const db = await getDb();
+  const [row] = await db.query<{ total: number | string }>(
+    "select count(*) as total from sandboxes where status = 'running' and expires_at > now()",
+  );
+  return Number(row?.total ?? 0);
+}
+
 /** The caller's sandbox row, whatever its status, or 404; open-sandbox.ts decides what is live. */
 export async function getSandbox(userId: string, id: string): Promise<SandboxRow> {
   const db = await getDb();

@@ -12,7 +12,7 @@ const registrySkip = `needs the npm registry (${npmRegistry} did not answer)`;
 /** The preview's frame, once its document (scripts included) has loaded. */
 async function previewFrame(page: Page) {
   const current = () =>
-    page.frames().findLast((f) => f.url().includes("/preview/") && !f.isDetached());
+    page.frames().findLast((f) => f.url().includes(".preview.localhost") && !f.isDetached());
   await expect.poll(() => Boolean(current())).toBe(true);
   const frame = current()!;
   await frame.waitForLoadState("load");
@@ -27,7 +27,7 @@ async function buildAndRun(page: Page, prompt: string) {
 
 const appPreview = (page: Page) => page.frameLocator("iframe[title='App preview']");
 
-test("static preview: the page runs live, in an opaque origin out of reach of Kiln's cookies", async ({
+test("static preview: the page runs live, on its own origin out of reach of Kiln's cookies", async ({
   page,
 }) => {
   await signUp(page, "run");
@@ -42,18 +42,11 @@ test("static preview: the page runs live, in an opaque origin out of reach of Ki
   await expect(preview.getByRole("button", { name: "Clicked 1 times" })).toBeVisible();
   await page.getByRole("button", { name: "Reload" }).click();
   await expect(preview.getByRole("button", { name: "Clicked 0 times" })).toBeVisible();
-  // The app runs with an opaque origin: Kiln's cookies and storage are out of its reach.
+  // The app runs on its own origin: Kiln's cookies and storage are out of its reach.
   const frame = await previewFrame(page);
-  expect(await frame.evaluate(() => window.origin)).toBe("null");
-  expect(
-    await frame.evaluate(() => {
-      try {
-        return document.cookie;
-      } catch (error) {
-        return (error as Error).name;
-      }
-    }),
-  ).toBe("SecurityError");
+  const src = await page.locator("iframe[title='App preview']").getAttribute("src");
+  expect(await frame.evaluate(() => window.origin)).toBe(new URL(src!).origin);
+  expect(await frame.evaluate(() => document.cookie)).not.toContain("kiln_session");
   await shot(page, "sandbox-01-preview");
 });
 
@@ -97,7 +90,7 @@ test("terminal: commands run in the sandbox's workspace, and a gone sandbox is r
   );
 });
 
-test("Node server preview (npm registry): the app is served, and its links work under the preview's path", async ({
+test("Node server preview (npm registry): the app is served, and its links work on its own origin", async ({
   page,
 }) => {
   // Its dependencies are prepared from the npm registry on first use.
@@ -134,6 +127,14 @@ test("Next.js preview (npm registry): its scripts run, and an edit hot-reloads i
   await page.setViewportSize({ width: 1440, height: 900 });
   await signUp(page, "next");
 
+  // The Run's answer names its sandbox (the preview's URL no longer does): read on its way.
+  let sbxId: string | undefined;
+  await page.route("**/api/sandbox", async (route) => {
+    const response = await route.fetch({ timeout: 300_000 });
+    const body = await response.text();
+    sbxId ??= body.match(/"sbxId":"(sbx_[a-z0-9]+)"/)?.[1];
+    await route.fulfill({ response, body });
+  });
   await buildAndRun(page, "Build a Next.js counter");
   const preview = page.frameLocator("iframe[title='App preview']");
   const heading = preview.getByRole("heading", { name: "Next.js counter" });
@@ -149,12 +150,12 @@ test("Next.js preview (npm registry): its scripts run, and an edit hot-reloads i
   const clicks = Number((await button.textContent())?.match(/\d+/)?.[0]);
   await button.click();
   await expect(button).toHaveText(`Clicked ${clicks + 1} times`);
+  const src = await page.locator("iframe[title='App preview']").getAttribute("src");
   const frame = await previewFrame(page);
-  expect(await frame.evaluate(() => window.origin)).toBe("null");
+  expect(await frame.evaluate(() => window.origin)).toBe(new URL(src!).origin);
   await shot(page, "sandbox-05-nextjs-1440");
 
-  // The preview's own URL, opened on a phone-sized screen: still an opaque origin, still live.
-  const src = await page.locator("iframe[title='App preview']").getAttribute("src");
+  // The preview's own URL, opened on a phone-sized screen: its own origin, still live.
   const phone = await page.context().newPage();
   await phone.setViewportSize({ width: 390, height: 844 });
   await phone.goto(src!);
@@ -164,13 +165,12 @@ test("Next.js preview (npm registry): its scripts run, and an edit hot-reloads i
     await phoneButton.click();
     await expect(phoneButton).not.toHaveText("Clicked 0 times", { timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
-  expect(await phone.evaluate(() => window.origin)).toBe("null");
+  expect(await phone.evaluate(() => window.origin)).toBe(new URL(src!).origin);
   await shot(phone, "sandbox-06-nextjs-390");
   await phone.close();
 
   // Running an edited page in the same sandbox: the dev server keeps running and hot-reloads
   // the open page, which keeps its state (a restarted server would reload it from nothing).
-  const sbxId = src?.match(/\/api\/sandbox\/(sbx_[a-z0-9]+)\//)?.[1];
   expect(sbxId).toBeTruthy();
   const ran = await page.evaluate(async (id) => {
     const read = await fetch(`/api/sandbox/${id}/files?path=pages/index.tsx`);

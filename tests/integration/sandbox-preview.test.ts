@@ -1,8 +1,9 @@
 import { request as httpRequest } from "node:http";
 import { describe, expect, inject, test } from "vitest";
 import { needsNpmRegistry } from "../support/npm-registry";
+import { previewFetch } from "../support/preview-fetch";
 import { processesWith } from "../support/processes";
-import { escapeRegExp, fragment, run, signedIn, terminal } from "../support/sandbox-api";
+import { fragment, run, signedIn, terminal } from "../support/sandbox-api";
 
 // Web fragments served through Kiln's preview proxy. The Node template's dependencies are
 // installed from the npm registry the first time it is prepared.
@@ -25,27 +26,21 @@ describe.each(inject("backends"))("previews on $name", ({ url }) => {
     const client = await signedIn(url);
     const { status, body } = await run(client, { fragment: staticSite });
     expect(status).toBe(200);
-    // Absolute, at the origin the request was addressed to: a script can open it as it is.
-    expect(body.url).toMatch(
-      new RegExp(`^${escapeRegExp(url)}/api/sandbox/${body.sbxId}/preview/[\\w-]+/$`),
-    );
+    // Absolute, on the preview's own origin with the port Kiln was addressed on.
+    const port = new URL(url).port;
+    expect(body.url).toMatch(new RegExp(`^http://[0-9a-f]{32}\\.preview\\.localhost:${port}/$`));
     expect(body).not.toHaveProperty("stdout");
 
-    // The URL is the credential: no cookie is sent, as from the preview's opaque origin.
-    const page = await fetch(new URL(body.url, url));
+    // The host name is the credential: no cookie is sent.
+    const page = await previewFetch(url, body.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Hello from the sandbox");
-    expect(page.headers.get("content-security-policy")).toMatch(/^sandbox /);
-    expect(page.headers.get("x-frame-options")).toBe("SAMEORIGIN");
-    const css = await fetch(new URL(`${body.url}style.css`, url));
+    expect(page.headers.get("content-security-policy")).toMatch(/^frame-ancestors /);
+    const css = await previewFetch(url, `${body.url}style.css`);
     expect(await css.text()).toContain("rebeccapurple");
 
-    const wrongToken = body.url.replace(/preview\/[\w-]+\//, "preview/not-the-token/");
-    expect((await fetch(new URL(wrongToken, url))).status).toBe(404);
-
-    // The app's server knows its preview path (KILN_BASE_PATH), but no host user's `ps` shows
-    // the token, while the server runs.
-    const token = /preview\/([\w-]+)\//.exec(body.url)![1]!;
+    // No host user's `ps` shows the token while the server runs.
+    const token = new URL(body.url).hostname.split(".")[0]!;
     expect(processesWith(token)).toEqual([]);
   });
 
@@ -68,9 +63,9 @@ describe.each(inject("backends"))("previews on $name", ({ url }) => {
       );
       const { status, body } = await run(client, { fragment: server });
       expect(status, JSON.stringify(body)).toBe(200);
-      const page = await fetch(new URL(body.url, url));
+      const page = await previewFetch(url, body.url);
       expect(await page.text()).toMatch(/^<a href='api'>node v2\d\./);
-      const api = await fetch(new URL(`${body.url}api`, url));
+      const api = await previewFetch(url, `${body.url}api`);
       expect(await api.json()).toEqual({ ok: true, path: "/api" });
 
       // The template's node_modules is shared and read-only; the app's own files are not.
@@ -103,10 +98,15 @@ describe.each(inject("backends"))("previews on $name", ({ url }) => {
         { template: "node-server", port: 3000, file_path: "index.js" },
       );
       const { body } = await run(client, { fragment: echo });
-      const upgrade = (path: string) =>
+      const upgrade = (address: string) =>
         new Promise<string>((resolve, reject) => {
-          const request = httpRequest(new URL(path, url), {
-            headers: { connection: "Upgrade", upgrade: "echo" },
+          const target = new URL(address);
+          const kiln = new URL(url);
+          const request = httpRequest({
+            hostname: kiln.hostname,
+            port: kiln.port,
+            path: target.pathname + target.search,
+            headers: { host: target.host, connection: "Upgrade", upgrade: "echo" },
           });
           request.on("upgrade", (_response, socket, head) => {
             // Bytes that came with the 101 response arrive as `head`.
@@ -125,7 +125,7 @@ describe.each(inject("backends"))("previews on $name", ({ url }) => {
           request.end();
         });
       expect(await upgrade(`${body.url}hot?x=1`)).toBe("path=/hot?x=1;ping");
-      const wrong = body.url.replace(/preview\/[\w-]+\//, "preview/not-the-token/");
+      const wrong = body.url.replace(/^http:\/\/[0-9a-f]+\./, `http://${"0".repeat(32)}.`);
       expect(await upgrade(`${wrong}hot`)).toBe("status 404");
     },
   );

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { TestClient } from "../support/client";
 import { type KilnServer, startKiln } from "../support/kiln-server";
 import { needsNpmRegistry } from "../support/npm-registry";
+import { previewFetch } from "../support/preview-fetch";
 import { suiteEnv } from "./global-setup";
 
 // Web templates whose dependencies come from the npm registry, on a server that lets fragments
 // install packages (KILN_SANDBOX_INSTALL_NETWORK=on): the Next.js and Nuxt templates' prepared
-// caches and their base paths behind the preview proxy, and a fragment's own extra package.
+// caches, served at the root of each preview's own origin, and a fragment's own extra package.
 
 let kiln: KilnServer;
 let client: TestClient;
@@ -30,17 +31,18 @@ async function run(body: unknown) {
   };
 }
 
-/** The preview's page, after checking that its scripts are under the preview's path and load. */
+/** The preview's page, after checking that its scripts are on the preview's origin and load. */
 async function previewedPage(url: string): Promise<string> {
-  const page = await fetch(new URL(url, kiln.url));
+  const page = await previewFetch(kiln.url, url);
   expect(page.status).toBe(200);
   const html = await page.text();
   const scripts = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]!);
   expect(scripts.length).toBeGreaterThan(0);
-  const prefix = new URL(url, kiln.url).pathname;
   for (const src of scripts.slice(0, 3)) {
-    expect(src.startsWith(prefix), src).toBe(true);
-    expect((await fetch(new URL(src, kiln.url))).status, src).toBe(200);
+    const script = new URL(src, url);
+    // At the root of the app's own origin: no base path.
+    expect(script.origin, src).toBe(new URL(url).origin);
+    expect((await previewFetch(kiln.url, script.href)).status, src).toBe(200);
   }
   return html;
 }
@@ -69,10 +71,10 @@ describe.skipIf(!hasRegistry)(needsNpmRegistry("web templates", hasRegistry), ()
     });
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body.warnings).toEqual([]);
-    expect(await (await fetch(new URL(body.url, kiln.url))).text()).toBe("007");
+    expect(await (await previewFetch(kiln.url, body.url)).text()).toBe("007");
   }, 120_000);
 
-  test("a Next.js page is served under its preview path, with its assets", async () => {
+  test("a Next.js page is served at the root of its preview's origin, with its assets", async () => {
     const { status, body } = await run({
       fragment: fragment({
         template: "nextjs-developer",
@@ -139,7 +141,7 @@ describe.skipIf(!hasRegistry)(needsNpmRegistry("web templates", hasRegistry), ()
     expect(processOf(restartedHtml)).not.toBe(processOf(firstHtml));
   }, 240_000);
 
-  test("a Vue (Nuxt) page is served under its preview path", async () => {
+  test("a Vue (Nuxt) page is served at the root of its preview's origin", async () => {
     const { status, body } = await run({
       fragment: fragment({
         template: "vue-developer",

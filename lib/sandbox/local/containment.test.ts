@@ -316,7 +316,7 @@ describe.each(modes)("a sandboxed command, $name", ({ owned }) => {
   });
 
   test("what a sandbox is given in its environment shows in no host process's command line", async () => {
-    // As a preview's KILN_BASE_PATH carries its token.
+    // As a token given to an app in its environment would be.
     const token = `kiln-token-${randomUUID()}`;
     let ready = () => {};
     const started = new Promise<void>((resolve) => {
@@ -324,8 +324,8 @@ describe.each(modes)("a sandboxed command, $name", ({ owned }) => {
     });
     const run = runInSandbox({
       workspace,
-      command: ["/bin/sh", "-c", 'echo "$KILN_BASE_PATH"; read line'],
-      env: { KILN_BASE_PATH: `/api/sandbox/sbx_x/preview/${token}` },
+      command: ["/bin/sh", "-c", 'echo "$APP_SECRET"; read line'],
+      env: { APP_SECRET: `/api/sandbox/sbx_x/preview/${token}` },
       openStdin: true,
       onStdout: () => ready(),
     });

@@ -4,8 +4,8 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { processSlot } from "@/lib/process-lifetime";
-import { previewPath } from "@/lib/sandbox/local/preview/preview-token";
-import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-upgrade";
+import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-host";
+import { previewOriginUrl } from "@/lib/sandbox/local/preview/preview-token";
 import { type PythonSession, startPythonSession } from "@/lib/sandbox/local/python/python-session";
 import {
   type PreparedTemplate,
@@ -52,6 +52,8 @@ export function sandboxDir(sbxId: string) {
 export class LocalSandbox implements SandboxHandle {
   readonly provider = "local" as const;
   readonly workspace: string;
+  /** The sandbox's directory: sandboxDir(externalId), or a warm spare's own. */
+  private readonly dir: string;
   private readonly servers: AppServers;
   private seeded?: Promise<void>;
   private prepared?: Promise<PreparedTemplate>;
@@ -62,9 +64,24 @@ export class LocalSandbox implements SandboxHandle {
     readonly template: TemplateId,
     private expiresAt: number,
     private python?: PythonSession,
+    options: {
+      /** A warm spare's directory, outside the sandboxes' own (next-spare.ts). */
+      dir?: string;
+      /** A warm spare, its directory now this sandbox's: its app server and template carry on. */
+      adopt?: LocalSandbox;
+    } = {},
   ) {
-    this.workspace = path.join(sandboxDir(externalId), "workspace");
-    this.servers = new AppServers({ id: externalId, workspace: this.workspace, template });
+    this.dir = options.dir ?? sandboxDir(externalId);
+    this.workspace = path.join(this.dir, "workspace");
+    const place = { id: externalId, workspace: this.workspace, template };
+    if (options.adopt) {
+      this.servers = options.adopt.servers;
+      this.servers.moveTo(place);
+      this.prepared = options.adopt.prepared;
+      this.seeded = options.adopt.seeded;
+    } else {
+      this.servers = new AppServers(place);
+    }
   }
 
   private remainingMs() {
@@ -233,8 +250,9 @@ export class LocalSandbox implements SandboxHandle {
     return this.servers.target();
   }
 
-  previewUrl(_port: number) {
-    return previewPath(this.externalId);
+  previewUrl(_port: number, kilnOrigin?: string) {
+    const origin = kilnOrigin ?? getEnv().KILN_ORIGIN ?? `http://localhost:${getEnv().PORT}`;
+    return previewOriginUrl(this.externalId, origin);
   }
 
   async setTimeout(lifetimeMs: number) {
@@ -248,7 +266,7 @@ export class LocalSandbox implements SandboxHandle {
     for (const command of this.commands) command.abort.abort();
     await Promise.all([...this.commands].map((command) => command.done));
     await this.python?.close();
-    await removeWorkspace(sandboxDir(this.externalId));
+    await removeWorkspace(this.dir);
   }
 }
 

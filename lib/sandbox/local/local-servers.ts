@@ -2,9 +2,8 @@ import "server-only";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
+import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-host";
 import { startPreviewRelay, waitForPort } from "@/lib/sandbox/local/preview/preview-relay";
-import { previewPath } from "@/lib/sandbox/local/preview/preview-token";
-import type { PreviewTarget } from "@/lib/sandbox/local/preview/preview-upgrade";
 import type { StartServerOptions } from "@/lib/sandbox/provider";
 import type { TemplateId } from "@/lib/templates/templates";
 import { runInSandbox, type SandboxRun } from "./bwrap";
@@ -29,15 +28,20 @@ export interface SandboxRuntime {
 
 const serverStartMs = 60_000;
 const serverMemoryBytes = 2048 * 1024 * 1024;
-// Templates whose scaffold configures the framework's base path from KILN_BASE_PATH; the proxy
-// then forwards the full path. Others are served from / and the proxy strips the prefix.
-const basePathTemplates = new Set<TemplateId>(["nextjs-developer", "vue-developer"]);
 
 export class AppServers {
   private readonly servers = new Map<number, Server>();
   private readonly starting = new Map<number, Promise<void>>();
 
-  constructor(private readonly sandbox: { id: string; workspace: string; template: TemplateId }) {}
+  constructor(private sandbox: { id: string; workspace: string; template: TemplateId }) {}
+
+  /**
+   * A warm spare's servers, handed to the sandbox that took it: its directory was renamed into
+   * place (running processes keep their mounts); later starts use the sandbox's own paths.
+   */
+  moveTo(sandbox: { id: string; workspace: string; template: TemplateId }) {
+    this.sandbox = sandbox;
+  }
 
   /** Starts (or restarts) the server on `options.port`; resolves once it answers. */
   start(
@@ -54,17 +58,11 @@ export class AppServers {
     return start;
   }
 
-  /**
-   * Where the preview proxy reaches the running app, and whether the app serves under its
-   * preview path itself (it was given KILN_BASE_PATH) or from /.
-   */
+  /** Where the preview proxy reaches the running app (served at the root of its origin). */
   target(): PreviewTarget | undefined {
     const server = this.servers.values().next().value;
     if (!server) return undefined;
-    return {
-      socketPath: server.socketPath,
-      keepPrefix: basePathTemplates.has(this.sandbox.template),
-    };
+    return { socketPath: server.socketPath };
   }
 
   stopAll() {
@@ -82,11 +80,10 @@ export class AppServers {
       output = (output + chunk).slice(-4000);
       options.onOutput?.(chunk);
     };
-    const basePath = previewPath(this.sandbox.id).replace(/\/$/, "");
     const run = runInSandbox({
       workspace: this.sandbox.workspace,
       command: ["/bin/sh", "-c", options.command],
-      env: { ...runtime.env, PORT: String(options.port), KILN_BASE_PATH: basePath },
+      env: { ...runtime.env, PORT: String(options.port) },
       readOnlyBinds: runtime.binds,
       limits: { wallMs: options.wallMs, memoryBytes: serverMemoryBytes },
       streamOnly: true,
@@ -116,7 +113,7 @@ export class AppServers {
         socketPath: relay.socketPath,
         // The page a preview opens first: a dev server compiles it for this probe, not an error
         // page for a path the app does not serve.
-        path: basePathTemplates.has(this.sandbox.template) ? basePath : "/",
+        path: "/",
         timeoutMs: serverStartMs,
         signal: options.signal,
       });

@@ -62,7 +62,7 @@ test("a Run with an install and an app server prepares the template once", {
   const first = await runFragment({ userId, fragment, origin });
   cleanups.push(() => deleteSandbox(userId, first.sbxId));
   expect(first).toMatchObject({ template: "static-html", warnings: [] });
-  expect("url" in first && first.url).toContain(`/api/sandbox/${first.sbxId}/preview/`);
+  expect("url" in first && first.url).toMatch(/^http:\/\/[0-9a-f]{32}\.preview\.localhost:3000\/$/);
   expect(prepareTemplate).toHaveBeenCalledTimes(1);
 
   // The next Run in the same sandbox prepares again, once.

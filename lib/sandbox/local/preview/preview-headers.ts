@@ -1,19 +1,16 @@
 /**
- * Headers on every proxied response. The preview is untrusted code served from Kiln's origin:
- * the CSP sandbox gives its documents an opaque origin even when opened top-level, so they can
- * neither read Kiln's cookies or storage nor call Kiln's API as the user; Kiln's IDE alone may
- * frame it. Its subresource and fetch requests are cross-origin (origin "null"), hence the
- * wildcard CORS: module scripts need it, and it grants nothing the capability URL does not.
+ * Headers on every proxied response. Each preview is served at the root of its own origin
+ * (`<token>.preview.localhost`, see preview-host.ts), so it can reach neither Kiln's cookies nor
+ * its storage nor call its API as the user; only Kiln's own pages may frame it (its IDE).
+ * `frameAncestors` lists them, as a CSP source list.
  */
-export const previewContentSecurityPolicy =
-  "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads; frame-ancestors 'self'";
-export const previewHeaders: Readonly<Record<string, string>> = {
-  "Content-Security-Policy": previewContentSecurityPolicy,
-  "X-Frame-Options": "SAMEORIGIN",
-  "Cache-Control": "no-store",
-  "X-Content-Type-Options": "nosniff",
-  "X-XSS-Protection": "1; mode=block",
-  // The path holds the token: other sites see only Kiln's origin.
-  "Referrer-Policy": "strict-origin-when-cross-origin",
-  "Access-Control-Allow-Origin": "*",
-};
+export function previewHeaders(frameAncestors: string): Readonly<Record<string, string>> {
+  return {
+    "Content-Security-Policy": `frame-ancestors ${frameAncestors}`,
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-XSS-Protection": "1; mode=block",
+    // The host name holds the token: no other origin learns it from a Referer.
+    "Referrer-Policy": "same-origin",
+  };
+}

@@ -25,21 +25,22 @@ const hopByHop = new Set([
 // Kiln's credentials and its own request metadata never reach user code.
 const kilnRequestHeaders = new Set(["cookie", "authorization", "host", "forwarded", "x-real-ip"]);
 const kilnRequestPrefixes = ["x-kiln-", "x-forwarded-", "x-middleware-"];
-// The browser's word on where a request came from, said of Kiln's origin: every request from a
-// preview's own page is cross-site to Kiln (its document's origin is opaque, so its Origin is
-// "null"). Dev servers refuse such requests to their scripts and hot-reload sockets (Next.js's
-// allowedDevOrigins), a defence for a dev server any page can reach at localhost:3000. Here the
-// capability URL is the boundary, checked before anything reaches the app, and the app holds
-// no credentials a forged request could use (no cookie reaches it or leaves it); so the app is
-// told nothing of Kiln's sites, and its own pages reach it as they would on the developer's
-// machine. An Origin other than "null" names a real page, and the app may judge it.
-const isKilnSiteMarker = (name: string, value: string) =>
+// The browser's word on where a request came from, said of the preview's origin: the preview's
+// document itself is framed by Kiln, so it is loaded cross-site. Dev servers refuse cross-site
+// requests to their scripts and hot-reload sockets (Next.js's allowedDevOrigins), a defence for
+// a dev server any page can reach at localhost:3000. Here the token in the host name is the
+// boundary, checked before anything reaches the app, and no Kiln credential reaches it; so the
+// app is told nothing of sites, and its own pages reach it as they would on the developer's
+// machine. An Origin other than the preview's own (or "null") names another page, which the app
+// may judge.
+const isSiteMarker = (name: string, value: string) =>
   name === "sec-fetch-site" || (name === "origin" && value === "null");
-// These act on all of Kiln's origin, not on one response: a preview must not set or clear
-// Kiln's cookies and storage, change its HSTS, or register origin-wide policies. (Set-Cookie is
-// not confined to the opaque origin: the browser stores it for Kiln's host.)
+// Kiln's own cookies never reach an app (its session cookie is host-only on Kiln's host, so a
+// browser would not send it here anyway).
+const isKilnCookie = (name: string) => name.trim().toLowerCase().startsWith("kiln_");
+// These act beyond one response: a preview must not clear storage, change HSTS, or register
+// origin-wide policies. An app's own cookies are kept when they are host-only (see appCookie).
 const originWideResponseHeaders = new Set([
-  "set-cookie",
   "set-cookie2",
   "clear-site-data",
   "strict-transport-security",
@@ -58,40 +59,22 @@ const originWideResponseHeaders = new Set([
 const localHosts = new Set(["localhost", "127.0.0.1", "0.0.0.0", "[::1]"]);
 
 export interface ProxyPreviewOptions {
+  /** The request as the browser addressed it: its URL is on the preview's own origin. */
   request: Request;
   socketPath: string;
-  /** The preview's path prefix, `/api/sandbox/<id>/preview/<token>`. */
-  prefix: string;
-  /** Forwards the full path, for apps configured to serve under the prefix (a base path). */
-  keepPrefix?: boolean;
+  /** Kiln's pages that may frame the preview, as a CSP source list. */
+  frameAncestors: string;
 }
 
 /**
  * Forwards one request to the sandbox's app and streams its answer back. An app that does not
- * answer is a 502 (a KilnError carrying the preview's headers), for the route to send.
+ * answer is a 502 (a KilnError carrying the preview's headers), for the caller to send.
  */
 export async function proxyPreview(options: ProxyPreviewOptions): Promise<Response> {
   const { request, socketPath } = options;
-  const prefix = options.prefix.replace(/\/+$/, "");
   const url = new URL(request.url);
-  if (url.pathname === prefix) {
-    // Relative links resolve against the directory: the root needs its slash.
-    return withPreviewHeaders(null, 308, new Headers({ Location: `${prefix}/${url.search}` }));
-  }
-  if (!url.pathname.startsWith(`${prefix}/`)) throw new KilnError("NOT_FOUND", "Preview not found");
-  if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
-    return preflight(request);
-  }
-
-  // An app serving under the prefix (a base path) has its root at the prefix without the slash,
-  // and would redirect the slash away, back to the redirect above.
-  const path = options.keepPrefix
-    ? url.pathname === `${prefix}/`
-      ? prefix
-      : url.pathname
-    : url.pathname.slice(prefix.length);
-  const target = path + url.search;
-  const headers = forwardedHeaders(request.headers, prefix);
+  const responseHeaders = previewHeaders(options.frameAncestors);
+  const headers = forwardedHeaders(request.headers, url.origin);
   headers.host = "localhost";
   headers["x-forwarded-host"] = url.host;
   headers["x-forwarded-proto"] = url.protocol.slice(0, -1);
@@ -105,7 +88,7 @@ export async function proxyPreview(options: ProxyPreviewOptions): Promise<Respon
       upstream = httpRequest({
         socketPath,
         method: request.method,
-        path: target,
+        path: url.pathname + url.search,
         headers,
         signal: request.signal,
       });
@@ -117,18 +100,19 @@ export async function proxyPreview(options: ProxyPreviewOptions): Promise<Respon
         body.pipe(upstream);
       } else upstream.end();
     });
-    return toWebResponse(response, request.method, prefix);
+    return toWebResponse(response, request.method, responseHeaders);
   } catch (error) {
     upstream?.destroy();
     if (request.signal.aborted) throw error;
     throw new KilnError("BAD_GATEWAY", "The app in this sandbox is not answering", {
       reason: "sandbox_unavailable",
-      headers: { ...previewHeaders },
+      headers: { ...responseHeaders },
     });
   }
 }
 
-function forwardedHeaders(source: Headers, prefix: string): Record<string, string> {
+/** The request's headers as the app gets them; `ownOrigin` is the preview's origin. */
+function forwardedHeaders(source: Headers, ownOrigin: string): Record<string, string> {
   const connectionListed = new Set(
     (source.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()),
   );
@@ -136,14 +120,33 @@ function forwardedHeaders(source: Headers, prefix: string): Record<string, strin
   source.forEach((value, name) => {
     if (hopByHop.has(name) || connectionListed.has(name) || kilnRequestHeaders.has(name)) return;
     if (kilnRequestPrefixes.some((p) => name.startsWith(p))) return;
-    if (isKilnSiteMarker(name, value)) return;
-    headers[name] = value;
+    if (isSiteMarker(name, value)) return;
+    // The app is served as localhost (the Host it gets): its own pages say so too.
+    headers[name] = name === "origin" && value === ownOrigin ? "http://localhost" : value;
   });
-  headers["x-forwarded-prefix"] = prefix;
+  const cookies = (source.get("cookie") ?? "")
+    .split(";")
+    .map((pair) => pair.trim())
+    .filter((pair) => pair && !isKilnCookie(pair.split("=")[0] ?? ""));
+  if (cookies.length > 0) headers.cookie = cookies.join("; ");
   return headers;
 }
 
-function toWebResponse(upstream: IncomingMessage, method: string, prefix: string): Response {
+/**
+ * An app's own cookie is kept when it stays on the preview's host: no Domain attribute (one
+ * could reach Kiln's host or other previews) and not named as Kiln's cookies are.
+ */
+function appCookie(value: string): boolean {
+  const [pair, ...attributes] = value.split(";");
+  if (isKilnCookie((pair ?? "").split("=")[0] ?? "")) return false;
+  return !attributes.some((attribute) => /^\s*domain\s*=/i.test(attribute));
+}
+
+function toWebResponse(
+  upstream: IncomingMessage,
+  method: string,
+  responseHeaders: Readonly<Record<string, string>>,
+): Response {
   const status = upstream.statusCode ?? 502;
   if (status < 200 || status > 599) {
     upstream.destroy();
@@ -171,15 +174,16 @@ function toWebResponse(upstream: IncomingMessage, method: string, prefix: string
     if (hopByHop.has(name) || connectionListed.has(name) || originWideResponseHeaders.has(name)) {
       continue;
     }
-    if (name === "x-frame-options" || name.startsWith("access-control-")) continue;
+    if (name === "x-frame-options") continue;
+    if (name === "set-cookie" && !appCookie(value)) continue;
     if (decoder && (name === "content-encoding" || name === "content-length")) continue;
-    headers.append(name, name === "location" ? rewriteLocation(value, prefix) : value);
+    headers.append(name, name === "location" ? rewriteLocation(value) : value);
   }
 
   const isBodyless = method === "HEAD" || status === 204 || status === 205 || status === 304;
   if (isBodyless) {
     upstream.resume();
-    return withPreviewHeaders(null, status, headers);
+    return withPreviewHeaders(null, status, headers, responseHeaders);
   }
   let body: Readable = upstream;
   if (decoder) {
@@ -187,11 +191,16 @@ function toWebResponse(upstream: IncomingMessage, method: string, prefix: string
     body = upstream.pipe(decoder);
   }
   const stream = Readable.toWeb(body) as ReadableStream<Uint8Array>;
-  return withPreviewHeaders(stream, status, headers);
+  return withPreviewHeaders(stream, status, headers, responseHeaders);
 }
 
-function withPreviewHeaders(body: ReadableStream | null, status: number, headers: Headers) {
-  for (const [name, value] of Object.entries(previewHeaders)) {
+function withPreviewHeaders(
+  body: ReadableStream | null,
+  status: number,
+  headers: Headers,
+  responseHeaders: Readonly<Record<string, string>>,
+) {
+  for (const [name, value] of Object.entries(responseHeaders)) {
     // The app's own policy stays in force beside Kiln's: each policy only narrows.
     if (name === "Content-Security-Policy") headers.append(name, value);
     else headers.set(name, value);
@@ -199,33 +208,15 @@ function withPreviewHeaders(body: ReadableStream | null, status: number, headers
   return new Response(body, { status, headers });
 }
 
-/** An absolute-path or loopback redirect stays inside the preview. */
-function rewriteLocation(location: string, prefix: string): string {
-  let pathname = location;
-  if (!location.startsWith("/") || location.startsWith("//")) {
-    try {
-      const url = new URL(location);
-      if (!localHosts.has(url.hostname)) return location;
-      pathname = url.pathname + url.search + url.hash;
-    } catch {
-      return location;
-    }
+/** A redirect to the app's own loopback address stays inside the preview. */
+function rewriteLocation(location: string): string {
+  if (location.startsWith("/")) return location;
+  try {
+    const url = new URL(location);
+    return localHosts.has(url.hostname) ? url.pathname + url.search + url.hash : location;
+  } catch {
+    return location;
   }
-  // An app that knows its base path (KILN_BASE_PATH) already points inside.
-  if (pathname === prefix) return `${prefix}/`;
-  if (pathname.startsWith(`${prefix}/`)) return pathname;
-  return prefix + pathname;
-}
-
-// Preflights come from the preview's own scripts (origin "null"); the app need not know CORS.
-function preflight(request: Request): Response {
-  const headers = new Headers({
-    "Access-Control-Allow-Methods": request.headers.get("access-control-request-method") ?? "",
-    "Access-Control-Max-Age": "600",
-  });
-  const requested = request.headers.get("access-control-request-headers");
-  if (requested) headers.set("Access-Control-Allow-Headers", requested);
-  return withPreviewHeaders(null, 204, headers);
 }
 
 /**
@@ -237,30 +228,28 @@ export function proxyPreviewUpgrade(options: {
   socket: Duplex;
   head: Buffer;
   socketPath: string;
-  prefix: string;
-  keepPrefix?: boolean;
+  /** The preview's origin, as the browser addressed it. */
+  ownOrigin: string;
 }) {
   const { request, socket, head, socketPath } = options;
-  const prefix = options.prefix.replace(/\/+$/, "");
-  const requestPath = request.url ?? "/";
+  const requestPath = new URL(request.url ?? "/", options.ownOrigin);
   const fail = (status: string) => {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
   socket.on("error", () => socket.destroy());
-  if (!requestPath.startsWith(`${prefix}/`)) return fail("404 Not Found");
 
   const source = new Headers();
   for (const [name, value] of Object.entries(request.headers as IncomingHttpHeaders)) {
     if (value !== undefined) source.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  const headers = forwardedHeaders(source, prefix);
+  const headers = forwardedHeaders(source, options.ownOrigin);
   headers.host = "localhost";
   headers.connection = "Upgrade";
   if (request.headers.upgrade) headers.upgrade = request.headers.upgrade;
   const upstream = httpRequest({
     socketPath,
     method: request.method,
-    path: options.keepPrefix ? requestPath : requestPath.slice(prefix.length),
+    path: requestPath.pathname + requestPath.search,
     headers,
   });
   upstream.on("error", () => fail("502 Bad Gateway"));
@@ -272,7 +261,9 @@ export function proxyPreviewUpgrade(options: {
     const lines = [`HTTP/1.1 101 ${response.statusMessage || "Switching Protocols"}`];
     const raw = response.rawHeaders;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (originWideResponseHeaders.has(raw[i]!.toLowerCase())) continue;
+      const name = raw[i]!.toLowerCase();
+      if (originWideResponseHeaders.has(name)) continue;
+      if (name === "set-cookie" && !appCookie(raw[i + 1]!)) continue;
       lines.push(`${raw[i]}: ${raw[i + 1]}`);
     }
     socket.write(`${lines.join("\r\n")}\r\n\r\n`);

@@ -1,10 +1,13 @@
 import "server-only";
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { getEnv } from "@/lib/env";
+import { normalizePreviewDomain } from "@/lib/http/preview-hosts";
 
-// The preview URL is a capability: the preview document runs with an opaque origin (see
-// previewHeaders), so its own requests carry no Kiln cookies and the token is what admits them.
-// 22 base64url characters hold 132 bits; it lasts as long as the sandbox and KILN_SECRET do.
+// The preview URL is a capability: each preview is served on its own origin,
+// `<label>.<preview domain>`, so its requests carry no Kiln cookies and the label in its host
+// name is what admits them. 32 hex characters (lower case, as browsers write host names) hold
+// 128 bits; it lasts as long as the sandbox and KILN_SECRET do. The older path form,
+// `/api/sandbox/<id>/preview/<token>/`, only redirects there.
 
 let tokenKey: Buffer | undefined;
 function previewKey(): Buffer {
@@ -25,7 +28,7 @@ export function checkPreviewToken(sbxId: string, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Where a browser opens the sandbox's app: `/api/sandbox/<id>/preview/<token>/`. */
+/** The older address of a sandbox's app, `/api/sandbox/<id>/preview/<token>/`: a redirect. */
 export function previewPath(sbxId: string): string {
   return `/api/sandbox/${sbxId}/preview/${previewToken(sbxId)}/`;
 }
@@ -36,4 +39,29 @@ export function parsePreviewPath(pathname: string) {
   if (!match) return undefined;
   const [, prefix, sbxId, token, rest] = match;
   return { prefix: prefix!, sbxId: sbxId!, token: token!, rest: rest ?? "" };
+}
+
+/** The host-name label of a sandbox's preview origin. */
+export function previewHostLabel(sbxId: string): string {
+  return createHmac("sha256", previewKey())
+    .update(`preview-host:${sbxId}`)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+export function checkPreviewHostLabel(sbxId: string, label: string): boolean {
+  const expected = Buffer.from(previewHostLabel(sbxId));
+  const given = Buffer.from(label);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Where a browser opens the sandbox's app: `<label>.<preview domain>` with the scheme and port
+ * of Kiln's own origin, e.g. `http://<label>.preview.localhost:3000/`.
+ */
+export function previewOriginUrl(sbxId: string, kilnOrigin: string): string {
+  const kiln = new URL(kilnOrigin);
+  const domain = normalizePreviewDomain(getEnv().KILN_PREVIEW_DOMAIN);
+  const port = kiln.port ? `:${kiln.port}` : "";
+  return `${kiln.protocol}//${previewHostLabel(sbxId)}.${domain}${port}/`;
 }

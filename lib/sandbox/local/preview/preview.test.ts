@@ -8,10 +8,18 @@ import { errorResponse } from "@/lib/http/responses";
 import { runInSandbox, type SandboxRun } from "@/lib/sandbox/local/bwrap";
 import { importWithEnv } from "@/tests/support/env";
 import { processesWith } from "@/tests/support/processes";
-import { previewContentSecurityPolicy } from "./preview-headers";
+import { previewHeaders } from "./preview-headers";
 import { proxyPreview, proxyPreviewUpgrade } from "./preview-proxy";
 import { type PreviewRelay, startPreviewRelay, waitForPort } from "./preview-relay";
-import { checkPreviewToken, parsePreviewPath, previewPath, previewToken } from "./preview-token";
+import {
+  checkPreviewHostLabel,
+  checkPreviewToken,
+  parsePreviewPath,
+  previewHostLabel,
+  previewOriginUrl,
+  previewPath,
+  previewToken,
+} from "./preview-token";
 
 // One sandbox serves two apps: Python's own http.server on 8000 (the static-html template's
 // command) and, on 8001, a small server that reports what reached it. Nothing listens on 8002.
@@ -48,6 +56,8 @@ class Handler(SimpleHTTPRequestHandler):
         self.reply(200, {"method": self.command, "body": body, **self.seen()}, [
             ("Content-Type", "application/json"),
             ("Set-Cookie", "kiln_session=planted; Path=/"),
+            ("Set-Cookie", "theme=dark; Path=/; HttpOnly"),
+            ("Set-Cookie", "wide=1; Path=/; Domain=localhost"),
             ("Strict-Transport-Security", "max-age=0"),
             ("Clear-Site-Data", '"cookies"'),
             ("X-Frame-Options", "DENY"),
@@ -112,11 +122,13 @@ let run: SandboxRun;
 let staticRelay: PreviewRelay;
 let echoRelay: PreviewRelay;
 let readyMs: number;
-let prefix: string;
+// The preview's own origin, as the browser addresses it.
+let origin: string;
+const frameAncestors = "http://localhost:*";
 
 beforeAll(async () => {
   vi.stubEnv("KILN_SECRET", "ab".repeat(32));
-  prefix = previewPath(sbxId).slice(0, -1);
+  origin = previewOriginUrl(sbxId, "http://localhost:3000").slice(0, -1);
   workspace = mkdtempSync(path.join(tmpdir(), "kiln-preview-"));
   socketDir = path.join(mkdtempSync(path.join(tmpdir(), "kiln-run-")), "preview");
   writeFileSync(path.join(workspace, "index.html"), page);
@@ -157,8 +169,8 @@ function proxy(
   pathAndQuery: string,
   init: RequestInit = {},
 ): Promise<Response> {
-  const request = new Request(`http://kiln.test${prefix}${pathAndQuery}`, init);
-  return proxyPreview({ request, socketPath: relay.socketPath, prefix });
+  const request = new Request(`${origin}${pathAndQuery}`, init);
+  return proxyPreview({ request, socketPath: relay.socketPath, frameAncestors });
 }
 
 describe("preview relay and proxy", () => {
@@ -170,30 +182,21 @@ describe("preview relay and proxy", () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toBe(page);
     expect(response.headers.get("content-type")).toBe("text/html");
-    expect(response.headers.get("content-security-policy")).toBe(previewContentSecurityPolicy);
-    expect(previewContentSecurityPolicy).toMatch(
-      /^sandbox allow-scripts [^;]*; frame-ancestors 'self'$/,
+    // Its own origin, framable by Kiln's pages only; no sandbox CSP, no wildcard CORS.
+    expect(response.headers.get("content-security-policy")).toBe(
+      `frame-ancestors ${frameAncestors}`,
     );
-    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(response.headers.get("x-frame-options")).toBeNull();
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
-  });
-
-  test("the preview's root without its slash redirects to it, keeping the query", async () => {
-    const response = await proxyPreview({
-      request: new Request(`http://kiln.test${prefix}?a=1`),
-      socketPath: staticRelay.socketPath,
-      prefix,
-    });
-    expect(response.status).toBe(308);
-    expect(response.headers.get("location")).toBe(`${prefix}/?a=1`);
+    expect(response.headers.get("referrer-policy")).toBe("same-origin");
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   test("forwards path and query but never Kiln's credentials; strips origin-wide headers", async () => {
     const response = await proxy(echoRelay, "/echo?a=1&b=two%20words", {
       headers: {
-        cookie: "kiln_session=secret-session",
+        cookie: "kiln_session=secret-session; theme=light; kiln_device=secret-device",
         authorization: "Bearer kiln_secretkey",
         "x-kiln-client-address": "203.0.113.9",
         "x-custom": "kept",
@@ -208,38 +211,43 @@ describe("preview relay and proxy", () => {
     expect(seen.headers).toMatchObject({
       host: "localhost",
       "x-custom": "kept",
-      "x-forwarded-prefix": prefix,
-      "x-forwarded-host": "kiln.test",
+      "x-forwarded-host": new URL(origin).host,
       "x-forwarded-proto": "http",
+      // The app's own cookie is its own; Kiln's never reach it.
+      cookie: "theme=light",
     });
     const forwarded = Object.keys(seen.headers);
-    for (const name of ["cookie", "authorization", "x-kiln-client-address", "x-hop"]) {
+    for (const name of ["authorization", "x-kiln-client-address", "x-hop", "x-forwarded-prefix"]) {
       expect(forwarded).not.toContain(name);
     }
     expect(JSON.stringify(seen)).not.toContain("secret");
-    expect(response.headers.get("set-cookie")).toBeNull();
+    // A host-only cookie of the app's stays; one named as Kiln's or for a wider domain does not.
+    expect(response.headers.getSetCookie()).toEqual(["theme=dark; Path=/; HttpOnly"]);
     expect(response.headers.get("strict-transport-security")).toBeNull();
     expect(response.headers.get("clear-site-data")).toBeNull();
-    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(response.headers.get("x-frame-options")).toBeNull();
     expect(response.headers.get("content-security-policy")).toBe(
-      `img-src 'none', ${previewContentSecurityPolicy}`,
+      `img-src 'none', frame-ancestors ${frameAncestors}`,
     );
   });
 
   test("a request from the preview's own page reaches the app as its own, not as cross-site", async () => {
-    // What Chromium sends for a script of a page served with the CSP sandbox (opaque origin).
+    // What Chromium sends for a module script of the preview's page, framed by Kiln.
     const fromPreview = await proxy(echoRelay, "/echo", {
       headers: {
-        origin: "null",
-        "sec-fetch-site": "cross-site",
+        origin,
+        "sec-fetch-site": "same-origin",
         "sec-fetch-mode": "cors",
         "sec-fetch-dest": "script",
       },
     });
     const seen = (await fromPreview.json()).headers;
-    expect(seen.origin).toBeUndefined();
+    // The app is served as localhost: its own page's origin is said the same way.
+    expect(seen.origin).toBe("http://localhost");
     expect(seen["sec-fetch-site"]).toBeUndefined();
     expect(seen).toMatchObject({ "sec-fetch-mode": "cors", "sec-fetch-dest": "script" });
+    const opaque = await proxy(echoRelay, "/echo", { headers: { origin: "null" } });
+    expect((await opaque.json()).headers.origin).toBeUndefined();
 
     // A real page's origin is the app's to judge.
     const fromElsewhere = await proxy(echoRelay, "/echo", {
@@ -267,9 +275,9 @@ describe("preview relay and proxy", () => {
   test("keeps redirects inside the preview", async () => {
     const relative = await proxy(echoRelay, "/redirect");
     expect(relative.status).toBe(302);
-    expect(relative.headers.get("location")).toBe(`${prefix}/index.html`);
+    expect(relative.headers.get("location")).toBe("/index.html");
     const local = await proxy(echoRelay, "/redirect-local");
-    expect(local.headers.get("location")).toBe(`${prefix}/echo?x=1`);
+    expect(local.headers.get("location")).toBe("/echo?x=1");
   });
 
   test("streams the answer while the app is still writing it, decoded", async () => {
@@ -289,19 +297,12 @@ describe("preview relay and proxy", () => {
     expect(await zipped.text()).toBe("unzipped");
   });
 
-  test("answers CORS preflights of the preview's own scripts", async () => {
+  test("passes CORS preflights to the app, which answers for its own origin", async () => {
     const response = await proxy(echoRelay, "/echo", {
       method: "OPTIONS",
-      headers: {
-        origin: "null",
-        "access-control-request-method": "PUT",
-        "access-control-request-headers": "content-type",
-      },
+      headers: { origin: "https://elsewhere.example", "access-control-request-method": "PUT" },
     });
-    expect(response.status).toBe(204);
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
-    expect(response.headers.get("access-control-allow-methods")).toBe("PUT");
-    expect(response.headers.get("access-control-allow-headers")).toBe("content-type");
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   test("the relay gives the sandbox no network of its own", async () => {
@@ -330,7 +331,13 @@ describe("preview relay and proxy", () => {
   test("carries a websocket upgrade, without Kiln's credentials, cross-site marks or the app's cookies", async () => {
     const kiln = createHttpServer();
     kiln.on("upgrade", (request, socket, head) =>
-      proxyPreviewUpgrade({ request, socket, head, socketPath: echoRelay.socketPath, prefix }),
+      proxyPreviewUpgrade({
+        request,
+        socket,
+        head,
+        socketPath: echoRelay.socketPath,
+        ownOrigin: origin,
+      }),
     );
     await new Promise<void>((resolve) => kiln.listen(0, "127.0.0.1", resolve));
     try {
@@ -343,15 +350,15 @@ describe("preview relay and proxy", () => {
         httpRequest({
           port,
           host: "127.0.0.1",
-          path: `${prefix}/ws?hmr=1`,
+          path: "/ws?hmr=1",
           headers: {
             connection: "Upgrade",
             upgrade: "echo",
             cookie: "kiln_session=secret-session",
             authorization: "Bearer kiln_secretkey",
-            // A hot-reload socket opened by a preview's page (opaque origin).
-            origin: "null",
-            "sec-fetch-site": "cross-site",
+            // A hot-reload socket opened by the preview's own page.
+            origin,
+            "sec-fetch-site": "same-origin",
           },
         })
           .on("upgrade", (response, socket, head) => resolve({ response, socket, head }))
@@ -366,7 +373,7 @@ describe("preview relay and proxy", () => {
       expect(seen.headers.upgrade).toBe("echo");
       expect(seen.headers.cookie).toBeUndefined();
       expect(seen.headers.authorization).toBeUndefined();
-      expect(seen.headers.origin).toBeUndefined();
+      expect(seen.headers.origin).toBe("http://localhost");
       expect(seen.headers["sec-fetch-site"]).toBeUndefined();
       socket.write("ping\n");
       expect(await lines.next()).toBe("ping");
@@ -392,7 +399,9 @@ describe("preview relay and proxy", () => {
         message: "The app in this sandbox is not answering",
         code: "sandbox_unavailable",
       });
-      expect(response.headers.get("content-security-policy")).toBe(previewContentSecurityPolicy);
+      expect(response.headers.get("content-security-policy")).toBe(
+        previewHeaders(frameAncestors)["Content-Security-Policy"],
+      );
 
       const started = performance.now();
       await expect(waitForPort({ socketPath: relay.socketPath, timeoutMs: 300 })).rejects.toThrow(
@@ -435,6 +444,27 @@ describe("preview tokens", () => {
     );
     expect(other.previewToken(sbxId)).not.toBe(token);
     expect(other.checkPreviewToken(sbxId, token)).toBe(false);
+    expect(other.checkPreviewHostLabel(sbxId, previewHostLabel(sbxId))).toBe(false);
+  });
+
+  test("name each preview's own origin, with a label browsers keep as it is", async () => {
+    const label = previewHostLabel(sbxId);
+    expect(label).toMatch(/^[0-9a-f]{32}$/);
+    expect(label).not.toBe(previewHostLabel("sbx_other"));
+    expect(checkPreviewHostLabel(sbxId, label)).toBe(true);
+    expect(checkPreviewHostLabel("sbx_other", label)).toBe(false);
+    expect(checkPreviewHostLabel(sbxId, label.toUpperCase())).toBe(false);
+    expect(checkPreviewHostLabel(sbxId, "")).toBe(false);
+    expect(previewOriginUrl(sbxId, "http://localhost:3000")).toBe(
+      `http://${label}.preview.localhost:3000/`,
+    );
+    const production = await importWithEnv<typeof import("./preview-token")>(
+      "@/lib/sandbox/local/preview/preview-token",
+      { KILN_SECRET: "ab".repeat(32), KILN_PREVIEW_DOMAIN: "Preview.Example.com" },
+    );
+    expect(production.previewOriginUrl(sbxId, "https://kiln.example.com")).toBe(
+      `https://${label}.preview.example.com/`,
+    );
   });
 });
 

@@ -5,10 +5,9 @@ import type { TemplateId } from "@/lib/templates/templates";
 // fragment's own files. package.json pins exact versions: the dependencies are installed once
 // per version of these files (template-cache.ts), so a change here is a new cache entry.
 //
-// Kiln serves a preview under a path prefix (/api/sandbox/<id>/preview/<token>), given to the
-// app's server as KILN_BASE_PATH without a trailing slash; the Next.js and Nuxt configs put
-// pages, assets and hot reload under it. node_modules is mounted read-only, so nothing may cache
-// into it: Vite's cache lives in the project.
+// Kiln serves each preview at the root of its own origin (`<token>.preview.localhost`), so apps
+// run at `/` with no base path. node_modules is mounted read-only, so nothing may cache into it:
+// Vite's cache lives in the project.
 
 export interface TemplateFile {
   /** Relative to the project root (/workspace). */
@@ -67,13 +66,8 @@ const nextjs: TemplateFile[] = [
   {
     path: "next.config.mjs",
     content: lines(
-      "// Kiln serves the preview under a path prefix, given as KILN_BASE_PATH.",
-      'const basePath = process.env.KILN_BASE_PATH || "";',
-      "",
       "/** @type {import('next').NextConfig} */",
       "const nextConfig = {",
-      "  basePath,",
-      "  assetPrefix: basePath || undefined,",
       "  reactStrictMode: true,",
       "  devIndicators: false,",
       "};",
@@ -172,12 +166,10 @@ const nuxt: TemplateFile[] = [
   {
     path: "nuxt.config.ts",
     content: lines(
-      "// Kiln serves the preview under a path prefix, given as KILN_BASE_PATH. node_modules is",
-      "// read-only: caches go into the project, and nothing else may write there.",
+      "// node_modules is read-only: caches go into the project, and nothing else may write there.",
       "export default defineNuxtConfig({",
       '  compatibilityDate: "2026-01-01",',
       '  srcDir: ".",',
-      '  app: { baseURL: (process.env.KILN_BASE_PATH || "") + "/" },',
       "  devtools: { enabled: false },",
       "  telemetry: false,",
       '  vite: { cacheDir: ".cache/vite" },',

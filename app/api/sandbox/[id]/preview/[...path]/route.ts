@@ -1,29 +1,32 @@
 import { KilnError } from "@/lib/errors";
+import { appOrigin } from "@/lib/http/origin";
 import { errorResponse } from "@/lib/http/responses";
-import { localSandbox } from "@/lib/sandbox/local/local-provider";
-import { proxyPreview } from "@/lib/sandbox/local/preview/preview-proxy";
-import { checkPreviewToken, parsePreviewPath } from "@/lib/sandbox/local/preview/preview-token";
+import {
+  checkPreviewToken,
+  parsePreviewPath,
+  previewOriginUrl,
+} from "@/lib/sandbox/local/preview/preview-token";
 
-// ANY /api/sandbox/:id/preview/:token/... — the running app of a local sandbox, proxied as it
-// is. The token in the path is the only credential: the preview runs with an opaque origin, so
-// its requests carry no Kiln session (see lib/sandbox/local/preview/preview-headers.ts).
+// ANY /api/sandbox/:id/preview/:token/... — the older address of a local sandbox's app. Apps are
+// served at the root of their own origin now (server.ts routes `<label>.<preview domain>`);
+// this address only redirects there, keeping the path within the app, so that links made
+// before still open. Kiln's own host serves no preview content.
 
 async function preview(request: Request): Promise<Response> {
   const requestId = request.headers.get("x-request-id") ?? crypto.randomUUID();
   try {
-    const parsed = parsePreviewPath(new URL(request.url).pathname);
+    const url = new URL(request.url);
+    const parsed = parsePreviewPath(url.pathname);
     if (!parsed || !checkPreviewToken(parsed.sbxId, parsed.token)) {
       throw new KilnError("NOT_FOUND", "Preview not found");
     }
-    const target = localSandbox(parsed.sbxId)?.previewTarget();
-    if (!target) {
-      throw new KilnError(
-        "NOT_FOUND",
-        "This app is not running; press Run in the IDE to start it again",
-        { reason: "preview_not_running" },
-      );
-    }
-    return await proxyPreview({ request, prefix: parsed.prefix, ...target });
+    const origin = previewOriginUrl(parsed.sbxId, appOrigin(request));
+    const target = new URL(parsed.rest.replace(/^\/+/, "/") || "/", origin);
+    target.search = url.search;
+    return new Response(null, {
+      status: 308,
+      headers: { Location: target.href, "Cache-Control": "no-store" },
+    });
   } catch (error) {
     return errorResponse("api", error, { requestId });
   }
