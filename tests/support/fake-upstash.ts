@@ -80,7 +80,12 @@ const isCommand = (value: unknown): value is (string | number)[] =>
 export async function startFakeUpstash(
   options: { redisUrl?: string; token?: string } = {},
 ): Promise<FakeUpstash> {
-  const redis = createClient({ url: options.redisUrl ?? "redis://127.0.0.1:6379" });
+  // A logical database picked at random, so that test runs sharing one Redis (and Kiln's fixed
+  // key prefix) rarely meet; the tests' own addresses keep their counters apart as well.
+  const redis = createClient({
+    url: options.redisUrl ?? "redis://127.0.0.1:6379",
+    database: 1 + Math.floor(Math.random() * 15),
+  });
   await redis.connect();
   const token = options.token ?? `fake-upstash-${Math.random().toString(36).slice(2)}`;
   const commands: string[][] = [];
