@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { modelConfigSchema, modelSelectionSchema } from "@/lib/ai/schemas";
+import { chatIdSchema } from "@/lib/id-schemas";
 import { messageSchema } from "./message-schema";
 
 // The chat API's shapes. Browser code reads this module too, so it imports nothing server-only;
 // the morph request, which validates a whole fragment, is in morph-schemas.ts.
 
-export const chatIdSchema = z.string().regex(/^chat_[a-z0-9]+$/, { error: "is not a chat id" });
+export { chatIdSchema };
 
 /**
  * The seed's POST /api/chat body. `userID` and `teamID` are accepted for compatibility and

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { chatIdSchema } from "@/lib/chat/schemas";
 import { fragmentLimits, fragmentSchema, hasOverlongPart } from "@/lib/fragments/schema";
+import { chatIdSchema } from "@/lib/id-schemas";
 
 export const sandboxIdSchema = z
   .string()
