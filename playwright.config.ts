@@ -54,6 +54,9 @@ export default defineConfig({
         NODE_ENV: "production",
         DATA_DIR: dataDir,
         OPENAI_BASE_URL: `http://127.0.0.1:${modelPort}/v1`,
+        // The specs share this one server and leave their sandboxes to expire: the machine-wide
+        // cap (20 by default) is the limits specs' to test, not a budget for the whole suite.
+        KILN_SANDBOX_MAX_TOTAL: "200",
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "",
       },
