@@ -90,7 +90,9 @@ describe("one Kiln per DATA_DIR", slow, () => {
     ]);
     const served = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     try {
-      expect(served).toHaveLength(1);
+      // How each start ended, for a failure's message.
+      const ends = results.map((r) => (r.status === "fulfilled" ? "served" : String(r.reason)));
+      expect(served, ends.join("\n---\n")).toHaveLength(1);
       const refused = results.find((r) => r.status === "rejected");
       expect(String(refused?.reason)).toContain("Kiln exited with 1 before it was ready");
       expect(String(refused?.reason)).toContain(`(pid ${served[0]!.pid})`);

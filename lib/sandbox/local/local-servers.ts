@@ -41,7 +41,12 @@ export class AppServers {
    */
   moveTo(sandbox: { id: string; workspace: string; template: TemplateId }) {
     this.sandbox = sandbox;
+    this.justHandedOver = true;
   }
+
+  // The spare compiled a page of its own and removed it: until the dev server has seen the
+  // fragment's pages, its root answers 404. The first Run after the handover waits for that.
+  private justHandedOver = false;
 
   /** Starts (or restarts) the server on `options.port`; resolves once it answers. */
   start(
@@ -50,8 +55,17 @@ export class AppServers {
     // One start at a time per port; a second Run while the first starts waits for it.
     const pending = this.starting.get(options.port);
     if (pending) return pending;
-    if (options.keepRunning && this.servers.get(options.port)?.command === options.command) {
-      return Promise.resolve();
+    const running = this.servers.get(options.port);
+    if (options.keepRunning && running?.command === options.command) {
+      if (!this.justHandedOver) return Promise.resolve();
+      this.justHandedOver = false;
+      return waitForPort({
+        socketPath: running.socketPath,
+        path: "/",
+        accept: (status) => status !== 404,
+        timeoutMs: 10_000,
+        signal: options.signal,
+      }).catch(() => {}); // an app with no root page is served as it is
     }
     const start = this.restart(options).finally(() => this.starting.delete(options.port));
     this.starting.set(options.port, start);

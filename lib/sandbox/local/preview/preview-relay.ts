@@ -181,11 +181,14 @@ export async function waitForPort(options: {
   socketPath: string;
   /** What to ask for: / unless given. */
   path?: string;
+  /** Which answers count; any answer unless given. */
+  accept?: (status: number) => boolean;
   timeoutMs: number;
   signal?: AbortSignal;
   intervalMs?: number;
 }): Promise<void> {
   const { socketPath, timeoutMs, signal, intervalMs = 25, path: probePath = "/" } = options;
+  const accept = options.accept ?? (() => true);
   const deadline = Date.now() + timeoutMs;
   const timeout = AbortSignal.timeout(timeoutMs);
   const stop = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -200,7 +203,7 @@ export async function waitForPort(options: {
       });
       probe.on("response", (response) => {
         response.destroy();
-        resolve(true);
+        resolve(accept(response.statusCode ?? 0));
       });
       probe.on("error", () => resolve(false));
       probe.end();
