@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { home, type Machine, type MachineProcess } from "./machine";
@@ -9,7 +10,9 @@ import { home, type Machine, type MachineProcess } from "./machine";
 // time, and a cell whose client stopped listening runs on: later cells wait behind it until its
 // context is restarted.
 
-const kernelScript = path.join(import.meta.dirname, "kernel.py");
+// Handed to python3 as source, not as a path: the machine sees its own /tmp, so a checkout
+// under the host's /tmp is out of its sight.
+const kernelSource = readFileSync(path.join(import.meta.dirname, "kernel.py"), "utf8");
 
 interface Cell {
   code: string;
@@ -66,7 +69,7 @@ class Context {
   }
 
   private startKernel(): MachineProcess {
-    const kernel = this.machine.spawn("python3", ["-u", kernelScript], { cwd: home });
+    const kernel = this.machine.spawn("python3", ["-u", "-c", kernelSource], { cwd: home });
     this.kernel = kernel;
     // Only the cell this kernel runs hears from it: a restarted kernel's last words are lost.
     const finish = () => {
