@@ -5,7 +5,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { stoppedNote } from "@/hooks/use-chat-session";
 import type { ModelInfo } from "@/lib/ai/schemas";
-import { messageSchema } from "@/lib/chat/message-schema";
+import { messageSchema } from "@/lib/chat/schemas";
 import type { MessageView } from "@/lib/client/ide-types";
 import type { TemplateListItem } from "@/lib/templates/schemas";
 import { ChatExamples } from "./chat-examples";

@@ -67,8 +67,8 @@ function readSession(hash: string): Promise<SessionRow | undefined> {
 
 const rotationDueOf = (row: SessionRow) => new Date(row.created_at).getTime() + rotateAfterMs;
 
-/** Keeps a verified session for its TTL; false when it must not be kept (rotation due). */
-function remember(hash: string, row: SessionRow, caller: SessionCaller): boolean {
+/** Keeps a verified session for its TTL, unless it must not be kept (rotation due). */
+function remember(hash: string, row: SessionRow, caller: SessionCaller): void {
   const until = Math.min(
     Date.now() + getEnv().KILN_AUTH_CACHE_MS,
     new Date(row.expires_at).getTime(),
@@ -76,11 +76,10 @@ function remember(hash: string, row: SessionRow, caller: SessionCaller): boolean
   );
   if (until <= Date.now()) {
     verified.delete(hash);
-    return false;
+    return;
   }
   if (verified.size >= 10_000) verified.clear();
   verified.set(hash, { caller, until, refreshing: false });
-  return true;
 }
 
 const callerOf = (row: SessionRow): SessionCaller => ({

@@ -1,12 +1,17 @@
 import { z } from "zod";
 import { modelConfigSchema, modelSelectionSchema } from "@/lib/ai/schemas";
 import { chatIdSchema } from "@/lib/id-schemas";
-import { messageSchema } from "./message-schema";
 
 // The chat API's shapes. Browser code reads this module too, so it imports nothing server-only;
 // the morph request, which validates a whole fragment, is in morph-schemas.ts.
 
 export { chatIdSchema };
+
+/** One message as the API takes it; the prompt box counts characters against its maximum. */
+export const messageSchema = z.object({
+  role: z.enum(["user", "assistant"]),
+  content: z.string().max(200_000, { error: "must be at most 200000 characters" }),
+});
 
 /**
  * The seed's POST /api/chat body. `userID` and `teamID` are accepted for compatibility and

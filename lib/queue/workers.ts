@@ -28,7 +28,7 @@ export interface Workers {
   wake(): void;
   /** Stops claiming, stops the running jobs and gives them back to the queue. */
   stop(timeoutMs?: number): Promise<void>;
-  /** Settles when nothing runs and nothing due is claimable (tests). */
+  /** How many jobs it is running now. */
   running(): number;
 }
 

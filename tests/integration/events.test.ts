@@ -1,39 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { migrate } from "@/lib/db/migrate";
-import { openPglite } from "@/lib/db/pglite";
 import { openPostgres } from "@/lib/db/postgres";
 import type { Database } from "@/lib/db/types";
 import { appendEvent, followEvents, listEvents, type StoredEvent } from "@/lib/events/events";
+import { testDatabases } from "../support/databases";
 
 // Event streams on both databases: one sequence per stream under concurrent writers, replay
 // from any point, followers that see every event once and in order, and (on Postgres) events
 // written through another connection reaching a follower through NOTIFY.
 
-const backends: { name: string; open: () => Promise<Database> }[] = [
-  {
-    name: "pglite",
-    open: async () => {
-      const db = await openPglite(undefined);
-      await migrate(db);
-      return db;
-    },
-  },
-  ...(process.env.TEST_DATABASE_URL
-    ? [
-        {
-          name: "postgres",
-          open: async () => {
-            const db = await openPostgres(process.env.TEST_DATABASE_URL!);
-            await migrate(db);
-            return db;
-          },
-        },
-      ]
-    : []),
-];
-
-describe.each(backends)("events on $name", ({ name, open }) => {
+describe.each(testDatabases)("events on $name", ({ name, open }) => {
   let db: Database;
   beforeAll(async () => {
     db = await open();

@@ -4,8 +4,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { migrate } from "@/lib/db/migrate";
-import { openPglite } from "@/lib/db/pglite";
 import { openPostgres } from "@/lib/db/postgres";
 import type { Database } from "@/lib/db/types";
 import {
@@ -20,36 +18,14 @@ import {
   runStep,
 } from "@/lib/queue/queue";
 import { PermanentJobError, startWorkers } from "@/lib/queue/workers";
+import { testDatabases } from "../support/databases";
 import { cleanEnv } from "../support/kiln-server";
 
 // The job queue on both databases: claims that never hand one job to two workers, leases that
 // bring a dead worker's job back, retries with backoff up to a cap, steps done once across
 // attempts, and workers that give their jobs back when they stop.
 
-const backends: { name: string; open: () => Promise<Database> }[] = [
-  {
-    name: "pglite",
-    open: async () => {
-      const db = await openPglite(undefined);
-      await migrate(db);
-      return db;
-    },
-  },
-  ...(process.env.TEST_DATABASE_URL
-    ? [
-        {
-          name: "postgres",
-          open: async () => {
-            const db = await openPostgres(process.env.TEST_DATABASE_URL!);
-            await migrate(db);
-            return db;
-          },
-        },
-      ]
-    : []),
-];
-
-describe.each(backends)("the job queue on $name", ({ open }) => {
+describe.each(testDatabases)("the job queue on $name", ({ open }) => {
   let db: Database;
   beforeAll(async () => {
     db = await open();
