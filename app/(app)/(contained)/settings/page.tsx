@@ -21,7 +21,9 @@ export default async function SettingsPage() {
           </h2>
           <dl className="mt-4 grid grid-cols-[8rem_1fr] gap-y-2 text-sm">
             <dt className="text-zinc-400">Email</dt>
-            <dd data-testid="account-email">{user.email}</dd>
+            <dd data-testid="account-email" className="min-w-0 break-all">
+              {user.email}
+            </dd>
             <dt className="text-zinc-400">Role</dt>
             <dd>{user.isAdmin ? "Admin" : "Member"}</dd>
             <dt className="text-zinc-400">Plan</dt>
