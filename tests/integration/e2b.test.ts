@@ -3,26 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
 import { FakeE2b } from "../support/fake-e2b";
 import { type KilnServer, startKiln } from "../support/kiln-server";
+import { fragment, type Json } from "../support/sandbox-api";
 import { suiteEnv } from "./global-setup";
 
 // Sandboxes on E2B end to end: a real Kiln, configured for E2B by its environment, drives the
 // real E2B SDK over HTTP against a local E2B (tests/support/fake-e2b.ts) that runs the code.
-
-// Response bodies are checked field by field; their shapes live in the route contracts.
-type Json = ReturnType<typeof JSON.parse>;
-
-const fragment = (code: string) => ({
-  commentary: "",
-  template: "code-interpreter-v1",
-  title: "Test",
-  description: "",
-  additional_dependencies: [],
-  has_additional_dependencies: false,
-  install_dependencies_command: "",
-  port: null,
-  file_path: "script.py",
-  code,
-});
 
 describe("sandboxes on E2B", () => {
   let e2b: FakeE2b;
