@@ -4,9 +4,10 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { sandboxNodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import type { Template } from "@/lib/templates/templates";
+import { hasPythonModule } from "./python-modules";
 import { templateVersion } from "./template-cache";
 import { templateFiles } from "./template-files";
-import { hasPythonModule, missingPythonModuleReason, pythonFrameworks } from "./template-install";
+import { missingPythonModuleReason, pythonFrameworks } from "./template-install";
 
 // Whether a template can run on this server's local sandboxes, told before anyone asks a model
 // for an app on it. Only what is cheap to know: a Python framework the system lacks (the

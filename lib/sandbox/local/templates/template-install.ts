@@ -1,12 +1,11 @@
 import "server-only";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { runInSandbox } from "@/lib/sandbox/local/bwrap";
 import type { NodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import { sandboxRoot } from "@/lib/sandbox/sandbox-paths";
 import type { Template, TemplateId } from "@/lib/templates/templates";
+import { hasPythonModule } from "./python-modules";
 
 // What installing a template's dependencies runs: npm install in a sandbox with network, Kiln's
 // own trusted install; and, for a template served by a Python package Kiln cannot install, a
@@ -104,33 +103,6 @@ export function templateUnavailable(
     `The dependencies of the ${template.name} template cannot be prepared: ${why}`,
     { reason, details: { template: template.id, ...details } },
   );
-}
-
-const execFileAsync = promisify(execFile);
-// A module found stays found; a missing one is looked for again after a while, so that an admin
-// who installs it need not restart Kiln.
-const pythonFound = new Set<string>();
-const pythonMissing = new Map<string, number>();
-const missingRecheckMs = 60_000;
-
-/** Whether the system's Python imports `module`. Only the system's packages count: the sandbox
- * sees /usr, not the user site under $HOME. */
-export async function hasPythonModule(module: string): Promise<boolean> {
-  if (pythonFound.has(module)) return true;
-  const missingSince = pythonMissing.get(module);
-  if (missingSince !== undefined && Date.now() - missingSince < missingRecheckMs) return false;
-  try {
-    await execFileAsync("/usr/bin/python3", ["-c", `import ${module}`], {
-      env: Object.assign({} as NodeJS.ProcessEnv, { PATH: "/usr/bin:/bin", PYTHONNOUSERSITE: "1" }),
-      timeout: 30_000,
-    });
-    pythonFound.add(module);
-    pythonMissing.delete(module);
-    return true;
-  } catch {
-    pythonMissing.set(module, Date.now());
-    return false;
-  }
 }
 
 /** Why `template` cannot run here without its Python package, said for people. */
