@@ -118,6 +118,10 @@ const envSchema = z.object({
   E2B_API_URL: z.url().optional(),
   E2B_SANDBOX_URL: z.url().optional(),
   GITHUB_API_URL: z.url().default("https://api.github.com"),
+  // The operator's own token, for a single-user install: used only while Kiln has one account.
+  GITHUB_TOKEN: z.string().optional(),
+  // How long one call to GitHub may take before it is a 504.
+  KILN_GITHUB_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
   KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
   KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),

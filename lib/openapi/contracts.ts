@@ -2,6 +2,7 @@ import * as ai from "@/lib/ai/contracts";
 import * as apiKeys from "@/lib/api-keys/contracts";
 import * as auth from "@/lib/auth/contracts";
 import * as chat from "@/lib/chat/contracts";
+import * as github from "@/lib/github/contracts";
 import * as health from "@/lib/health/contracts";
 import * as projects from "@/lib/projects/contracts";
 import type { RouteContract } from "@/lib/route-contract";
@@ -21,5 +22,6 @@ export const allContracts: RouteContract[] = [
   ...Object.values(sandbox),
   ...Object.values(projects),
   ...Object.values(specs),
+  ...Object.values(github),
   openApiContract,
 ];

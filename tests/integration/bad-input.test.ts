@@ -167,6 +167,7 @@ const sampleBodies: Record<string, unknown> = {
     answers: [{ questionId: "q1", answer: "Email and password" }],
   },
   "POST /api/v1/projects/{projectId}/regenerate": { feedback: "More about notifications" },
+  "PUT /api/settings/github": { token: "ghp_sample0123456789abcdef" },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",
     baseURL: "https://models.example.test/v1",
