@@ -38,7 +38,9 @@ export interface FakeGithub {
 
 const docs = "https://docs.github.com/rest";
 
-export async function startFakeGithub(options: { prefix?: string } = {}): Promise<FakeGithub> {
+export async function startFakeGithub(
+  options: { prefix?: string; port?: number } = {},
+): Promise<FakeGithub> {
   const prefix = options.prefix ?? "";
   const tokens = new Map<string, { login: string; remaining: number; limit: number }>();
   const users = new Map<string, FakeGithubAccount>();
@@ -208,7 +210,7 @@ export async function startFakeGithub(options: { prefix?: string } = {}): Promis
     }
     return send(res, 404, { message: "Not Found", documentation_url: docs }, rate);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: `${origin}${prefix}`,
