@@ -122,6 +122,10 @@ const envSchema = z.object({
   GITHUB_TOKEN: z.string().optional(),
   // How long one call to GitHub may take before it is a 504.
   KILN_GITHUB_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  // What one import from GitHub may bring in: files, unpacked megabytes, and time.
+  KILN_GITHUB_IMPORT_MAX_FILES: z.coerce.number().int().min(1).max(100_000).default(1000),
+  KILN_GITHUB_IMPORT_MAX_MB: z.coerce.number().int().min(1).max(10_000).default(50),
+  KILN_GITHUB_IMPORT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
   KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
   KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),

@@ -40,8 +40,8 @@ const isRequestError = (error: unknown): error is OctokitRequestError =>
   typeof (error as { status?: unknown }).status === "number";
 
 /** GitHub's words, without anything that could echo what was sent. */
-function githubMessage(error: OctokitRequestError): string {
-  const first = error.message.split(" - ")[0] ?? "";
+export function githubMessage(message: string): string {
+  const first = message.split(" - ")[0] ?? "";
   return first.replace(/[^\x20-\x7e]/g, "").slice(0, 200);
 }
 
@@ -70,12 +70,28 @@ export function toKilnError(what: string, error: unknown): KilnError {
           reason: "github_unreachable",
         });
   }
-  const headers = error.response?.headers ?? {};
+  return githubRefusal({
+    what,
+    status: error.status,
+    headers: error.response.headers,
+    message: githubMessage(error.message),
+  });
+}
+
+/** A refusal GitHub answered (status and headers), as Kiln's error. */
+export function githubRefusal(options: {
+  what: string;
+  status: number;
+  headers: Record<string, string | number | undefined>;
+  /** GitHub's own words, already cleaned (see githubMessage). */
+  message: string;
+}): KilnError {
+  const { what, status, headers, message } = options;
   const remaining = headers["x-ratelimit-remaining"];
   const reset = Number(headers["x-ratelimit-reset"]);
   const retryAfter = Number(headers["retry-after"]);
   const isRateLimited =
-    error.status === 429 || (error.status === 403 && (String(remaining) === "0" || retryAfter > 0));
+    status === 429 || (status === 403 && (String(remaining) === "0" || retryAfter > 0));
   if (isRateLimited) {
     const seconds =
       retryAfter > 0
@@ -94,7 +110,7 @@ export function toKilnError(what: string, error: unknown): KilnError {
       },
     );
   }
-  switch (error.status) {
+  switch (status) {
     case 401:
       return new KilnError(
         "UNAUTHORIZED",
@@ -102,7 +118,7 @@ export function toKilnError(what: string, error: unknown): KilnError {
         { reason: "github_unauthorized" },
       );
     case 403:
-      return new KilnError("FORBIDDEN", `GitHub refused: ${githubMessage(error)}`, {
+      return new KilnError("FORBIDDEN", `GitHub refused: ${message}`, {
         reason: "github_forbidden",
       });
     case 404:
@@ -111,11 +127,11 @@ export function toKilnError(what: string, error: unknown): KilnError {
       });
     case 409:
     case 422:
-      return new KilnError("VALIDATION_ERROR", `GitHub refused: ${githubMessage(error)}`, {
+      return new KilnError("VALIDATION_ERROR", `GitHub refused: ${message}`, {
         reason: "github_rejected",
       });
     default:
-      return new KilnError("BAD_GATEWAY", `GitHub answered ${error.status}`, {
+      return new KilnError("BAD_GATEWAY", `GitHub answered ${status}`, {
         reason: "github_error",
       });
   }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createGitStore, type GitRepoSeed } from "./fake-github-git";
 
 // A stand-in for GitHub's REST API over real HTTP, for the endpoints Kiln calls: the
 // authenticated user, repositories of a user, an organisation or the token's account, and the
@@ -31,6 +32,13 @@ export interface FakeGithub {
   addToken(token: string, login: string, budget?: number): void;
   addUser(account: FakeGithubAccount): void;
   addOrg(account: FakeGithubAccount & { members: string[] }): void;
+  /** A repository with files on its default branch, for import and push. */
+  addGitRepo(seed: GitRepoSeed): void;
+  /** The files of a repository at a branch or commit, as pushes left them. */
+  filesAt(fullName: string, ref: string): Record<string, Buffer> | undefined;
+  /** Serves this archive as the repository's tarball, whatever the ref. */
+  setArchive(fullName: string, archive: Buffer): void;
+  pulls(fullName: string): { number: number; head: string; base: string; title: string }[];
   /** The next request is answered with this status (GitHub's own trouble), or never. */
   failNext(fault: number | "hang"): void;
   close(): Promise<void>;
@@ -49,6 +57,7 @@ export async function startFakeGithub(
   const resetAt = () => Math.floor(Date.now() / 1000) + 3600;
   let origin = "";
   let fault: number | "hang" | undefined;
+  const git = createGitStore();
 
   const repoJson = (owner: string, repo: FakeRepo, index: number) => ({
     id: 1000 + index,
@@ -71,8 +80,12 @@ export async function startFakeGithub(
     body: unknown,
     headers: Record<string, string> = {},
   ) => {
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-    res.end(JSON.stringify(body));
+    const isRaw = Buffer.isBuffer(body) || typeof body === "string";
+    res.writeHead(status, {
+      "content-type": isRaw ? "application/octet-stream" : "application/json; charset=utf-8",
+      ...headers,
+    });
+    res.end(isRaw ? body : JSON.stringify(body));
   };
 
   /** One page of `items`, with GitHub's Link header for the others. */
@@ -102,6 +115,11 @@ export async function startFakeGithub(
   };
 
   const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => answer(req, res, Buffer.concat(chunks)));
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
     const full = new URL(req.url ?? "/", "http://fake").pathname;
     const path = full.startsWith(prefix) ? full.slice(prefix.length) : full;
     const authorization = req.headers.authorization;
@@ -114,6 +132,19 @@ export async function startFakeGithub(
     }
     if (!full.startsWith(prefix))
       return send(res, 404, { message: "Not Found", documentation_url: docs });
+    let body: unknown;
+    try {
+      body = raw.length ? JSON.parse(raw.toString("utf8")) : undefined;
+    } catch {
+      return send(res, 400, { message: "Problems parsing JSON", documentation_url: docs });
+    }
+    const reply = (status: number, payload: unknown, headers?: Record<string, string>) =>
+      send(res, status, payload, headers);
+    // Codeload's URLs carry their own token: no Authorization is needed, or wanted.
+    if (path.startsWith("/_codeload/")) {
+      git.handle({ req, path, login: undefined, body, origin: `${origin}${prefix}`, reply });
+      return;
+    }
     const token = /^(?:token|bearer) (.+)$/i.exec(authorization ?? "")?.[1];
     const session = token ? tokens.get(token) : undefined;
     if (!session) {
@@ -140,6 +171,20 @@ export async function startFakeGithub(
       "x-ratelimit-reset": reset,
       "x-ratelimit-resource": "core",
     };
+    const replyWithRate = (status: number, payload: unknown, headers?: Record<string, string>) =>
+      send(res, status, payload, { ...rate, ...headers });
+    if (
+      git.handle({
+        req,
+        path,
+        login: session.login,
+        body,
+        origin: `${origin}${prefix}`,
+        reply: replyWithRate,
+      })
+    ) {
+      return;
+    }
     const me = users.get(session.login);
     if (req.method !== "GET")
       return send(res, 404, { message: "Not Found", documentation_url: docs }, rate);
@@ -209,7 +254,7 @@ export async function startFakeGithub(
       );
     }
     return send(res, 404, { message: "Not Found", documentation_url: docs }, rate);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -224,6 +269,10 @@ export async function startFakeGithub(
     addOrg(account) {
       orgs.set(account.login, account);
     },
+    addGitRepo: git.addRepo,
+    filesAt: git.filesAt,
+    setArchive: git.setArchive,
+    pulls: git.pulls,
     failNext(next) {
       fault = next;
     },
