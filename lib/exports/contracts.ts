@@ -39,4 +39,5 @@ export const downloadExportContract = defineContract({
   auth: "user",
   params: exportParamsSchema,
   response: exportDownloadSchema,
+  mediaType: "application/zip",
 });

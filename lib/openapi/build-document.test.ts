@@ -59,7 +59,8 @@ describe("the OpenAPI document", () => {
       expect(contract.path, name).not.toMatch(/[:[\]]/);
       expect(Boolean(op?.requestBody), name).toBe(Boolean(contract.body));
       const success = op?.responses[String(contract.status ?? 200)];
-      expect(success?.content?.["application/json"]?.schema, name).toBeTypeOf("object");
+      const media = contract.mediaType ?? "application/json";
+      expect(success?.content?.[media]?.schema, name).toBeTypeOf("object");
       const pathParams = [...contract.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       expect(
         op?.parameters.filter((p) => p.in === "path" && p.required).map((p) => p.name),
