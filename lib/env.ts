@@ -139,6 +139,13 @@ const envSchema = z.object({
     .min(64)
     .max(1024 * 1024)
     .default(2048),
+  // How long a run's zip export can be downloaded, and how often expired ones are deleted.
+  KILN_EXPORT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24 * 3600),
+  KILN_EXPORT_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
 });
 
 /** Every variable Kiln reads; .env.example lists each of them (a unit test checks). */

@@ -124,6 +124,8 @@ function validParams(contract: RouteContract): Record<string, string> {
     if (contract.path.includes("/api-keys/")) return "key_abc";
     if (name === "projectId") return "proj_abc";
     if (name === "version") return "1";
+    if (name === "exportId") return "exp_abc";
+    if (name === "path") return "src/app.ts";
     throw new Error(`no sample for {${name}} in ${contract.path}: add one`);
   };
   return Object.fromEntries(names.map((name) => [name, sample(name)]));
@@ -168,6 +170,7 @@ const sampleBodies: Record<string, unknown> = {
   },
   "POST /api/v1/projects/{projectId}/regenerate": { feedback: "More about notifications" },
   "PUT /api/settings/github": { token: "ghp_sample0123456789abcdef" },
+  "POST /api/v1/projects/{projectId}/export": { runId: "run_abc", format: "zip" },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",
     baseURL: "https://models.example.test/v1",
