@@ -5,6 +5,7 @@ import * as chat from "@/lib/chat/contracts";
 import * as health from "@/lib/health/contracts";
 import * as projects from "@/lib/projects/contracts";
 import type { RouteContract } from "@/lib/route-contract";
+import * as runs from "@/lib/runs/contracts";
 import * as sandbox from "@/lib/sandbox/contracts";
 import * as specs from "@/lib/specs/contracts";
 import * as templates from "@/lib/templates/contracts";
@@ -21,5 +22,6 @@ export const allContracts: RouteContract[] = [
   ...Object.values(sandbox),
   ...Object.values(projects),
   ...Object.values(specs),
+  ...Object.values(runs),
   openApiContract,
 ];

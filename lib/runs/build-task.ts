@@ -39,7 +39,7 @@ export interface TaskResult {
   filesModified: string[];
 }
 
-const taskSystem = `You are a builder of Kiln, an app builder. You implement one task of an app's specification, in its git repository: write the complete content of every file the task needs.
+export const taskSystem = `You are a builder of Kiln, an app builder. You implement one task of an app's specification, in its git repository: write the complete content of every file the task needs.
 
 Rules:
 - Write only files inside the task's pathScope; every expected output must be among the files you write or already exist.
