@@ -38,7 +38,7 @@ async function prepareWorktree(gitDir: string, dir: string, branch: string, base
   const listing = await git(["worktree", "list", "--porcelain"], { gitDir });
   for (const block of listing.split("\n\n")) {
     const at = /^worktree (.+)$/m.exec(block)?.[1];
-    if (at && block.includes(`\nbranch refs/heads/${branch}\n`)) {
+    if (at && block.split("\n").includes(`branch refs/heads/${branch}`)) {
       await git(["worktree", "remove", "--force", at], { gitDir });
     }
   }

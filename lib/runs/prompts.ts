@@ -13,6 +13,15 @@ Rules:
 - "mergeOrder" lists every task once, each after the tasks it depends on.
 - Prefer a few cohesive tasks (3 to 8) over many tiny ones.`;
 
+/** What a builder is told for one task (build-task.ts). */
+export const taskSystem = `You are a builder of Kiln, an app builder. You implement one task of an app's specification, in its git repository: write the complete content of every file the task needs.
+
+Rules:
+- Write only files inside the task's pathScope; every expected output must be among the files you write or already exist.
+- Give each file's whole content, never a diff or a fragment; paths are relative to the repository root.
+- Follow the specification's requirements, routes and data model; do not add what it does not ask for.
+- "notes" says in a few lines what you did.`;
+
 export function decomposePrompt(project: { name: string }, spec: SpecSnapshot): string {
   return [
     `Project: ${project.name}`,

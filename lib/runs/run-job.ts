@@ -116,6 +116,10 @@ export async function withRun(
     if (error instanceof PermanentJobError) throw error;
     // Cancelled, or ended by another job: nothing of this job's is left to record.
     if (!context.signal.aborted && (await hasEnded(db, runId))) return;
+    // The queue gives up after this attempt: the run must not wait for a job that is over.
+    if (!context.signal.aborted && job.attempts >= job.maxAttempts) {
+      await fail(error instanceof Error ? error.message : String(error));
+    }
     throw error;
   } finally {
     watch.release();

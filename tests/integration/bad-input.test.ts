@@ -124,6 +124,8 @@ function validParams(contract: RouteContract): Record<string, string> {
     if (contract.path.includes("/api-keys/")) return "key_abc";
     if (name === "projectId") return "proj_abc";
     if (name === "version") return "1";
+    if (name === "runId") return "run_abc";
+    if (name === "taskId") return "task_abc";
     throw new Error(`no sample for {${name}} in ${contract.path}: add one`);
   };
   return Object.fromEntries(names.map((name) => [name, sample(name)]));
@@ -167,6 +169,7 @@ const sampleBodies: Record<string, unknown> = {
     answers: [{ questionId: "q1", answer: "Email and password" }],
   },
   "POST /api/v1/projects/{projectId}/regenerate": { feedback: "More about notifications" },
+  "POST /api/v1/projects/{projectId}/runs": { trigger: "manual" },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",
     baseURL: "https://models.example.test/v1",
