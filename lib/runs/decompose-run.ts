@@ -68,6 +68,7 @@ export const decomposeRun: JobHandler = (job, context) =>
       }
     });
     if (!plan.ok) return tools.fail(`No usable plan: ${plan.reason}`);
+    tools.checkpoint();
 
     const queued = await context.step("store", () =>
       db.transaction(async (tx) => {

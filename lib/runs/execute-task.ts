@@ -1,8 +1,11 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { Database } from "@/lib/db/types";
 import { getEnv } from "@/lib/env";
 import { git } from "@/lib/git/git";
+import { processSlot } from "@/lib/process-lifetime";
 import { enqueue } from "@/lib/queue/queue";
 import { type JobHandler, PermanentJobError } from "@/lib/queue/workers";
 import type { SpecDocuments } from "@/lib/specs/schemas";
@@ -26,6 +29,23 @@ export function runWorkRoot(projectId: string, runNumber: number): string {
     projectId,
     `run-${String(runNumber).padStart(3, "0")}`,
   );
+}
+
+// Git's worktree commands on one repository must not interleave (a prune while another task's
+// worktree is being added removes it half-made): one at a time per repository, in this process
+// and, through an advisory lock on Postgres, across worker processes.
+const repoQueues = processSlot("run-repo-locks", () => new Map<string, Promise<unknown>>());
+
+async function withRepoLock<T>(db: Database, gitDir: string, work: () => Promise<T>): Promise<T> {
+  const previous = repoQueues.get(gitDir) ?? Promise.resolve();
+  const key = createHash("sha256").update(`kiln-repo:${gitDir}`).digest().readInt32BE(0);
+  const next = previous.catch(() => {}).then(() => db.withAdvisoryLock(key, work));
+  const settled = next.catch(() => {});
+  repoQueues.set(gitDir, settled);
+  void settled.then(() => {
+    if (repoQueues.get(gitDir) === settled) repoQueues.delete(gitDir);
+  });
+  return next;
 }
 
 /**
@@ -74,11 +94,13 @@ export const executeTask: JobHandler = (job, context) =>
     let result: TaskResult;
     try {
       result = await context.step("build", async () => {
-        await prepareWorktree(
-          project.repo_path,
-          path.join(workRoot, task.branch_name.replace("/", "-")),
-          task.branch_name,
-          run.base_commit!,
+        await withRepoLock(db, project.repo_path, () =>
+          prepareWorktree(
+            project.repo_path,
+            path.join(workRoot, task.branch_name.replace("/", "-")),
+            task.branch_name,
+            run.base_commit!,
+          ),
         );
         return buildTask({
           gitDir: project.repo_path,
@@ -127,6 +149,7 @@ export const executeTask: JobHandler = (job, context) =>
       );
     }
 
+    tools.checkpoint();
     const next = await context.step("finish", () =>
       db.transaction(async (tx) => {
         await tx.query(

@@ -30,6 +30,8 @@ export interface RunJobTools {
   /** The model the run's user builds with (their provider, else the server's). */
   model(): Promise<ResolvedModel>;
   recordCall(call: LlmCallRecord): Promise<void>;
+  /** Throws when the run was cancelled or spent its budget meanwhile: call between steps. */
+  checkpoint(): void;
   /** Fails the run (once) and stops this job without a retry. */
   fail(reason: string): Promise<never>;
 }
@@ -104,6 +106,9 @@ export async function withRun(
       );
       const spent = row && overBudget(row.tokens_used, row.token_budget);
       if (spent) watch.controller.abort(new BudgetSpent(spent));
+    },
+    checkpoint() {
+      if (signal.aborted) throw signal.reason;
     },
     fail,
   };

@@ -11,6 +11,7 @@ import { projectActions } from "@/lib/projects/states";
 import { enqueue } from "@/lib/queue/queue";
 import { appendRunEvent } from "./run-state";
 import type { SpecSnapshot, StartedRun } from "./schemas";
+import { type SpecRow, snapshotOf } from "./spec-snapshot";
 
 // Starting a build: the project moves to building, a slot of the user's concurrent builds is
 // taken, the run gets the project's next run number, and its first job is queued — all in one
@@ -25,28 +26,6 @@ export const concurrentBuilds: Record<UserTier, number | null> = {
   pro: 5,
   enterprise: null,
 };
-
-interface SpecRow {
-  version: number;
-  documents: Record<string, string>;
-  draft: {
-    requirements?: { id: string; title: string }[];
-    acceptance?: { id: string; given: string; when: string; expected: string }[];
-  };
-}
-
-/** What a run builds from: the spec's documents and the ids the plan and verification check. */
-export function snapshotOf(spec: SpecRow): SpecSnapshot {
-  return {
-    version: spec.version,
-    documents: spec.documents,
-    requirements: (spec.draft.requirements ?? []).map((r) => ({ id: r.id, title: r.title })),
-    acceptance: (spec.draft.acceptance ?? []).map((a) => ({
-      id: a.id,
-      text: `Given ${a.given}, when ${a.when}, then ${a.expected}.`,
-    })),
-  };
-}
 
 export async function startRun(options: {
   userId: string;

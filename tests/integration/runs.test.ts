@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { decomposeSystem } from "@/lib/runs/prompts";
 import { TestClient } from "../support/client";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
 import { fileContent, isPlanPrompt, isTaskPrompt, runReply } from "../support/fake-run-replies";
@@ -331,13 +332,14 @@ describe.each(backends)("runs on $name", (backend) => {
     const client = await signedUp();
     const name = "Cancel Board";
     const projectId = await approvedProject(client, name);
-    const hanging = (r: { prompt: string }) => isTaskPrompt(r.prompt) && r.prompt.includes(name);
-    fake.script({ when: hanging, hang: true }, { when: hanging, hang: true });
+    // Run 1's store task never gets an answer; everything else (and run 2) is answered.
+    const hanging = (r: { prompt: string }) =>
+      isTaskPrompt(r.prompt) && r.prompt.includes(name) && r.prompt.includes("The task: store");
+    fake.script({ when: hanging, hang: true });
     const base = `/api/v1/projects/${projectId}/runs`;
     const started = await call<Run>(client, "POST", base);
     const runPath = `${base}/${started.body.data.id}`;
-    await until(client, runPath, (r) => r.tasks.some((t) => t.status === "running"));
-    // The task's model call is in flight (the fake holds it open).
+    // The store task's model call is in flight (the fake holds it open).
     while (fake.requests.filter(hanging).length === 0) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -430,6 +432,90 @@ describe.each(backends)("runs on $name", (backend) => {
       const types = (await eventTypes(run.id))!;
       expect(types.filter((t) => t === "PLAN_REJECTED")).toHaveLength(3);
       expect(finalEvents(types)).toEqual(["RUN_FAILED"]);
+    }
+  });
+
+  test("a task whose model call fails is retried; the same failure twice stops it and fails the run", async () => {
+    const client = await signedUp();
+    const name = "Stubborn Board";
+    const projectId = await approvedProject(client, name);
+    const store = (r: { prompt: string }) =>
+      isTaskPrompt(r.prompt) && r.prompt.includes(name) && r.prompt.includes("The task: store");
+    const refusal = { status: 400, message: "This model will not write stores" };
+    fake.script({ when: store, error: refusal }, { when: store, error: refusal });
+    const base = `/api/v1/projects/${projectId}/runs`;
+    const started = await call<Run>(client, "POST", base);
+    const run = await until(client, `${base}/${started.body.data.id}`, (r) =>
+      finished.includes(r.status),
+    );
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(
+      /^Task store failed after 2 attempt\(s\) \(the same failure twice in a row\): .*This model will not write stores/,
+    );
+    const tasks = (await call<Task[]>(client, "GET", `${base}/${run.id}/tasks`)).body.data;
+    const failed = tasks.find((t) => t.slug === "store");
+    expect(failed).toMatchObject({ status: "failed", attempts: 2 });
+    expect(fake.requests.filter(store)).toHaveLength(2);
+    // The task waiting on it never ran.
+    expect(tasks.find((t) => t.slug === "api")?.status).toBe("cancelled");
+  });
+
+  test("a task that fails once and then works succeeds on its second attempt", async () => {
+    const client = await signedUp();
+    const name = "Flaky Board";
+    const projectId = await approvedProject(client, name);
+    const pages = (r: { prompt: string }) =>
+      isTaskPrompt(r.prompt) && r.prompt.includes(name) && r.prompt.includes("The task: pages");
+    fake.script({ when: pages, error: { status: 400, message: "Not today" } });
+    const base = `/api/v1/projects/${projectId}/runs`;
+    const started = await call<Run>(client, "POST", base);
+    const run = await until(
+      client,
+      `${base}/${started.body.data.id}`,
+      (r) => r.status === "verifying",
+    );
+    const tasks = (await call<Task[]>(client, "GET", `${base}/${run.id}/tasks`)).body.data;
+    expect(tasks.find((t) => t.slug === "pages")).toMatchObject({
+      status: "succeeded",
+      attempts: 2,
+      error: null,
+    });
+    await call(client, "POST", `${base}/${run.id}/cancel`);
+  });
+
+  test("a run past its token budget stops, failed, before any task runs; its calls are counted", async () => {
+    const client = await signedUp();
+    const name = "Budget Board";
+    const projectId = await approvedProject(client, name);
+    fake.script({
+      when: (r) => isPlanPrompt(r.prompt) && r.prompt.includes(name),
+      ...runReply(`${decomposeSystem}\nProject: ${name}`)!,
+      usage: { input: 1_999_990, output: 20 },
+    });
+    const base = `/api/v1/projects/${projectId}/runs`;
+    const started = await call<Run>(client, "POST", base);
+    const run = await until(client, `${base}/${started.body.data.id}`, (r) =>
+      finished.includes(r.status),
+    );
+    expect(run.status).toBe("failed");
+    expect(run.tokenBudget).toBe(2_000_000);
+    expect(run.tokensUsed).toBe(2_000_010);
+    expect(run.error).toBe("The run used 2000010 tokens, over its budget of 2000000");
+    expect(run.tasks).toEqual([]);
+    expect(fake.requests.filter((r) => isTaskPrompt(r.prompt) && r.prompt.includes(name))).toEqual(
+      [],
+    );
+    if (databaseUrl) {
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      const { rows } = await db.query(
+        "select purpose, input_tokens, output_tokens, outcome from llm_calls where run_id = $1",
+        [run.id],
+      );
+      await db.end();
+      expect(rows).toEqual([
+        { purpose: "decompose", input_tokens: 1_999_990, output_tokens: 20, outcome: "ok" },
+      ]);
     }
   });
 
