@@ -74,6 +74,8 @@ const envSchema = z.object({
     .default(24 * 30),
   KILN_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   KILN_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  // Tokens a build run may spend on model calls before it is stopped.
+  KILN_RUN_TOKEN_BUDGET: z.coerce.number().int().min(1000).default(2_000_000),
   KILN_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -8,6 +8,7 @@ import * as health from "@/lib/health/contracts";
 import * as projectFiles from "@/lib/project-files/contracts";
 import * as projects from "@/lib/projects/contracts";
 import type { RouteContract } from "@/lib/route-contract";
+import * as runs from "@/lib/runs/contracts";
 import * as sandbox from "@/lib/sandbox/contracts";
 import * as specs from "@/lib/specs/contracts";
 import * as templates from "@/lib/templates/contracts";
@@ -27,5 +28,6 @@ export const allContracts: RouteContract[] = [
   ...Object.values(github),
   ...Object.values(exports),
   ...Object.values(projectFiles),
+  ...Object.values(runs),
   openApiContract,
 ];

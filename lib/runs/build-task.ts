@@ -9,6 +9,7 @@ import { addWorktree, commitAll, git } from "@/lib/git/git";
 import { generateChecked } from "@/lib/specs/generate";
 import type { SpecDocuments } from "@/lib/specs/schemas";
 import { inScope, type PlannedTask } from "./plan";
+import { taskSystem } from "./prompts";
 
 // One task of a build run: a worktree on its own branch from the run's base commit, the model
 // writing the task's files, every file checked against the task's scope and expected outputs
@@ -38,14 +39,6 @@ export interface TaskResult {
   filesCreated: string[];
   filesModified: string[];
 }
-
-const taskSystem = `You are a builder of Kiln, an app builder. You implement one task of an app's specification, in its git repository: write the complete content of every file the task needs.
-
-Rules:
-- Write only files inside the task's pathScope; every expected output must be among the files you write or already exist.
-- Give each file's whole content, never a diff or a fragment; paths are relative to the repository root.
-- Follow the specification's requirements, routes and data model; do not add what it does not ask for.
-- "notes" says in a few lines what you did.`;
 
 export const taskBranch = (task: PlannedTask) =>
   `feat/task-${String(task.sequence).padStart(3, "0")}-${task.slug}`;

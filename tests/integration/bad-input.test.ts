@@ -126,6 +126,8 @@ function validParams(contract: RouteContract): Record<string, string> {
     if (name === "version") return "1";
     if (name === "exportId") return "exp_abc";
     if (name === "path") return "src/app.ts";
+    if (name === "runId") return "run_abc";
+    if (name === "taskId") return "task_abc";
     throw new Error(`no sample for {${name}} in ${contract.path}: add one`);
   };
   return Object.fromEntries(names.map((name) => [name, sample(name)]));
@@ -171,6 +173,7 @@ const sampleBodies: Record<string, unknown> = {
   "POST /api/v1/projects/{projectId}/regenerate": { feedback: "More about notifications" },
   "PUT /api/settings/github": { token: "ghp_sample0123456789abcdef" },
   "POST /api/v1/projects/{projectId}/export": { runId: "run_abc", format: "zip" },
+  "POST /api/v1/projects/{projectId}/runs": { trigger: "manual" },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",
     baseURL: "https://models.example.test/v1",

@@ -1,0 +1,140 @@
+import "server-only";
+import type { LlmCallRecord } from "@/lib/ai/llm-calls";
+import { type ResolvedModel, resolveModel } from "@/lib/ai/resolve-model";
+import { sha256 } from "@/lib/auth/crypto";
+import { getDb } from "@/lib/db/client";
+import type { Database } from "@/lib/db/types";
+import { prefixedId } from "@/lib/ids";
+import type { Job } from "@/lib/queue/queue";
+import { type JobContext, PermanentJobError } from "@/lib/queue/workers";
+import type { RunEventType } from "./event-types";
+import type { RunRow } from "./run-rows";
+import { appendRunEvent, finishRun, watchRun } from "./run-state";
+
+// What every job of a build run shares: the run it works on (a run that has ended is left
+// alone), a signal that aborts when the run is cancelled or its token budget is spent, events
+// appended once per job whatever attempt this is, model calls recorded against the run, and a
+// way to fail the run with a reason.
+
+export interface RunJobTools {
+  db: Database;
+  run: RunRow;
+  signal: AbortSignal;
+  /** Appends the event once for this job: `key` names it among the job's events. */
+  emit(
+    key: string,
+    type: RunEventType,
+    payload: Record<string, unknown>,
+    taskId?: string | null,
+  ): Promise<void>;
+  /** The model the run's user builds with (their provider, else the server's). */
+  model(): Promise<ResolvedModel>;
+  recordCall(call: LlmCallRecord): Promise<void>;
+  /** Throws when the run was cancelled or spent its budget meanwhile: call between steps. */
+  checkpoint(): void;
+  /** Fails the run (once) and stops this job without a retry. */
+  fail(reason: string): Promise<never>;
+}
+
+class BudgetSpent extends Error {}
+
+export async function withRun(
+  job: Job,
+  context: JobContext,
+  work: (tools: RunJobTools) => Promise<void>,
+): Promise<void> {
+  const db = await getDb();
+  const runId = String(job.payload.runId);
+  const [run] = await db.query<RunRow>("select * from runs where id = $1", [runId]);
+  if (!run || run.completed_at) return;
+  const watch = watchRun(runId, context.signal);
+  const { signal } = watch.controller;
+  let resolved: Promise<ResolvedModel> | undefined;
+  const fail = async (reason: string): Promise<never> => {
+    await finishRun(db, { runId, status: "failed", error: reason, exceptJob: job.id });
+    throw new PermanentJobError(reason);
+  };
+  const overBudget = (used: number, budget: number | null) =>
+    budget !== null && used > budget
+      ? `The run used ${used} tokens, over its budget of ${budget}`
+      : undefined;
+  const tools: RunJobTools = {
+    db,
+    run,
+    signal,
+    async emit(key, type, payload, taskId) {
+      await context.step(`event:${key}`, async () => {
+        await appendRunEvent(db, runId, type, payload, taskId);
+        return true;
+      });
+    },
+    model() {
+      resolved ??= db
+        .query<{ id: string; is_admin: boolean }>("select id, is_admin from users where id = $1", [
+          run.user_id,
+        ])
+        .then(([user]) => resolveModel({ id: run.user_id, isAdmin: user?.is_admin ?? false }, {}));
+      return resolved;
+    },
+    async recordCall(call) {
+      const tokens = (call.inputTokens ?? 0) + (call.outputTokens ?? 0);
+      const [row] = await db.query<{ tokens_used: number; token_budget: number | null }>(
+        `with call as (
+           insert into llm_calls (id, user_id, run_id, purpose, provider, model, key_source,
+             prompt_hash, input_tokens, output_tokens, latency_ms, outcome, error)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         )
+         update runs set tokens_used = tokens_used + $14, updated_at = now()
+          where id = $3
+         returning tokens_used, token_budget`,
+        [
+          prefixedId("llm"),
+          call.userId,
+          runId,
+          call.purpose,
+          call.provider,
+          call.model,
+          call.keySource,
+          sha256(JSON.stringify(call.prompt)),
+          call.inputTokens ?? null,
+          call.outputTokens ?? null,
+          Math.round(call.latencyMs),
+          call.outcome,
+          call.error?.slice(0, 1000) ?? null,
+          tokens,
+        ],
+      );
+      const spent = row && overBudget(row.tokens_used, row.token_budget);
+      if (spent) watch.controller.abort(new BudgetSpent(spent));
+    },
+    checkpoint() {
+      if (signal.aborted) throw signal.reason;
+    },
+    fail,
+  };
+  try {
+    const spent = overBudget(run.tokens_used, run.token_budget);
+    if (spent) await fail(spent);
+    await work(tools);
+  } catch (error) {
+    if (signal.reason instanceof BudgetSpent) await fail(signal.reason.message);
+    if (error instanceof PermanentJobError) throw error;
+    // Cancelled, or ended by another job: nothing of this job's is left to record.
+    if (!context.signal.aborted && (await hasEnded(db, runId))) return;
+    // The queue gives up after this attempt: the run must not wait for a job that is over.
+    if (!context.signal.aborted && job.attempts >= job.maxAttempts) {
+      await fail(error instanceof Error ? error.message : String(error));
+    }
+    throw error;
+  } finally {
+    watch.release();
+  }
+}
+
+async function hasEnded(db: Database, runId: string): Promise<boolean> {
+  const [row] = await db.query<{ completed_at: Date | null }>(
+    "select completed_at from runs where id = $1",
+    [runId],
+  );
+  return !row || row.completed_at !== null;
+}

@@ -1,0 +1,119 @@
+import { decomposeSystem, taskSystem } from "../../lib/runs/prompts.ts";
+
+// What the fake model server answers to the steps of a build run (lib/runs), for the spec that
+// fake-spec-replies.ts writes (FR-1 sign in, FR-2 boards). The plan depends on the project's
+// name, which the decompose prompt carries:
+// - by default three tasks, `api` depending on `store`, `pages` independent of both;
+// - a name with "conflict": two tasks that both write src/config/app.js, differently, so their
+//   branches cannot merge;
+// - a name with "unplannable": a plan that depends on a task that does not exist, every time.
+// A task's reply writes each of its expected outputs, naming the task and the project (the task's
+// instructions carry the name), so a test can match a task's prompt by project name too.
+
+interface PlanTask {
+  slug: string;
+  description: string;
+  instructions: string;
+  dependencies: string[];
+  pathScope: string[];
+  expectedOutputs: string[];
+  requirements: string[];
+}
+
+const task = (
+  name: string,
+  slug: string,
+  fields: Omit<PlanTask, "slug" | "description" | "instructions">,
+): PlanTask => ({
+  slug,
+  description: `The ${slug} of ${name}`,
+  instructions: `Build the ${slug} part of ${name}.`,
+  ...fields,
+});
+
+/** The plan the fake proposes for a project of this name. */
+export function planFor(name: string): { tasks: PlanTask[]; mergeOrder: string[] } {
+  if (/conflict/i.test(name)) {
+    return {
+      tasks: [
+        task(name, "settings-a", {
+          dependencies: [],
+          pathScope: ["src/config/**"],
+          expectedOutputs: ["src/config/app.js"],
+          requirements: ["FR-1"],
+        }),
+        task(name, "settings-b", {
+          dependencies: [],
+          pathScope: ["src/config/app.js"],
+          expectedOutputs: ["src/config/app.js"],
+          requirements: ["FR-2"],
+        }),
+      ],
+      mergeOrder: ["settings-a", "settings-b"],
+    };
+  }
+  if (/unplannable/i.test(name)) {
+    return {
+      tasks: [
+        task(name, "everything", {
+          dependencies: ["missing-task"],
+          pathScope: ["src/**"],
+          expectedOutputs: ["src/index.js"],
+          requirements: ["FR-1", "FR-2"],
+        }),
+      ],
+      mergeOrder: ["everything"],
+    };
+  }
+  return {
+    tasks: [
+      task(name, "store", {
+        dependencies: [],
+        pathScope: ["src/store/**"],
+        expectedOutputs: ["src/store/boards.js"],
+        requirements: ["FR-2"],
+      }),
+      task(name, "api", {
+        dependencies: ["store"],
+        pathScope: ["src/api/**"],
+        expectedOutputs: ["src/api/boards.js"],
+        requirements: ["FR-2"],
+      }),
+      task(name, "pages", {
+        dependencies: [],
+        pathScope: ["src/pages/**"],
+        expectedOutputs: ["src/pages/index.html"],
+        requirements: ["FR-1"],
+      }),
+    ],
+    mergeOrder: ["store", "pages", "api"],
+  };
+}
+
+/** The content the fake writes for a file of a task. */
+export const fileContent = (slug: string, file: string, instructions: string) =>
+  `// ${file}, written for the task ${slug}: ${instructions}\nexport const task = ${JSON.stringify(slug)};\n`;
+
+/** Whether a request is a task's model call. */
+export const isTaskPrompt = (prompt: string) => prompt.includes(taskSystem);
+/** Whether a request is a run's planning call. */
+export const isPlanPrompt = (prompt: string) => prompt.includes(decomposeSystem);
+
+/** The reply to a build step's prompt, or undefined when the prompt is not one. */
+export function runReply(prompt: string): { json: unknown } | undefined {
+  if (isPlanPrompt(prompt)) {
+    const name = /^Project: (.*)$/m.exec(prompt)?.[1] ?? "";
+    return { json: planFor(name) };
+  }
+  if (!isTaskPrompt(prompt)) return undefined;
+  const slug = /^The task: (\S+) — /m.exec(prompt)?.[1] ?? "task";
+  const instructions = /^Instructions:\n(.*)$/m.exec(prompt)?.[1] ?? "";
+  const outputs = /^Expected outputs: (.*)$/m.exec(prompt)?.[1] ?? "";
+  const files = outputs.startsWith("(") ? [] : outputs.split(", ");
+  return {
+    json: {
+      files: files.map((file) => ({ path: file, content: fileContent(slug, file, instructions) })),
+      notes: `Wrote ${files.join(", ")}.`,
+    },
+  };
+}
