@@ -213,11 +213,12 @@ export async function putFiles(options: {
 /** Refuses (and so rolls back) a transaction that leaves the workspace over its quota. */
 async function checkQuota(tx: Queryable, userId: string): Promise<void> {
   const { userBytes } = fileLimits();
-  const [row] = await tx.query<{ total: string | number }>(
-    "select coalesce(sum(size_bytes), 0) as total from workspace_files where user_id = $1",
+  // Kept up to date by the table's triggers, within this transaction's own writes.
+  const [row] = await tx.query<{ bytes: string | number }>(
+    "select bytes from workspace_usage where user_id = $1",
     [userId],
   );
-  const total = Number(row?.total ?? 0);
+  const total = Number(row?.bytes ?? 0);
   if (total > userBytes) {
     throw tooLarge(
       `This would make your workspace ${total} bytes; it may hold at most ${userBytes}. Delete files to make room.`,

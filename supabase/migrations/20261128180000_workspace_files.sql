@@ -32,3 +32,41 @@ create table workspace_files (
 
 alter table workspace_files enable row level security;
 create policy workspace_files_owner on workspace_files for all using (user_id = auth.uid());
+
+-- The bytes each workspace holds, kept by the triggers below in the same statement as the
+-- change, whoever writes the rows: the per-user limit is then one row to read (under the
+-- workspace lock, lib/files/file-rows.ts), not a sum over every file.
+create table workspace_usage (
+  user_id uuid primary key references users (id) on delete cascade,
+  bytes bigint not null default 0
+);
+
+alter table workspace_usage enable row level security;
+create policy workspace_usage_owner on workspace_usage for select using (user_id = auth.uid());
+
+create function workspace_usage_add() returns trigger language plpgsql as $$
+begin
+  insert into workspace_usage (user_id, bytes)
+  select user_id, sum(size_bytes) from new_rows group by user_id
+  on conflict (user_id) do update set bytes = workspace_usage.bytes + excluded.bytes;
+  return null;
+end $$;
+
+create function workspace_usage_remove() returns trigger language plpgsql as $$
+begin
+  update workspace_usage u set bytes = u.bytes - gone.bytes
+    from (select user_id, sum(size_bytes) as bytes from old_rows group by user_id) gone
+   where u.user_id = gone.user_id;
+  return null;
+end $$;
+
+-- Postgres allows transition tables on single-event triggers only: an update is a removal of
+-- the old rows and an addition of the new.
+create trigger workspace_files_usage_insert after insert on workspace_files
+  referencing new table as new_rows for each statement execute function workspace_usage_add();
+create trigger workspace_files_usage_update_old after update on workspace_files
+  referencing old table as old_rows for each statement execute function workspace_usage_remove();
+create trigger workspace_files_usage_update_new after update on workspace_files
+  referencing new table as new_rows for each statement execute function workspace_usage_add();
+create trigger workspace_files_usage_delete after delete on workspace_files
+  referencing old table as old_rows for each statement execute function workspace_usage_remove();

@@ -696,6 +696,11 @@ describe.each(backends)("workspace size limits on $name", ({ databaseUrl }) => {
     // Deleting makes room again.
     await api.remove("f1.txt");
     expect((await api.create({ path: "f3.txt", content: chunk(2000) })).status).toBe(201);
+    // A move changes no size: the workspace is exactly full before and after it.
+    expect((await api.move({ from: "f3.txt", to: "moved/f3.txt" })).status).toBe(200);
+    expectApiError(await api.create({ path: "one-more.txt", content: "1" }), 413);
+    expect((await api.create({ path: "empty.txt", content: "" })).status).toBe(201);
+    expect(await used(api)).toBe(5000);
   });
 
   test("concurrent writers cannot together pass the per-user limit", async () => {
