@@ -1,139 +1,21 @@
 import "server-only";
 import type { Queryable } from "@/lib/db/types";
-import { KilnError } from "@/lib/errors";
 import {
-  type FileRow,
-  fileLimits,
-  infoColumns,
-  lockWorkspace,
-  noFile,
-  toFileInfo,
-} from "./file-rows";
+  checkWriteAgainst,
+  checkWriteRequest,
+  type Existing,
+  type FileToPut,
+  type PutMode,
+  tooLarge,
+} from "./check-writes";
+import { type FileRow, fileLimits, infoColumns, lockWorkspace, toFileInfo } from "./file-rows";
 import { ancestorsOf, baseName, parentOf } from "./paths";
-import type { FileEncoding, WorkspaceFileInfo } from "./schemas";
+import type { WorkspaceFileInfo } from "./schemas";
 
 // The one way files get written: single creates, content saves and batches all come here, in the
 // caller's transaction. Everything that can refuse a write is checked before anything is
 // written, under the workspace lock (file-rows.ts), and the quota is checked after the writes in
 // the same transaction: a refusal rolls back all of it, so a batch is all or nothing.
-
-export interface FileToPut {
-  path: string;
-  isDirectory: boolean;
-  content: string;
-  encoding: FileEncoding;
-  expectedVersion?: number;
-}
-
-/** create: the path must be new; update: it must be a file already; upsert: either. */
-export type PutMode = "create" | "update" | "upsert";
-
-interface Existing {
-  path: string;
-  is_directory: boolean;
-  version: number;
-}
-
-function conflict(message: string, path: string) {
-  return new KilnError("CONFLICT", message, { details: { path } });
-}
-
-function tooLarge(message: string, details: Record<string, unknown>) {
-  return new KilnError("PAYLOAD_TOO_LARGE", message, { details });
-}
-
-const sizeOf = (file: FileToPut) =>
-  file.isDirectory
-    ? 0
-    : file.encoding === "base64"
-      ? Buffer.byteLength(file.content, "base64")
-      : Buffer.byteLength(file.content, "utf8");
-
-/** Refusals that need no database: duplicates, a file inside another file, sizes. */
-function checkRequest(files: FileToPut[]): number[] {
-  const { fileBytes } = fileLimits();
-  const byPath = new Map<string, FileToPut>();
-  for (const file of files) {
-    if (byPath.has(file.path)) {
-      throw new KilnError("VALIDATION_ERROR", `files: ${file.path} is listed twice`, {
-        details: { path: file.path },
-      });
-    }
-    byPath.set(file.path, file);
-  }
-  for (const file of files) {
-    for (const dir of ancestorsOf(file.path)) {
-      if (byPath.get(dir)?.isDirectory === false) {
-        throw new KilnError(
-          "VALIDATION_ERROR",
-          `files: ${dir} is written as a file and also holds ${file.path}`,
-          { details: { path: file.path } },
-        );
-      }
-    }
-  }
-  return files.map((file) => {
-    const size = sizeOf(file);
-    if (size > fileBytes) {
-      throw tooLarge(`${file.path} is ${size} bytes; a file may have at most ${fileBytes}`, {
-        path: file.path,
-        size,
-        limit: fileBytes,
-      });
-    }
-    return size;
-  });
-}
-
-function checkAgainst(
-  files: FileToPut[],
-  dirs: string[],
-  existing: Map<string, Existing>,
-  mode: PutMode,
-) {
-  for (const dir of dirs) {
-    if (existing.get(dir)?.is_directory === false) {
-      throw conflict(`${dir} is a file, so it cannot hold other files`, dir);
-    }
-  }
-  for (const file of files) {
-    const found = existing.get(file.path);
-    if (mode === "create" && found) throw conflict(`${file.path} already exists`, file.path);
-    if (mode === "update" && (!found || found.is_directory)) {
-      if (found) {
-        throw new KilnError("VALIDATION_ERROR", `path: ${file.path} is a directory`, {
-          details: { path: file.path },
-        });
-      }
-      throw noFile(file.path);
-    }
-    if (found && found.is_directory !== file.isDirectory) {
-      const kind = found.is_directory ? "a directory" : "a file";
-      throw conflict(`${file.path} already exists as ${kind}`, file.path);
-    }
-    const expected = file.expectedVersion;
-    if (expected === 0 && found) {
-      throw new KilnError("CONFLICT", `${file.path} already exists (expected it not to)`, {
-        details: { path: file.path, currentVersion: found.version },
-      });
-    }
-    if (expected !== undefined && expected > 0 && found?.version !== expected) {
-      throw new KilnError(
-        "CONFLICT",
-        found
-          ? `${file.path} changed since version ${expected}: it is at version ${found.version} now`
-          : `${file.path} no longer exists (expected version ${expected})`,
-        {
-          details: {
-            path: file.path,
-            expectedVersion: expected,
-            currentVersion: found?.version ?? null,
-          },
-        },
-      );
-    }
-  }
-}
 
 /** Writes `files` for `userId` inside transaction `tx`; answers each file's row in input order. */
 export async function putFiles(options: {
@@ -143,7 +25,7 @@ export async function putFiles(options: {
   mode: PutMode;
 }): Promise<WorkspaceFileInfo[]> {
   const { tx, userId, files, mode } = options;
-  const sizes = checkRequest(files);
+  const sizes = checkWriteRequest(files);
   const paths = files.map((f) => f.path);
   const dirs = [...new Set(files.flatMap((f) => ancestorsOf(f.path)))];
 
@@ -154,7 +36,7 @@ export async function putFiles(options: {
     [userId, [...paths, ...dirs]],
   );
   const existing = new Map(rows.map((row) => [row.path, row]));
-  checkAgainst(files, dirs, existing, mode);
+  checkWriteAgainst(files, dirs, existing, mode);
 
   const missingDirs = dirs.filter((dir) => !existing.has(dir));
   if (missingDirs.length > 0) {

@@ -138,7 +138,8 @@ export type WorkspaceFile = z.infer<typeof workspaceFileSchema>;
 export const workspaceFileInfoSchema = workspaceFileSchema.omit({ content: true });
 export type WorkspaceFileInfo = z.infer<typeof workspaceFileInfoSchema>;
 
-export interface TreeNode {
+// A type, not an interface: a tree node must fit the schema's record of unknown values.
+export type TreeNode = {
   name: string;
   path: string;
   isDirectory: boolean;
@@ -146,19 +147,23 @@ export interface TreeNode {
   version: number;
   updated_at: string;
   children?: TreeNode[];
-}
+};
 
-export const treeNodeSchema: z.ZodType<TreeNode> = z.lazy(() =>
-  z.object({
-    name: z.string(),
-    path: z.string(),
-    isDirectory: z.boolean(),
-    size_bytes: z.number(),
-    version: z.number(),
-    updated_at: timestamp,
-    children: z.array(treeNodeSchema).optional(),
-  }),
-);
+// Not a recursive zod schema: its JSON Schema would refer to "#/$defs/...", which inside the
+// OpenAPI document points at the document's root, where nothing is. The children are described
+// in words instead.
+export const treeNodeSchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  isDirectory: z.boolean(),
+  size_bytes: z.number(),
+  version: z.number(),
+  updated_at: timestamp,
+  children: z
+    .array(z.record(z.string(), z.unknown()))
+    .optional()
+    .describe("A directory's entries, directories first, each a node of this same shape"),
+});
 
 export const fileTreeSchema = z.array(treeNodeSchema);
 
