@@ -44,7 +44,10 @@ create table workspace_usage (
 alter table workspace_usage enable row level security;
 create policy workspace_usage_owner on workspace_usage for select using (user_id = auth.uid());
 
-create function workspace_usage_add() returns trigger language plpgsql as $$
+-- Security definer: on Supabase a client writing its own files directly (under the policy above)
+-- still moves its usage row, which it may only read.
+create function workspace_usage_add() returns trigger
+language plpgsql security definer set search_path = public as $$
 begin
   insert into workspace_usage (user_id, bytes)
   select user_id, sum(size_bytes) from new_rows group by user_id
@@ -52,7 +55,8 @@ begin
   return null;
 end $$;
 
-create function workspace_usage_remove() returns trigger language plpgsql as $$
+create function workspace_usage_remove() returns trigger
+language plpgsql security definer set search_path = public as $$
 begin
   update workspace_usage u set bytes = u.bytes - gone.bytes
     from (select user_id, sum(size_bytes) as bytes from old_rows group by user_id) gone
