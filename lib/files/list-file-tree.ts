@@ -13,7 +13,7 @@ interface TreeRow {
   updated_at: Date | string;
 }
 
-// Directories before files, each group in byte order of the name, as file trees show them.
+// Directories before files, each group in name order, as file trees show them.
 const byKindThenName = (a: TreeNode, b: TreeNode) =>
   a.isDirectory !== b.isDirectory ? (a.isDirectory ? -1 : 1) : a.name < b.name ? -1 : 1;
 
