@@ -39,6 +39,7 @@ interface Run {
   tokensUsed: number;
   tokenBudget: number | null;
   completedAt: string | null;
+  verificationResult: Json | null;
 }
 interface Task {
   id: string;
@@ -180,8 +181,8 @@ describe.each(backends)("runs on $name", (backend) => {
       createdAt: expect.any(String),
     });
     const runPath = `${base}/${started.body.data.id}`;
-    // Verification is the last step: the run gets there with every task built and merged.
-    const run = await until(client, runPath, (r) => r.status === "verifying");
+    // Verification is the last step: the app's files are checked in a sandbox, and it passes.
+    const run = await until(client, runPath, (r) => r.status === "succeeded");
     expect(run.tasksJson?.mergeOrder).toEqual(["store", "pages", "api"]);
     expect(run.tasks).toEqual([
       { id: expect.any(String), slug: "store", status: "succeeded", sequence: 1 },
@@ -191,6 +192,7 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(run.specSnapshot?.requirements.map((r) => r.id)).toEqual(["FR-1", "FR-2"]);
     expect(run.specSnapshot?.acceptance[0]).toEqual({
       id: "AC-1",
+      requirement: "FR-1",
       text: "Given an account, when the right password is given, then the user is signed in.",
     });
     expect(run.baseCommit).toMatch(/^[0-9a-f]{40}$/);
@@ -222,9 +224,6 @@ describe.each(backends)("runs on $name", (backend) => {
       fileContent("api", "src/api/boards.js", `Build the api part of ${name}.`),
     );
     expect(gitShow(projectId, "run/001:src/pages/index.html")).toContain("task pages");
-    expect(
-      execFileSync("git", ["--git-dir", repoOf(projectId), "rev-parse", "main"]).toString(),
-    ).toContain(run.baseCommit);
     // One planning call and one call per task, each naming the project.
     const mine = fake.requests.filter((r) => r.prompt.includes(name));
     expect(mine.filter((r) => isPlanPrompt(r.prompt))).toHaveLength(1);
@@ -236,10 +235,10 @@ describe.each(backends)("runs on $name", (backend) => {
       expect.objectContaining({
         id: run.id,
         runNumber: 1,
-        status: "verifying",
+        status: "succeeded",
         trigger: "manual",
         tasksSummary: { total: 3, succeeded: 3, failed: 0 },
-        completedAt: null,
+        completedAt: expect.any(String),
       }),
     ]);
     expect(listed.body.pagination).toEqual({ page: 1, pageSize: 10, total: 1, totalPages: 1 });
@@ -248,8 +247,29 @@ describe.each(backends)("runs on $name", (backend) => {
       "GET",
       `/api/v1/projects/${projectId}`,
     );
-    expect(project.body.data.status).toBe("building");
-    expect(project.body.data.latestRun).toEqual({ id: run.id, runNumber: 1, status: "verifying" });
+    expect(project.body.data.status).toBe("built");
+    expect(project.body.data.latestRun).toEqual({ id: run.id, runNumber: 1, status: "succeeded" });
+    // With no package.json, verification checked every source file's syntax in a sandbox.
+    expect(run.verificationResult).toMatchObject({
+      passed: true,
+      template: "static-html",
+      steps: [
+        { name: "install", skipped: "the app has no package.json" },
+        {
+          name: "check",
+          command: expect.stringContaining("node --check 'src/api/boards.js'"),
+          exitCode: 0,
+        },
+        { name: "build", skipped: "the app has no package.json" },
+        { name: "test", skipped: "the app has no package.json" },
+      ],
+    });
+    // A run that passes moves main to its result.
+    expect(
+      execFileSync("git", ["--git-dir", repoOf(projectId), "rev-parse", "main"])
+        .toString()
+        .trim(),
+    ).toBe(run.resultCommit);
     if (databaseUrl) {
       const types = (await eventTypes(run.id))!;
       expect(types.slice(0, 3)).toEqual(["RUN_STARTED", "DECOMPOSE_STARTED", "PLAN_ACCEPTED"]);
@@ -258,8 +278,67 @@ describe.each(backends)("runs on $name", (backend) => {
         ["TASK_QUEUED", "TASK_STARTED", "FILE_CREATED", "TASK_COMPLETED", "TASK_MERGED"].map(count),
       ).toEqual([3, 3, 3, 3, 3]);
       expect(count("MERGE_STARTED")).toBe(1);
-      expect(finalEvents(types)).toEqual([]);
+      expect(types.slice(-2)).toEqual(["VERIFY_COMPLETED", "RUN_SUCCEEDED"]);
+      expect(count("VERIFY_STARTED")).toBe(1);
+      expect(finalEvents(types)).toEqual(["RUN_SUCCEEDED"]);
     }
+  });
+
+  test("verification installs nothing it need not, runs the app's own tests, and maps each AC to them", async () => {
+    const client = await signedUp();
+    const passing = await approvedProject(client, "Tested Board");
+    const failing = await approvedProject(client, "Failing Tested Board");
+    const started = await call<Run>(client, "POST", `/api/v1/projects/${passing}/runs`);
+    const runPath = `/api/v1/projects/${passing}/runs/${started.body.data.id}`;
+    const run = await until(client, runPath, (r) => r.status === "succeeded");
+    expect(run.verificationResult).toMatchObject({
+      passed: true,
+      template: "static-html",
+      steps: [
+        { name: "install", skipped: "the app has no dependencies" },
+        { name: "check", skipped: "the app's own build and tests check it" },
+        { name: "build", skipped: "package.json has no build script" },
+        { name: "test", command: "npm test", exitCode: 0 },
+      ],
+      acceptance: [
+        { id: "AC-1", tasks: ["pages"], tests: ["test/app.test.js"], covered: true },
+        { id: "AC-2", tasks: ["store"], tests: ["test/app.test.js"], covered: true },
+      ],
+    });
+    const output = (
+      await call<{ eventType: string; payload: { step: string; text: string } }[]>(
+        client,
+        "GET",
+        `${runPath}/events?type=VERIFY_OUTPUT&limit=1000`,
+      )
+    ).body.data
+      .map((e) => e.payload.text)
+      .join("");
+    expect(output).toMatch(/# pass 2/);
+
+    // The same app with a test that fails: the run fails, main stays where it was.
+    const broken = await call<Run>(client, "POST", `/api/v1/projects/${failing}/runs`);
+    const brokenPath = `/api/v1/projects/${failing}/runs/${broken.body.data.id}`;
+    const deadline = Date.now() + 60_000;
+    let failed: Run;
+    for (;;) {
+      failed = (await call<Run>(client, "GET", brokenPath)).body.data;
+      if (finished.includes(failed.status) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toBe("Verification failed: the app did not pass its checks");
+    expect(failed.verificationResult).toMatchObject({
+      passed: false,
+      steps: expect.arrayContaining([expect.objectContaining({ name: "test", exitCode: 1 })]),
+    });
+    expect(
+      execFileSync("git", ["--git-dir", repoOf(failing), "rev-parse", "main"])
+        .toString()
+        .trim(),
+    ).toBe(failed.baseCommit);
+    const project = await call<{ status: string }>(client, "GET", `/api/v1/projects/${failing}`);
+    expect(project.body.data.status).toBe("failed");
   });
 
   test("five builds at once on a free account: exactly one starts, the others are 429", async () => {
@@ -355,7 +434,7 @@ describe.each(backends)("runs on $name", (backend) => {
     const second = await until(
       client,
       `${base}/${retried.body.data.id}`,
-      (r) => r.status === "verifying",
+      (r) => r.status === "succeeded",
     );
     expect(second.tasks.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     // The retry's tasks took over the branch names from run 1's worktrees.
@@ -364,7 +443,6 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(gitShow(projectId, "run/002:src/store/boards.js")).toContain("task store");
     const listed = await call<Json[]>(client, "GET", `${base}?status=cancelled`);
     expect(listed.body.data.map((r) => r.runNumber)).toEqual([1]);
-    await call(client, "POST", `${base}/${second.id}/cancel`);
   });
 
   test("a merge conflict fails the task and the run, naming the branch and the files", async () => {
@@ -455,7 +533,7 @@ describe.each(backends)("runs on $name", (backend) => {
     const run = await until(
       client,
       `${base}/${started.body.data.id}`,
-      (r) => r.status === "verifying",
+      (r) => r.status === "succeeded",
     );
     const tasks = (await call<Task[]>(client, "GET", `${base}/${run.id}/tasks`)).body.data;
     expect(tasks.find((t) => t.slug === "pages")).toMatchObject({
@@ -463,7 +541,6 @@ describe.each(backends)("runs on $name", (backend) => {
       attempts: 2,
       error: null,
     });
-    await call(client, "POST", `${base}/${run.id}/cancel`);
   });
 
   test("a run past its token budget stops, failed, before any task runs; its calls are counted", async () => {
