@@ -87,7 +87,7 @@ function namesFile(content: string, file: string): boolean {
 }
 
 export function mapAcceptance(options: {
-  acceptance: { id: string; text: string; requirement?: string }[];
+  acceptance: { id: string; text: string; requirement?: string | undefined }[];
   tasks: { slug: string; requirements: string[]; files: string[] }[];
   testFiles: TestFile[];
 }): AcceptanceCoverage[] {

@@ -68,7 +68,8 @@ const MiB = 1024 * 1024;
 
 export async function verifyRun(options: {
   dir: string;
-  acceptance: { id: string; text: string }[];
+  /** `requirement` is the FR the criterion proves, when the spec says (it names its tasks). */
+  acceptance: { id: string; text: string; requirement?: string | undefined }[];
   tasks: { slug: string; requirements: string[]; files: string[] }[];
   userId: string;
   emit: (e: {
