@@ -301,8 +301,18 @@ describe.each(backends)("runs on $name", (backend) => {
         { name: "test", command: "npm test", exitCode: 0 },
       ],
       acceptance: [
-        { id: "AC-1", tasks: ["pages"], tests: ["test/app.test.js"], covered: true },
-        { id: "AC-2", tasks: ["store"], tests: ["test/app.test.js"], covered: true },
+        {
+          id: "AC-1",
+          tasks: ["pages"],
+          tests: ["test/app.test.js: AC-1 the page has a title"],
+          covered: true,
+        },
+        {
+          id: "AC-2",
+          tasks: ["store"],
+          tests: ["test/app.test.js: AC-2 a board is listed"],
+          covered: true,
+        },
       ],
     });
     const output = (
