@@ -190,3 +190,8 @@ export function followEvents(
   read();
   return stop;
 }
+
+/** How many followers this process has on `stream`: each holds a listener until stopped. */
+export function followerCount(stream: string): number {
+  return bus.emitter.listenerCount(stream);
+}

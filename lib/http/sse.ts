@@ -48,6 +48,8 @@ export function eventStream(
     headers?: Headers;
     /** "v1": error events in /api/v1's envelope; seed 000's shape otherwise. */
     surface?: "api" | "v1";
+    /** How often a quiet stream sends a heartbeat comment; 15 s unless set. */
+    heartbeatMs?: number;
   } = {},
 ): Response {
   const abort = new AbortController();
@@ -90,7 +92,7 @@ export function eventStream(
       if (request.signal.aborted) return onClientGone();
       request.signal.addEventListener("abort", onClientGone, { once: true });
       write(": stream open\n\n");
-      heartbeat = setInterval(() => write(": keep-alive\n\n"), heartbeatMs);
+      heartbeat = setInterval(() => write(": keep-alive\n\n"), options.heartbeatMs ?? heartbeatMs);
       produce(writer)
         .catch((error) => {
           const known =

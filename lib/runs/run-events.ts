@@ -68,10 +68,12 @@ export async function openRunEventStream(options: {
   projectId: string;
   runId: string;
   after: number | Date | undefined;
+  /** The database to read; the process's own unless given. */
+  db?: Database;
   /** How often a stream with nothing to send checks that its run has not ended silently. */
   checkEveryMs?: number;
 }): Promise<(writer: SseWriter) => Promise<void>> {
-  const db = await getDb();
+  const db = options.db ?? (await getDb());
   const run = await getRunRowOrThrow(db, options);
   const after = await afterSeq(db, run.id, options.after);
   return (writer) =>
