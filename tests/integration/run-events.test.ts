@@ -73,9 +73,8 @@ async function readStream(response: Response): Promise<{ frames: Frame[]; text: 
 
 /** Reads an SSE body a block at a time: a frame or a comment, each with its blank line. */
 function blocks(body: ReadableStream<Uint8Array> | null) {
-  const reader = (body as ReadableStream<Uint8Array>)
-    .pipeThrough(new TextDecoderStream())
-    .getReader();
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
   let buffer = "";
   const next = async (): Promise<string | undefined> => {
     for (;;) {
@@ -87,7 +86,7 @@ function blocks(body: ReadableStream<Uint8Array> | null) {
       }
       const { value, done } = await reader.read();
       if (done) return buffer ? buffer : undefined;
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
     }
   };
   return {
