@@ -196,7 +196,7 @@ export function ProjectView({ initial }: { initial: ProjectDetail }) {
       ) : null}
 
       {isArchived || status === "draft" || status === "clarifying" ? null : (
-        <ProjectRuns projectId={project.id} canStart={status === "approved"} />
+        <ProjectRuns projectId={project.id} canStart={canApply("build", status)} />
       )}
       {spec && canApply("regenerate", status) ? (
         <SpecActions
