@@ -32,7 +32,7 @@ export function EventLog({ events, state }: { events: StreamedEvent[]; state: st
             key={event.seq}
             className="flex flex-wrap gap-x-3 border-b border-zinc-900 px-3 py-1.5 last:border-0"
           >
-            <span className="text-zinc-500">{event.seq}</span>
+            <span className="w-8 shrink-0 text-right text-zinc-500">{event.seq}</span>
             <span className="text-orange-300">{event.eventType}</span>
             <span className="min-w-0 break-all text-zinc-300">{detail(event)}</span>
           </li>

@@ -89,7 +89,9 @@ export function RunView({ initial }: { initial: RunDetail }) {
         </p>
       </header>
       {error ? <Alert tone="error">{error}</Alert> : null}
-      {run.error ? <Alert tone="error">{run.error}</Alert> : null}
+      {run.error ? (
+        <Alert tone={run.status === "cancelled" ? "warning" : "error"}>{run.error}</Alert>
+      ) : null}
       <div className="grid min-w-0 gap-8 lg:grid-cols-2">
         <TaskList run={run} />
         <EventLog events={events} state={state} />
