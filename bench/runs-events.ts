@@ -88,6 +88,8 @@ async function connect(
         new Promise<void>((resolve, reject) => {
           const request = http.get(target, { agent, headers }, (response) => {
             if (response.statusCode !== 200) reject(new Error(`stream: ${response.statusCode}`));
+            // Closing the clients at the end resets their responses: not a failure.
+            response.on("error", () => {});
             response.setEncoding("utf8");
             let buffer = "";
             response.on("data", (chunk: string) => {
