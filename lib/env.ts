@@ -72,6 +72,8 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(24 * 30),
+  // How often a quiet SSE stream sends a comment, so proxies do not time it out.
+  KILN_SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
   KILN_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   KILN_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
   // Tokens a build run may spend on model calls before it is stopped.

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { ProjectRuns } from "@/components/runs/project-runs";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { useModelStep } from "@/hooks/use-model-step";
@@ -194,6 +195,9 @@ export function ProjectView({ initial }: { initial: ProjectDetail }) {
         </Alert>
       ) : null}
 
+      {isArchived || status === "draft" || status === "clarifying" ? null : (
+        <ProjectRuns projectId={project.id} canStart={canApply("build", status)} />
+      )}
       {spec && canApply("regenerate", status) ? (
         <SpecActions
           canApprove={canApply("approve", status)}

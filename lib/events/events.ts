@@ -137,6 +137,70 @@ function listenAcrossProcesses(db: Database) {
     });
 }
 
+interface Follower {
+  last: number;
+  onEvent: (event: StoredEvent) => void;
+  stopped: boolean;
+}
+
+/** A stream's followers in this process: one read per wake-up serves them all. */
+interface Tail {
+  followers: Set<Follower>;
+  reading?: Promise<void>;
+  again: boolean;
+  read: () => void;
+}
+
+const tails = processSlot("event-tails", () => new Map<Database, Map<string, Tail>>());
+
+function tailOf(db: Database, stream: string): Tail {
+  const byStream = tails.get(db) ?? new Map<string, Tail>();
+  tails.set(db, byStream);
+  const existing = byStream.get(stream);
+  if (existing) return existing;
+  const tail: Tail = { followers: new Set(), again: false, read: () => {} };
+  // Reading once for all followers, from the one furthest behind, keeps the cost of an event
+  // flat in the number of its followers (a run's page open in many tabs, many API clients).
+  tail.read = () => {
+    if (tail.reading) {
+      tail.again = true;
+      return;
+    }
+    tail.reading = (async () => {
+      do {
+        tail.again = false;
+        for (;;) {
+          const active = [...tail.followers];
+          if (active.length === 0) return;
+          const from = Math.min(...active.map((f) => f.last));
+          const batch = await listEvents(db, stream, { after: from, limit: 500 });
+          for (const event of batch) {
+            for (const follower of active) {
+              if (follower.stopped || event.seq <= follower.last) continue;
+              follower.last = event.seq;
+              try {
+                follower.onEvent(event);
+              } catch (error) {
+                log.warn("an event follower failed", { stream, error });
+              }
+            }
+          }
+          if (batch.length < 500) break;
+        }
+      } while (tail.again);
+    })()
+      .catch((error) => log.warn("reading events failed", { stream, error }))
+      .finally(() => {
+        tail.reading = undefined;
+        // A wake-up (or a new follower) that came after the last read's check: read once more.
+        if (tail.again) tail.read();
+      });
+  };
+  byStream.set(stream, tail);
+  bus.emitter.on(stream, tail.read);
+  return tail;
+}
+
 /**
  * Calls `onEvent` with every event of `stream` after `after`, in order: first those already
  * stored, then each as it is appended, until the returned function is called or `signal` aborts.
@@ -149,44 +213,30 @@ export function followEvents(
   signal?: AbortSignal,
 ): () => void {
   listenAcrossProcesses(db);
-  let last = after;
-  let reading: Promise<void> | undefined;
-  let again = false;
-  let stopped = false;
-  const read = () => {
-    if (stopped) return;
-    if (reading) {
-      again = true;
-      return;
-    }
-    reading = (async () => {
-      do {
-        again = false;
-        for (;;) {
-          const batch = await listEvents(db, stream, { after: last, limit: 500 });
-          for (const event of batch) {
-            if (stopped) return;
-            last = event.seq;
-            onEvent(event);
-          }
-          if (batch.length < 500) break;
-        }
-      } while (again && !stopped);
-    })()
-      .catch((error) => log.warn("reading events failed", { stream, error }))
-      .finally(() => {
-        reading = undefined;
-        // A wake-up that came after the last read's check: read once more.
-        if (again) read();
-      });
-  };
+  const follower: Follower = { last: after, onEvent, stopped: false };
+  const tail = tailOf(db, stream);
+  tail.followers.add(follower);
   const stop = () => {
-    stopped = true;
-    bus.emitter.off(stream, read);
+    if (follower.stopped) return;
+    follower.stopped = true;
     signal?.removeEventListener("abort", stop);
+    tail.followers.delete(follower);
+    const byStream = tails.get(db);
+    if (tail.followers.size === 0 && byStream?.get(stream) === tail) {
+      bus.emitter.off(stream, tail.read);
+      byStream.delete(stream);
+      if (byStream.size === 0) tails.delete(db);
+    }
   };
-  bus.emitter.on(stream, read);
   signal?.addEventListener("abort", stop, { once: true });
-  read();
+  if (signal?.aborted) stop();
+  else tail.read();
   return stop;
+}
+
+/** How many followers this process has on `stream`: each is held until stopped. */
+export function followerCount(stream: string): number {
+  let count = 0;
+  for (const byStream of tails.values()) count += byStream.get(stream)?.followers.size ?? 0;
+  return count;
 }

@@ -9,6 +9,8 @@ import { errorBody } from "./responses";
 export interface SseWriter {
   /** `id` becomes the frame's `id:` line, what a reconnecting client sends as Last-Event-ID. */
   send(event: string, data: unknown, options?: { id?: string }): void;
+  /** Sends a frame `sseFrame` made: one frame for many clients is serialized once. */
+  sendFrame(frame: string): void;
   /** True once the client went away or the stream was closed. */
   readonly closed: boolean;
   /** Aborted when the client disconnects. */
@@ -48,6 +50,8 @@ export function eventStream(
     headers?: Headers;
     /** "v1": error events in /api/v1's envelope; seed 000's shape otherwise. */
     surface?: "api" | "v1";
+    /** How often a quiet stream sends a heartbeat comment; 15 s unless set. */
+    heartbeatMs?: number;
   } = {},
 ): Response {
   const abort = new AbortController();
@@ -55,8 +59,22 @@ export function eventStream(
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
+  // Frames written in one turn of the event loop (a follower's batch) go out as one chunk: each
+  // chunk costs a trip through the response's streams, whatever its size.
+  let pending = "";
+  const flush = () => {
+    if (!pending || closed) return;
+    const text = pending;
+    pending = "";
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      closed = true;
+    }
+  };
   const finish = () => {
     clearInterval(heartbeat);
+    flush();
     request.signal.removeEventListener("abort", onClientGone);
     if (closed) return;
     closed = true;
@@ -70,14 +88,12 @@ export function eventStream(
   }
   const write = (text: string) => {
     if (closed) return;
-    try {
-      controller.enqueue(encoder.encode(text));
-    } catch {
-      closed = true;
-    }
+    if (!pending) queueMicrotask(flush);
+    pending += text;
   };
   const writer: SseWriter = {
     send: (event, data, sendOptions) => write(sseFrame(event, data, sendOptions?.id)),
+    sendFrame: (frame) => write(frame),
     get closed() {
       return closed || abort.signal.aborted;
     },
@@ -90,7 +106,7 @@ export function eventStream(
       if (request.signal.aborted) return onClientGone();
       request.signal.addEventListener("abort", onClientGone, { once: true });
       write(": stream open\n\n");
-      heartbeat = setInterval(() => write(": keep-alive\n\n"), heartbeatMs);
+      heartbeat = setInterval(() => write(": keep-alive\n\n"), options.heartbeatMs ?? heartbeatMs);
       produce(writer)
         .catch((error) => {
           const known =

@@ -112,7 +112,7 @@ export const streamRunEventsContract = defineContract({
   method: "GET",
   path: "/api/v1/projects/{projectId}/runs/{runId}/events/stream",
   summary:
-    "The run's events as server-sent events: `event: <TYPE>`, `id: <seq>`, and as data the event's payload with its id, seq, runId, taskId, eventType and createdAt. Replays from Last-Event-ID (or `?after=`), then follows live; comment lines keep the connection alive; the stream ends after the run's final event (RUN_SUCCEEDED, RUN_FAILED or RUN_CANCELLED).",
+    "The run's events as server-sent events: `event: <TYPE>`, `id: <seq>`, and as data the event's payload with its id, seq, runId, taskId, eventType and createdAt. Replays from Last-Event-ID (or `?after=`), then follows live; a comment line every KILN_SSE_HEARTBEAT_MS (15 s by default) keeps a quiet connection alive; the stream ends after the run's final event (RUN_SUCCEEDED, RUN_FAILED or RUN_CANCELLED).",
   tags: ["runs"],
   auth: "user",
   params: runParamsSchema,

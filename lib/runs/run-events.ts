@@ -2,7 +2,7 @@ import "server-only";
 import { getDb } from "@/lib/db/client";
 import type { Database } from "@/lib/db/types";
 import { followEvents, listEvents, type StoredEvent } from "@/lib/events/events";
-import type { SseWriter } from "@/lib/http/sse";
+import { type SseWriter, sseFrame } from "@/lib/http/sse";
 import type { ListRunEventsQuery, RunEvent } from "./event-schemas";
 import { finalRunEventTypes, runStream } from "./event-types";
 import { getRunRowOrThrow } from "./run-rows";
@@ -62,16 +62,31 @@ export const streamData = (event: RunEvent) => ({
   createdAt: event.createdAt,
 });
 
+// Every follower of a run in this process is handed the same event object: its frame is made
+// once, not once per client.
+const frames = new WeakMap<StoredEvent, string>();
+function frameOf(runId: string, stored: StoredEvent): string {
+  let frame = frames.get(stored);
+  if (frame === undefined) {
+    const event = toRunEvent(runId, stored);
+    frame = sseFrame(event.eventType, streamData(event), String(event.seq));
+    frames.set(stored, frame);
+  }
+  return frame;
+}
+
 /** Looks the run up (404 for anyone but its owner) and returns what streams its events. */
 export async function openRunEventStream(options: {
   userId: string;
   projectId: string;
   runId: string;
   after: number | Date | undefined;
+  /** The database to read; the process's own unless given. */
+  db?: Database;
   /** How often a stream with nothing to send checks that its run has not ended silently. */
   checkEveryMs?: number;
 }): Promise<(writer: SseWriter) => Promise<void>> {
-  const db = await getDb();
+  const db = options.db ?? (await getDb());
   const run = await getRunRowOrThrow(db, options);
   const after = await afterSeq(db, run.id, options.after);
   return (writer) =>
@@ -92,10 +107,9 @@ export async function openRunEventStream(options: {
         after,
         (stored) => {
           if (isFinished) return;
-          const event = toRunEvent(run.id, stored);
-          last = event.seq;
-          writer.send(event.eventType, streamData(event), { id: String(event.seq) });
-          if (finalRunEventTypes.has(event.eventType)) finish();
+          last = stored.seq;
+          writer.sendFrame(frameOf(run.id, stored));
+          if (finalRunEventTypes.has(stored.type)) finish();
         },
         writer.signal,
       );

@@ -7,6 +7,7 @@
 // valid spec (fake-spec-replies.ts).
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai.ts";
+import { runReply } from "./fake-run-replies.ts";
 import { specReply } from "./fake-spec-replies.ts";
 
 const { values } = parseArgs({
@@ -67,7 +68,7 @@ const fake = await startFakeOpenAI({
   models: ["fake-builder"],
   chunkDelayMs: Number(values["chunk-delay"]),
   defaultReply: (request) => {
-    const spec = specReply(request.prompt);
+    const spec = specReply(request.prompt) ?? runReply(request.prompt);
     if (spec) return spec;
     if (request.prompt.includes("targeted edits")) {
       return {

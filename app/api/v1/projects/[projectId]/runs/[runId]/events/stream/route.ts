@@ -1,3 +1,4 @@
+import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { apiRoute, routeMethods } from "@/lib/http/route";
 import { eventStream } from "@/lib/http/sse";
@@ -25,6 +26,7 @@ export const { GET, POST, PUT, PATCH, DELETE } = routeMethods(streamRunEventsCon
     });
     return eventStream(request, produce, {
       surface: "v1",
+      heartbeatMs: getEnv().KILN_SSE_HEARTBEAT_MS,
       onUnexpected: (error) => log.error("run events stream failed", { requestId, error }),
     });
   }),

@@ -1,0 +1,107 @@
+import { expect, type Page, test } from "@playwright/test";
+import { signUp } from "./ide-steps";
+
+// A build from the project page: Start build, the run's page with its tasks and their progress,
+// the event log filled live over SSE (every event once, in order), cancel, then retry. The fake
+// model server writes the plan and the tasks' files (tests/support/fake-run-replies.ts). Each
+// state is kept as a screenshot at a desktop and a phone width.
+
+const desktop = { width: 1440, height: 900 };
+const phone = { width: 390, height: 844 };
+
+/** Screenshots at both widths; at each the document is exactly as wide as the viewport. */
+async function shots(page: Page, name: string) {
+  for (const size of [desktop, phone]) {
+    await page.setViewportSize(size);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    await page.screenshot({
+      path: test.info().outputPath(`${name}-${size.width}.png`),
+      fullPage: true,
+    });
+    expect(width, `${name} at ${size.width} px`).toBe(size.width);
+  }
+  await page.setViewportSize(desktop);
+}
+
+/** The sequence numbers the event log shows, top to bottom. */
+const loggedSeqs = (page: Page) =>
+  page
+    .getByTestId("event-log")
+    .locator("li > span:first-child")
+    .allTextContents()
+    .then((texts) => texts.map(Number));
+
+test("start a build, follow its events live, cancel it and retry", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize(desktop);
+  await signUp(page, "runs");
+
+  // An approved project, made through the API the pages use.
+  const post = async (path: string, data: unknown = {}) => {
+    // Cookie-authenticated writes must come from Kiln's own origin, as the pages' do.
+    const response = await page.request.post(path, {
+      data,
+      headers: { origin: new URL(page.url()).origin },
+    });
+    expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
+    return (await response.json()).data;
+  };
+  const project = await post("/api/v1/projects", {
+    name: "Build board",
+    description: "A kanban board for small teams",
+  });
+  await post(`/api/v1/projects/${project.id}/clarify`);
+  await post(`/api/v1/projects/${project.id}/answers`, { answers: [] });
+  await post(`/api/v1/projects/${project.id}/approve`);
+
+  await page.goto(`/projects/${project.id}`);
+  await expect(page.getByText("No builds yet.")).toBeVisible();
+  await shots(page, "01-project-approved");
+  await page.getByRole("button", { name: "Start build" }).click();
+  await expect(page).toHaveURL(/\/runs\/run_[a-z0-9]+$/);
+  await expect(page.getByRole("heading", { name: "Build #1" })).toBeVisible();
+
+  // The plan's tasks appear and finish; the log shows the events as they come.
+  await expect(page.getByTestId("event-log")).toContainText("RUN_STARTED");
+  await expect(page.getByTestId("event-log")).toContainText("TASK_COMPLETED", {
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId("task-progress")).toHaveText(/^[1-9]\d* of [1-9]\d* done$/, {
+    timeout: 30_000,
+  });
+  await shots(page, "02-run-live");
+
+  // Cancel it (or, if it already ended, it shows its end): the stream ends with the run.
+  const cancel = page.getByRole("button", { name: "Cancel build" });
+  if (await cancel.isVisible()) await cancel.click();
+  await expect(page.getByTestId("stream-state")).toHaveText("Ended", { timeout: 30_000 });
+  await expect(page.getByTestId("run-status").first()).toHaveText(/succeeded|failed|cancelled/);
+  const seqs = await loggedSeqs(page);
+  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  const listed = await page.request.get(
+    `${page.url().replace(/^.*\/projects\//, "/api/v1/projects/")}/events?limit=1000`,
+  );
+  const stored = (await listed.json()).data as { seq: number; eventType: string }[];
+  const end = stored.findIndex((e) => e.eventType.startsWith("RUN_") && e.seq > 1);
+  expect(seqs).toEqual(stored.slice(0, end + 1).map((e) => e.seq));
+  await shots(page, "03-run-ended");
+
+  // A reload replays the whole log from the start, once.
+  await page.reload();
+  await expect(page.getByTestId("stream-state")).toHaveText("Ended");
+  expect(await loggedSeqs(page)).toEqual(seqs);
+
+  const retry = page.getByRole("button", { name: "Retry" });
+  if (await retry.isVisible()) {
+    await retry.click();
+    await expect(page.getByRole("heading", { name: "Build #2" })).toBeVisible();
+    await expect(page.getByTestId("event-log")).toContainText("RUN_STARTED");
+    await shots(page, "04-retry");
+    const again = page.getByRole("button", { name: "Cancel build" });
+    if (await again.isVisible()) await again.click();
+  }
+
+  await page.getByRole("link", { name: "← Project" }).click();
+  await expect(page.getByRole("link", { name: /Build #1/ })).toBeVisible();
+  await shots(page, "05-project-builds");
+});
