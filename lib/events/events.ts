@@ -54,11 +54,29 @@ export async function appendEvent(
     payload?: Record<string, unknown>;
   },
 ): Promise<StoredEvent> {
+  return (await appendEventIf(db, event)) as StoredEvent;
+}
+
+/**
+ * Appends the event only while `condition` (SQL, its parameters from $6) holds, checked in the
+ * same statement as the insert; undefined when it did not hold.
+ */
+export async function appendEventIf(
+  db: Database,
+  event: {
+    stream: string;
+    type: string;
+    taskId?: string | null;
+    payload?: Record<string, unknown>;
+  },
+  condition?: { sql: string; params: unknown[] },
+): Promise<StoredEvent | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
       const [row] = await db.query<EventRow>(
         `insert into events (id, stream, seq, type, task_id, payload)
-         values ($1, $2, coalesce((select max(seq) from events where stream = $2), 0) + 1, $3, $4, $5)
+         select $1, $2, coalesce((select max(seq) from events where stream = $2), 0) + 1, $3, $4, $5
+         ${condition ? `where ${condition.sql}` : ""}
          returning ${columns}`,
         [
           prefixedId("evt"),
@@ -66,9 +84,11 @@ export async function appendEvent(
           event.type,
           event.taskId ?? null,
           JSON.stringify(event.payload ?? {}),
+          ...(condition?.params ?? []),
         ],
       );
-      const stored = toEvent(row as EventRow);
+      if (!row) return undefined;
+      const stored = toEvent(row);
       wake(stored.stream);
       if (db.kind === "postgres") {
         await db

@@ -4,12 +4,13 @@ import { type ResolvedModel, resolveModel } from "@/lib/ai/resolve-model";
 import { sha256 } from "@/lib/auth/crypto";
 import { getDb } from "@/lib/db/client";
 import type { Database } from "@/lib/db/types";
+import { appendEventIf } from "@/lib/events/events";
 import { prefixedId } from "@/lib/ids";
 import type { Job } from "@/lib/queue/queue";
 import { type JobContext, PermanentJobError } from "@/lib/queue/workers";
-import type { RunEventType } from "./event-types";
+import { type RunEventType, runStream } from "./event-types";
 import type { RunRow } from "./run-rows";
-import { appendRunEvent, finishRun, watchRun } from "./run-state";
+import { finishRun, watchRun } from "./run-state";
 
 // What every job of a build run shares: the run it works on (a run that has ended is left
 // alone), a signal that aborts when the run is cancelled or its token budget is spent, events
@@ -63,9 +64,20 @@ export async function withRun(
     run,
     signal,
     async emit(key, type, payload, taskId) {
+      // A run that has ended says nothing more: its final event is its last (a cancel that
+      // lands while a step still reports must not be followed by that step's output).
+      if (signal.aborted) return;
       await context.step(`event:${key}`, async () => {
-        await appendRunEvent(db, runId, type, payload, taskId);
-        return true;
+        // Checked in the insert itself: a run that ends meanwhile gets nothing after its end.
+        const stored = await appendEventIf(
+          db,
+          { stream: runStream(runId), type, payload, taskId: taskId ?? null },
+          {
+            sql: "exists (select 1 from runs where id = $6 and completed_at is null)",
+            params: [runId],
+          },
+        );
+        return stored !== undefined;
       });
     },
     model() {
