@@ -42,6 +42,9 @@ const files = readdirSync(path.join(root, "bench"))
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
+// The IDE bench (Chromium, the npm registry for the Node and Next.js templates) runs only when
+// named: `npm run bench -- ide`.
+if (only.includes("ide")) files.push("ide.ts");
 const results: unknown[] = [];
 for (const file of files) {
   console.error(`bench: ${file}`);

@@ -81,6 +81,38 @@ const fake = await startFakeOpenAI({
         },
       };
     }
+    // An Express app whose button calls its own API, for an "express counter".
+    if (request.prompt.includes("express counter")) {
+      return {
+        json: {
+          commentary: "An Express server whose page counts clicks on the server.",
+          template: "node-server",
+          title: "Express counter",
+          description: "A page whose button asks the server's own API to count.",
+          additional_dependencies: [],
+          has_additional_dependencies: false,
+          install_dependencies_command: "",
+          port: 3000,
+          file_path: "index.js",
+          code: [
+            "const express = require('express');",
+            "const app = express();",
+            "let count = 0;",
+            "app.get('/', (req, res) => res.send(`<h1>Express counter</h1>",
+            '<button id="count">Counted 0 on the server</button>',
+            "<script>",
+            "document.getElementById('count').onclick = async (event) => {",
+            "  const { count } = await (await fetch('/api/count', { method: 'POST' })).json();",
+            "  event.target.textContent = 'Counted ' + count + ' on the server';",
+            "};",
+            "</script>`));",
+            "app.post('/api/count', (req, res) => res.json({ count: ++count }));",
+            "app.listen(process.env.PORT || 3000, '0.0.0.0');",
+          ].join("\n"),
+          files: [],
+        },
+      };
+    }
     if (request.prompt.includes("express server")) {
       return {
         json: {
