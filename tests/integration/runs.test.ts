@@ -358,7 +358,24 @@ describe.each(backends)("runs on $name", (backend) => {
     const again = await call(client, "POST", `${runPath}/cancel`);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("CONFLICT");
-    if (databaseUrl) expect(finalEvents((await eventTypes(run.id))!)).toEqual(["RUN_CANCELLED"]);
+    if (databaseUrl) {
+      expect(finalEvents((await eventTypes(run.id))!)).toEqual(["RUN_CANCELLED"]);
+      // The held model call ended as the run was cancelled (a hung call is never recorded).
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      let stopped: { error: string }[] = [];
+      while (stopped.length === 0) {
+        ({ rows: stopped } = await db.query(
+          "select error from llm_calls where run_id = $1 and purpose = 'task' and outcome <> 'ok'",
+          [run.id],
+        ));
+        if (stopped.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await db.end();
+      for (const call of stopped) {
+        expect(call.error).toBe("the model provider failed: the run was cancelled");
+      }
+    }
 
     // Retry: a new run of the same spec, the next number, trigger retry; it builds to the end.
     const retried = await call<Run>(client, "POST", `${runPath}/retry`);
