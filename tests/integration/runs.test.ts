@@ -276,7 +276,22 @@ describe.each(backends)("runs on $name", (backend) => {
       ).toEqual([3, 3, 3, 3, 3]);
       expect(count("MERGE_STARTED")).toBe(1);
       expect(finalEvents(types)).toEqual([]);
+      // Every model call of the run is recorded against it, and its tokens are the run's.
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      const { rows } = await db.query<{ purpose: string; tokens: number }>(
+        `select purpose, input_tokens + output_tokens as tokens from llm_calls
+          where run_id = $1 order by purpose`,
+        [run.id],
+      );
+      await db.end();
+      expect(rows.map((r) => r.purpose)).toEqual(["decompose", "task", "task", "task"]);
+      expect(rows.reduce((sum, r) => sum + r.tokens, 0)).toBe(run.tokensUsed);
     }
+    // A run that is still going cannot be retried: the project is building.
+    const early = await call(client, "POST", `${runPath}/retry`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toContain('status "building"');
   });
 
   test("five builds at once on a free account: exactly one starts, the others are 429", async () => {
