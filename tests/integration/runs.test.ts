@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -7,7 +7,7 @@ import { TestClient } from "../support/client";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
 import { fileContent, isPlanPrompt, isTaskPrompt, runReply } from "../support/fake-run-replies";
 import { specReply } from "../support/fake-spec-replies";
-import { type KilnServer, startKiln } from "../support/kiln-server";
+import { cleanEnv, type KilnServer, startKiln } from "../support/kiln-server";
 import { suiteEnv } from "./global-setup";
 
 // Build runs over /api/v1 against a fake model server: a whole pipeline of three tasks (one
@@ -66,9 +66,9 @@ const finished = ["succeeded", "failed", "cancelled"];
  * A database of this file's own beside TEST_DATABASE_URL's: every Kiln on a database runs its
  * queued jobs, and the suite's shared server (with no model configured) must not take these.
  */
-async function ownDatabase(shared: string): Promise<string> {
+async function ownDatabase(shared: string, suffix = "runs_suite"): Promise<string> {
   const url = new URL(shared);
-  const name = `${url.pathname.slice(1)}_runs_suite`;
+  const name = `${url.pathname.slice(1)}_${suffix}`;
   const client = new pg.Client({ connectionString: shared });
   await client.connect();
   try {
@@ -652,5 +652,76 @@ describe.each(backends)("runs on $name", (backend) => {
     // Nothing was started by any of it.
     const listed = await call<Json[]>(client, "GET", base);
     expect(listed.body.data).toEqual([]);
+  });
+});
+
+// With Postgres, builds run in `npm run worker` processes as well as in Kiln's own: here Kiln
+// runs none (KILN_WORKERS=0) and a worker process builds the whole run.
+describe.skipIf(!process.env.TEST_DATABASE_URL)("runs in a worker process", () => {
+  let fake: FakeOpenAI;
+  let kiln: KilnServer;
+  let worker: ReturnType<typeof spawn>;
+  let output = "";
+  beforeAll(async () => {
+    const databaseUrl = await ownDatabase(process.env.TEST_DATABASE_URL!, "runs_worker");
+    fake = await startFakeOpenAI({
+      models: ["run-model"],
+      defaultReply: (request) =>
+        specReply(request.prompt) ?? runReply(request.prompt) ?? { text: "not a known step" },
+    });
+    const env = { ...suiteEnv, OPENAI_BASE_URL: fake.url, DATABASE_URL: databaseUrl };
+    kiln = await startKiln({ env: { ...env, KILN_WORKERS: "0" } });
+    worker = spawn(
+      process.execPath,
+      ["--import", "./scripts/project-paths.mjs", "scripts/worker.ts"],
+      {
+        cwd: path.resolve(import.meta.dirname, "../.."),
+        // The server's data directory: the same secret, and the worktrees beside its repos.
+        env: cleanEnv({ ...env, DATA_DIR: kiln.dataDir, KILN_WORKERS: "2" }),
+      },
+    );
+    worker.stdout?.on("data", (chunk) => (output += chunk));
+    worker.stderr?.on("data", (chunk) => (output += chunk));
+  });
+  afterAll(async () => {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((resolve) => worker.once("exit", resolve));
+      worker.kill("SIGTERM");
+      await exited;
+    }
+    await kiln?.stop();
+    await fake?.close();
+  });
+
+  test("a worker process builds the run to verification", async () => {
+    const client = new TestClient(kiln.url);
+    await client.signUp();
+    const post = (target: string, json: unknown = {}) =>
+      client
+        .fetch(target, { method: "POST", json })
+        .then((r) => r.json() as Promise<Envelope<Json>>);
+    const project = await post("/api/v1/projects", { name: "Worker Board" });
+    const id = String(project.data.id);
+    await post(`/api/v1/projects/${id}/clarify`);
+    await post(`/api/v1/projects/${id}/answers`, { answers: [] });
+    await post(`/api/v1/projects/${id}/approve`);
+    const started = await post(`/api/v1/projects/${id}/runs`);
+    const runPath = `/api/v1/projects/${id}/runs/${started.data.id}`;
+    for (;;) {
+      const run = ((await (await client.fetch(runPath)).json()) as Envelope<Run>).data;
+      if (run.status === "verifying") {
+        expect(run.tasks.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+        break;
+      }
+      if (finished.includes(run.status)) throw new Error(`${run.status}: ${run.error}\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const repo = path.join(kiln.dataDir, "repos", `${id}.git`);
+    expect(
+      execFileSync("git", ["--git-dir", repo, "show", "run/001:src/api/boards.js"], {
+        encoding: "utf8",
+      }),
+    ).toContain("task api");
+    expect(output).toMatch(/Kiln worker wrk_\w+ running/);
   });
 });
