@@ -6,6 +6,8 @@ import { defineConfig } from "@playwright/test";
 const port = 3210;
 // The fake model server the IDE tests talk to, in place of a real provider.
 const modelPort = 3211;
+// The fake GitHub the Settings and import tests talk to.
+const githubPort = 3212;
 const baseURL = `http://127.0.0.1:${port}`;
 // A fresh database for every run, so the first sign-up is the admin and nothing leaks between runs.
 const dataDir = mkdtempSync(path.join(tmpdir(), "kiln-e2e-"));
@@ -44,6 +46,13 @@ export default defineConfig({
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
     },
     {
+      command: `node tests/support/fake-github-server.ts --port ${githubPort}`,
+      url: `http://127.0.0.1:${githubPort}/user`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    },
+    {
       command: `node server.ts --port ${port} --hostname 127.0.0.1`,
       url: `${baseURL}/health`,
       reuseExistingServer: false,
@@ -54,6 +63,7 @@ export default defineConfig({
         NODE_ENV: "production",
         DATA_DIR: dataDir,
         OPENAI_BASE_URL: `http://127.0.0.1:${modelPort}/v1`,
+        GITHUB_API_URL: `http://127.0.0.1:${githubPort}`,
         // The specs share this one server and leave their sandboxes to expire: the machine-wide
         // cap (20 by default) is the limits specs' to test, not a budget for the whole suite.
         KILN_SANDBOX_MAX_TOTAL: "200",

@@ -120,6 +120,14 @@ const envSchema = z.object({
   E2B_API_URL: z.url().optional(),
   E2B_SANDBOX_URL: z.url().optional(),
   GITHUB_API_URL: z.url().default("https://api.github.com"),
+  // The operator's own token, for a single-user install: used only while Kiln has one account.
+  GITHUB_TOKEN: z.string().optional(),
+  // How long one call to GitHub may take before it is a 504.
+  KILN_GITHUB_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  // What one import from GitHub may bring in: files, unpacked megabytes, and time.
+  KILN_GITHUB_IMPORT_MAX_FILES: z.coerce.number().int().min(1).max(100_000).default(1000),
+  KILN_GITHUB_IMPORT_MAX_MB: z.coerce.number().int().min(1).max(10_000).default(50),
+  KILN_GITHUB_IMPORT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
   KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
   KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
@@ -133,6 +141,13 @@ const envSchema = z.object({
     .min(64)
     .max(1024 * 1024)
     .default(2048),
+  // How long a run's zip export can be downloaded, and how often expired ones are deleted.
+  KILN_EXPORT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24 * 3600),
+  KILN_EXPORT_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
 });
 
 /** Every variable Kiln reads; .env.example lists each of them (a unit test checks). */

@@ -36,6 +36,8 @@ export interface RouteContract<
   paginated?: boolean;
   /** The response is the schema itself on either surface, with no envelope (health, per the seed). */
   bare?: boolean;
+  /** A success that is a file rather than JSON (an export's zip): its media type. */
+  mediaType?: string;
 }
 
 export function defineContract<

@@ -30,6 +30,8 @@ test("hints show a long key's vendor label and at most its last four characters"
   const { secretHint } = await importWithEnv<Secrets>("@/lib/secrets");
   expect(secretHint("sk-proj-0123456789a1b2")).toBe("sk-…a1b2");
   expect(secretHint("AIzaSyD0123456789wxyz")).toBe("…wxyz");
+  // GitHub's tokens name their kind with an underscore.
+  expect(secretHint("ghp_0123456789abcdefghijklmnopqrstuv9f3e")).toBe("ghp_…9f3e");
   expect(secretHint("short")).toBe("…");
 });
 
@@ -42,7 +44,7 @@ test("a short key's hint shows at most a quarter of it, never half", async () =>
   for (let length = 1; length <= 40; length++) {
     const key = "x".repeat(length);
     const shown = secretHint(key)
-      .replace(/^[A-Za-z]{2,4}-/, "")
+      .replace(/^[A-Za-z]{2,4}[-_]/, "")
       .replace("…", "").length;
     expect(shown).toBeLessThanOrEqual(Math.min(4, length / 4));
   }

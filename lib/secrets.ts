@@ -36,11 +36,11 @@ export function decryptSecret(sealed: string): string {
 /**
  * How a secret is shown once stored: enough to recognise it, never enough to help guess it. At
  * most its last 4 characters, and at most a quarter of it (none under 8 characters); a long key's
- * vendor label ("sk-"), the same in every key of its kind, is shown too.
+ * vendor label ("sk-", "ghp_"), the same in every key of its kind, is shown too.
  */
 export function secretHint(secret: string): string {
   const trimmed = secret.trim();
-  const label = trimmed.length >= 20 ? (/^[A-Za-z]{2,4}-/.exec(trimmed)?.[0] ?? "") : "";
+  const label = trimmed.length >= 20 ? (/^[A-Za-z]{2,4}[-_]/.exec(trimmed)?.[0] ?? "") : "";
   const rest = trimmed.slice(label.length);
   const shown = rest.length < 8 ? 0 : Math.min(4, Math.floor(rest.length / 4));
   return `${label}…${rest.slice(rest.length - shown)}`;

@@ -3,6 +3,7 @@ import { flushLlmCalls } from "@/lib/ai/llm-calls";
 import { deleteExpiredSessions } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { sweepExpiredExports } from "@/lib/exports/sweep-expired-exports";
 import { log } from "@/lib/log";
 import { onShutdown, processSlot } from "@/lib/process-lifetime";
 import { jobHandlers } from "@/lib/queue/handlers";
@@ -51,4 +52,10 @@ export function startBackground(): void {
       .catch((error) => log.warn("sandbox reaper failed", { error }));
   void reap();
   setInterval(reap, 60 * 1000).unref();
+  const sweepExports = () =>
+    sweepExpiredExports()
+      .then((count) => count > 0 && log.info("expired exports removed", { count }))
+      .catch((error) => log.warn("export sweep failed", { error }));
+  void sweepExports();
+  setInterval(sweepExports, getEnv().KILN_EXPORT_SWEEP_SECONDS * 1000).unref();
 }

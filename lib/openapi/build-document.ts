@@ -123,7 +123,13 @@ function operation(contract: RouteContract) {
     responses: {
       [String(contract.status ?? 200)]: {
         description: "Success",
-        content: { "application/json": { schema: successSchema(contract) } },
+        content: contract.mediaType
+          ? {
+              [contract.mediaType]: {
+                schema: { type: "string", contentMediaType: contract.mediaType },
+              },
+            }
+          : { "application/json": { schema: successSchema(contract) } },
       },
       ...errorResponses(contract),
     },

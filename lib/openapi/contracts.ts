@@ -2,7 +2,10 @@ import * as ai from "@/lib/ai/contracts";
 import * as apiKeys from "@/lib/api-keys/contracts";
 import * as auth from "@/lib/auth/contracts";
 import * as chat from "@/lib/chat/contracts";
+import * as exports from "@/lib/exports/contracts";
+import * as github from "@/lib/github/contracts";
 import * as health from "@/lib/health/contracts";
+import * as projectFiles from "@/lib/project-files/contracts";
 import * as projects from "@/lib/projects/contracts";
 import type { RouteContract } from "@/lib/route-contract";
 import * as runs from "@/lib/runs/contracts";
@@ -22,6 +25,9 @@ export const allContracts: RouteContract[] = [
   ...Object.values(sandbox),
   ...Object.values(projects),
   ...Object.values(specs),
+  ...Object.values(github),
+  ...Object.values(exports),
+  ...Object.values(projectFiles),
   ...Object.values(runs),
   openApiContract,
 ];

@@ -2,6 +2,11 @@ import { z } from "zod";
 import { projectParamsSchema } from "@/lib/projects/schemas";
 import { defineContract } from "@/lib/route-contract";
 import {
+  listRunEventsQuerySchema,
+  runEventSchema,
+  streamRunEventsQuerySchema,
+} from "./event-schemas";
+import {
   cancelledRunSchema,
   listRunsQuerySchema,
   retriedRunSchema,
@@ -89,4 +94,29 @@ export const getTaskContract = defineContract({
   auth: "user",
   params: taskParamsSchema,
   response: taskSchema,
+});
+
+export const listRunEventsContract = defineContract({
+  method: "GET",
+  path: "/api/v1/projects/{projectId}/runs/{runId}/events",
+  summary:
+    "The run's events, oldest first: `after` (a sequence number, or a timestamp), `type`, `taskId`, `limit` (default 100, at most 1,000). Each event's `seq` is where to resume.",
+  tags: ["runs"],
+  auth: "user",
+  params: runParamsSchema,
+  query: listRunEventsQuerySchema,
+  response: z.array(runEventSchema),
+});
+
+export const streamRunEventsContract = defineContract({
+  method: "GET",
+  path: "/api/v1/projects/{projectId}/runs/{runId}/events/stream",
+  summary:
+    "The run's events as server-sent events: `event: <TYPE>`, `id: <seq>`, and as data the event's payload with its id, seq, runId, taskId, eventType and createdAt. Replays from Last-Event-ID (or `?after=`), then follows live; comment lines keep the connection alive; the stream ends after the run's final event (RUN_SUCCEEDED, RUN_FAILED or RUN_CANCELLED).",
+  tags: ["runs"],
+  auth: "user",
+  params: runParamsSchema,
+  query: streamRunEventsQuerySchema,
+  response: z.string(),
+  mediaType: "text/event-stream",
 });

@@ -124,6 +124,8 @@ function validParams(contract: RouteContract): Record<string, string> {
     if (contract.path.includes("/api-keys/")) return "key_abc";
     if (name === "projectId") return "proj_abc";
     if (name === "version") return "1";
+    if (name === "exportId") return "exp_abc";
+    if (name === "path") return "src/app.ts";
     if (name === "runId") return "run_abc";
     if (name === "taskId") return "task_abc";
     throw new Error(`no sample for {${name}} in ${contract.path}: add one`);
@@ -169,6 +171,8 @@ const sampleBodies: Record<string, unknown> = {
     answers: [{ questionId: "q1", answer: "Email and password" }],
   },
   "POST /api/v1/projects/{projectId}/regenerate": { feedback: "More about notifications" },
+  "PUT /api/settings/github": { token: "ghp_sample0123456789abcdef" },
+  "POST /api/v1/projects/{projectId}/export": { runId: "run_abc", format: "zip" },
   "POST /api/v1/projects/{projectId}/runs": { trigger: "manual" },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",

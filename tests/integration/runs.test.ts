@@ -8,6 +8,7 @@ import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
 import { fileContent, isPlanPrompt, isTaskPrompt, runReply } from "../support/fake-run-replies";
 import { specReply } from "../support/fake-spec-replies";
 import { cleanEnv, type KilnServer, startKiln } from "../support/kiln-server";
+import { ownPostgresDatabase } from "../support/own-database";
 import { suiteEnv } from "./global-setup";
 
 // Build runs over /api/v1 against a fake model server: a whole pipeline of three tasks (one
@@ -62,31 +63,13 @@ const backends = [
 
 const finished = ["succeeded", "failed", "cancelled"];
 
-/**
- * A database of this file's own beside TEST_DATABASE_URL's: every Kiln on a database runs its
- * queued jobs, and the suite's shared server (with no model configured) must not take these.
- */
-async function ownDatabase(shared: string, suffix = "runs_suite"): Promise<string> {
-  const url = new URL(shared);
-  const name = `${url.pathname.slice(1)}_${suffix}`;
-  const client = new pg.Client({ connectionString: shared });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists "${name}" with (force)`);
-    await client.query(`create database "${name}"`);
-  } finally {
-    await client.end();
-  }
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 describe.each(backends)("runs on $name", (backend) => {
   let databaseUrl: string | undefined;
   let fake: FakeOpenAI;
   let kiln: KilnServer;
   beforeAll(async () => {
-    databaseUrl = backend.databaseUrl && (await ownDatabase(backend.databaseUrl));
+    databaseUrl =
+      backend.databaseUrl && (await ownPostgresDatabase(backend.databaseUrl, "runs_suite"));
     fake = await startFakeOpenAI({
       models: ["run-model"],
       defaultReply: (request) =>
@@ -663,7 +646,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("runs in a worker process", () =
   let worker: ReturnType<typeof spawn>;
   let output = "";
   beforeAll(async () => {
-    const databaseUrl = await ownDatabase(process.env.TEST_DATABASE_URL!, "runs_worker");
+    const databaseUrl = await ownPostgresDatabase(process.env.TEST_DATABASE_URL!, "runs_worker");
     fake = await startFakeOpenAI({
       models: ["run-model"],
       defaultReply: (request) =>
