@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Database } from "@/lib/db/types";
 import { addWorktree, branchHead, commitAll, createBareRepository, git } from "@/lib/git/git";
 import { enqueue, runStep } from "@/lib/queue/queue";
-import { PermanentJobError } from "@/lib/queue/workers";
 import { testDatabases } from "@/tests/support/databases";
+import { importWithEnv } from "@/tests/support/env";
 
 // The hand-off to verification (run.verify) with a stand-in for lib/runs/verify.ts: what a
 // passing and a failing verification do to the run, the project, its main branch and the run's
@@ -15,7 +15,14 @@ import { testDatabases } from "@/tests/support/databases";
 const current = vi.hoisted(() => ({ db: undefined as Database | undefined }));
 vi.mock("@/lib/db/client", () => ({ getDb: async () => current.db }));
 
-const { verifyRunJob } = await import("./verify-job");
+// A data directory of the test's own (ended runs' checkouts are removed from under it).
+const dataDir = await mkdtemp(path.join(tmpdir(), "kiln-verify-data-"));
+const { verifyRunJob } = await importWithEnv<typeof import("./verify-job")>(
+  "@/lib/runs/verify-job",
+  { DATA_DIR: dataDir },
+);
+// The error class as the module graph just imported knows it.
+const { PermanentJobError } = await import("@/lib/queue/workers");
 type VerifyRun = Parameters<typeof verifyRunJob>[0];
 
 describe.each(testDatabases)("run.verify on $name", ({ open }) => {
@@ -29,6 +36,7 @@ describe.each(testDatabases)("run.verify on $name", ({ open }) => {
   afterAll(async () => {
     await db?.close();
     await rm(root, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   /** A user, a project in building with one run at verifying, and the run's merged branch. */

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -347,6 +348,8 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(run.tasks.map((t) => t.status)).toContain("cancelled");
     const project = await call<{ status: string }>(client, "GET", `/api/v1/projects/${projectId}`);
     expect(project.body.data.status).toBe("failed");
+    // The run's checkouts are gone; its branches stay.
+    expect(existsSync(path.join(kiln.dataDir, "workspaces", projectId, "run-001"))).toBe(false);
     // A finished run cannot be cancelled again.
     const again = await call(client, "POST", `${runPath}/cancel`);
     expect(again.status).toBe(409);
