@@ -128,6 +128,23 @@ const envSchema = z.object({
   KILN_GITHUB_IMPORT_MAX_FILES: z.coerce.number().int().min(1).max(100_000).default(1000),
   KILN_GITHUB_IMPORT_MAX_MB: z.coerce.number().int().min(1).max(10_000).default(50),
   KILN_GITHUB_IMPORT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  // Workspace files (/api/files): the largest file, all of one user's files together, and the
+  // largest request body of a batch write (base64 makes bytes a third larger).
+  KILN_FILES_MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 1024 * 1024),
+  KILN_FILES_MAX_USER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(250 * 1024 * 1024),
+  KILN_FILES_MAX_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
   KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
   KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),

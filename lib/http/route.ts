@@ -59,6 +59,10 @@ type NextHandler = (
 export function apiRoute<C extends RouteContract>(
   contract: C,
   handler: (ctx: RouteContext<C>) => Promise<RouteResult<C>>,
+  options: {
+    /** The largest JSON body this route reads, when it is not KILN_BODY_LIMIT_BYTES (file uploads). */
+    bodyLimitBytes?: () => number;
+  } = {},
 ): NextHandler {
   const surface = surfaceOf(contract.path);
   return async (request, context) => {
@@ -113,7 +117,8 @@ export function apiRoute<C extends RouteContract>(
         : undefined;
       let body: unknown;
       if (contract.body) {
-        const raw = await readJsonBody(request, env.KILN_BODY_LIMIT_BYTES);
+        const limit = options.bodyLimitBytes?.() ?? env.KILN_BODY_LIMIT_BYTES;
+        const raw = await readJsonBody(request, limit);
         // No body at all is an empty object (every field then names itself as missing); a
         // JSON null is a value, and refused as one.
         body = parseWith(contract.body, raw === undefined ? {} : raw, "body");

@@ -3,6 +3,7 @@ import * as apiKeys from "@/lib/api-keys/contracts";
 import * as auth from "@/lib/auth/contracts";
 import * as chat from "@/lib/chat/contracts";
 import * as exports from "@/lib/exports/contracts";
+import * as files from "@/lib/files/contracts";
 import * as github from "@/lib/github/contracts";
 import * as health from "@/lib/health/contracts";
 import * as projectFiles from "@/lib/project-files/contracts";
@@ -29,5 +30,6 @@ export const allContracts: RouteContract[] = [
   ...Object.values(exports),
   ...Object.values(projectFiles),
   ...Object.values(runs),
+  ...Object.values(files),
   openApiContract,
 ];

@@ -192,6 +192,16 @@ const sampleBodies: Record<string, unknown> = {
   "POST /api/sandbox": { fragment, userID: "u", teamID: "t", accessToken: "tok" },
   "POST /api/sandbox/{id}/files": { files: [{ path: "src/app.py", content: "print('hi')\n" }] },
   "POST /api/terminal": { command: "echo hi", sbxId: "sbx_abc", workingDirectory: "/workspace" },
+  "POST /api/files": { path: "src/app.js", content: "console.log(1)", encoding: "utf-8" },
+  "PATCH /api/files": { from: "src/app.js", to: "src/main.js" },
+  "DELETE /api/files": { path: "src/app.js" },
+  "POST /api/files/content": { path: "src/app.js", content: "console.log(2)" },
+  "POST /api/files/batch": {
+    files: [
+      { path: "src/a.js", content: "1" },
+      { path: "bin/b.dat", content: "AAE=", encoding: "base64" },
+    ],
+  },
 };
 
 /** Every path to a string in `value`, with the value at each. */
