@@ -242,6 +242,61 @@ describe("an app with no dependencies", () => {
   });
 });
 
+const hasPytest = (() => {
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import pytest"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasPytest)("a Python app", () => {
+  test("runs pytest on the system's packages, offline, and maps its acceptance", {
+    timeout: 60_000,
+  }, async () => {
+    const { verifyRun } = await load();
+    const dir = app({
+      "requirements.txt": "pytest\n",
+      "totals.py": "def total(items):\n    return sum(items)\n",
+      "tests/test_totals.py": [
+        "from totals import total",
+        "",
+        "def test_sum_of_items():  # AC-1",
+        "    assert total([1, 2, 3]) == 6",
+        "",
+        "def test_empty():",
+        "    assert total([]) == 1, 'AC-2 an empty list totals one'",
+      ].join("\n"),
+      "conftest.py": "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n",
+    });
+    const { emit, output } = recorder();
+    const result = await verifyRun({
+      ...base,
+      dir,
+      emit,
+      acceptance: [{ id: "AC-1", text: "Given items, when totalled, then the sum shows." }],
+      tasks: [{ slug: "totals", requirements: ["FR-1"], files: ["totals.py"] }],
+    });
+    expect(result.steps).toEqual([
+      expect.objectContaining({ name: "install", skipped: expect.stringMatching(/offline/) }),
+      expect.objectContaining({ name: "build", skipped: "a Python app has no build step" }),
+      expect.objectContaining({ name: "test", command: "pytest", exitCode: 1 }),
+    ]);
+    expect(result.passed).toBe(false);
+    expect(output("test")).toContain("1 failed, 1 passed");
+    expect(result.acceptance).toEqual([
+      {
+        id: "AC-1",
+        text: "Given items, when totalled, then the sum shows.",
+        tasks: ["totals"],
+        tests: ["tests/test_totals.py: test_sum_of_items"],
+        covered: true,
+      },
+    ]);
+  });
+});
+
 const registryReachable = await npmRegistryReachable();
 
 // The node-server template's prepared node_modules (express) is installed from the registry
@@ -343,6 +398,35 @@ describe.skipIf(!registryReachable)(
       expect(result.steps[0]!.exitCode).not.toBe(0);
       expect(output("install")).toMatch(/ENOTCACHED|offline/i);
       expect(result.steps[2]).toMatchObject({ skipped: "not run: the install step failed" });
+    });
+
+    test("with network allowed by the operator, a missing dependency is installed and used", {
+      timeout: 300_000,
+    }, async () => {
+      const { verifyRun } = await load({ KILN_SANDBOX_INSTALL_NETWORK: "on" });
+      const dir = app({
+        "package.json": manifest({
+          scripts: { test: "node --test" },
+          dependencies: { express: "4.22.3", "left-pad": "1.3.0" },
+        }),
+        "a.test.js": [
+          'const test = require("node:test");',
+          'const assert = require("node:assert");',
+          'test("pads with both packages", () => {',
+          '  assert.strictEqual(require("left-pad")("7", 3, "0"), "007");',
+          '  assert.strictEqual(typeof require("express"), "function");',
+          "});",
+        ].join("\n"),
+      });
+      const { emit } = recorder();
+      const result = await verifyRun({ ...base, dir, emit });
+      expect(result.steps[0]).toMatchObject({
+        name: "install",
+        command: "npm install",
+        exitCode: 0,
+      });
+      expect(result.steps[2]).toMatchObject({ name: "test", exitCode: 0 });
+      expect(result.passed).toBe(true);
     });
   },
 );

@@ -1,5 +1,6 @@
 import "server-only";
 import { getEnv } from "@/lib/env";
+import { KilnError } from "@/lib/errors";
 import { runInSandbox, type SandboxResult } from "@/lib/sandbox/local/bwrap";
 import { sandboxNodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import { hasPythonModule } from "@/lib/sandbox/local/templates/python-modules";
@@ -53,6 +54,8 @@ interface Planned {
   /** What runs in the sandbox's shell; `command` is what people read. */
   script?: string;
   skipped?: string;
+  /** Why the step could not start: it fails with this as its output. */
+  error?: string;
   network?: boolean;
 }
 
@@ -111,8 +114,9 @@ export async function verifyRun(options: {
       );
       output.write("stdout", `$ ${planned.command}\n`);
       const before = performance.now();
-      let result: Pick<SandboxResult, "exitCode" | "limit"> & { signal?: string | null };
+      let result: Pick<SandboxResult, "exitCode" | "limit">;
       try {
+        if (planned.error) throw new Error(planned.error);
         if (planned.name === "install" && context.beforeInstall) await context.beforeInstall();
         result = await runInSandbox({
           workspace: copy.workspace,
@@ -268,17 +272,26 @@ async function nodeContext(
   const npm = (args: string) =>
     node.npmCli ? `"${node.node}" "${node.npmCli}" ${args}` : `npm ${args}`;
   const template = project.template ? getTemplate(project.template) : undefined;
-  // Kiln's own trusted install of the template, if this server has not prepared it yet.
-  const prepared: PreparedTemplate | undefined = template
-    ? await prepareTemplate({ template })
-    : undefined;
+  // Kiln's own trusted install of the template, if this server has not prepared it yet. A
+  // template that cannot be prepared here fails the install step, with npm's reason.
+  let prepared: PreparedTemplate | undefined;
+  let unprepared: string | undefined;
+  if (template) {
+    prepared = await prepareTemplate({ template }).catch((error) => {
+      if (!(error instanceof KilnError)) throw error;
+      unprepared = error.message;
+      return undefined;
+    });
+  }
   let writable = false;
   if (prepared?.nodeModules) await ensureWorkspaceDirectory(workspace, "node_modules");
 
   const dependencies = Object.keys(project.dependencies).length;
   const installFlags = "--no-audit --no-fund --ignore-scripts --no-update-notifier";
   let install: Planned;
-  if (dependencies === 0) {
+  if (unprepared) {
+    install = { name: "install", command: "npm install", error: unprepared };
+  } else if (dependencies === 0) {
     install = { name: "install", command: "npm install", skipped: "the app has no dependencies" };
   } else if (project.missing.length === 0 && template) {
     install = {
