@@ -158,6 +158,15 @@ const envSchema = z.object({
     .min(64)
     .max(1024 * 1024)
     .default(2048),
+  // Verification of a build run's app: each step's (install, build, test) wall-time limit, and
+  // how much of their output becomes events.
+  KILN_VERIFY_STEP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  KILN_VERIFY_OUTPUT_MAX_KB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024)
+    .default(256),
   // How long a run's zip export can be downloaded, and how often expired ones are deleted.
   KILN_EXPORT_TTL_SECONDS: z.coerce
     .number()

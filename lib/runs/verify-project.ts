@@ -1,0 +1,165 @@
+import "server-only";
+import { lstat, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { templateFiles } from "@/lib/sandbox/local/templates/template-files";
+import { type TemplateId, templateIds } from "@/lib/templates/templates";
+
+// What kind of app a run produced, read on the host from its files (nothing of it runs here):
+// a Node.js project and the Kiln template whose prepared node_modules it builds on, or a Python
+// project, or neither.
+
+export interface NodeProject {
+  kind: "node";
+  scripts: Record<string, string>;
+  /** Every dependency the manifest names (dependencies, devDependencies), with its range. */
+  dependencies: Record<string, string>;
+  /** The Kiln template sharing the most dependencies with the app, if any. */
+  template: TemplateId | undefined;
+  /** Dependencies that template's prepared node_modules does not satisfy. */
+  missing: string[];
+}
+
+export interface PythonProject {
+  kind: "python";
+  hasRequirements: boolean;
+  hasTests: boolean;
+}
+
+export type VerifiedProject = NodeProject | PythonProject | { kind: "unknown" };
+
+const exists = (file: string) =>
+  lstat(file).then(
+    (stat) => stat.isFile(),
+    () => false,
+  );
+
+export async function detectProject(dir: string): Promise<VerifiedProject> {
+  const manifestPath = path.join(dir, "package.json");
+  if (await exists(manifestPath)) {
+    const manifest = parseManifest(await readFile(manifestPath, "utf8"));
+    return nodeProject(manifest);
+  }
+  const python = ["requirements.txt", "pyproject.toml", "setup.py", "pytest.ini"];
+  const found = await Promise.all(python.map((name) => exists(path.join(dir, name))));
+  if (found.some(Boolean)) {
+    return {
+      kind: "python",
+      hasRequirements: found[0]!,
+      hasTests: await hasPythonTests(dir),
+    };
+  }
+  return { kind: "unknown" };
+}
+
+interface Manifest {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+}
+
+/** A manifest that is not JSON is an app whose install would fail: it has nothing to run. */
+function parseManifest(text: string): Manifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { scripts: {}, dependencies: {} };
+  }
+  const record = (value: unknown): Record<string, string> =>
+    value && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(
+          Object.entries(value).filter((entry): entry is [string, string] => {
+            return typeof entry[1] === "string";
+          }),
+        )
+      : {};
+  const object = (data ?? {}) as Record<string, unknown>;
+  return {
+    scripts: record(object.scripts),
+    dependencies: { ...record(object.devDependencies), ...record(object.dependencies) },
+  };
+}
+
+/** Each template's scaffold dependencies: the exact versions its cache entry installs. */
+function templateDependencies(): { id: TemplateId; dependencies: Record<string, string> }[] {
+  return templateIds.flatMap((id) => {
+    const manifest = templateFiles(id).find((file) => file.path === "package.json");
+    if (!manifest) return [];
+    return [{ id, dependencies: parseManifest(manifest.content).dependencies }];
+  });
+}
+
+export function nodeProject(manifest: Manifest): NodeProject {
+  const wanted = Object.entries(manifest.dependencies);
+  let best: { id: TemplateId; missing: string[]; shared: number } | undefined;
+  for (const template of templateDependencies()) {
+    const missing = wanted
+      .filter(([name, range]) => !satisfies(template.dependencies[name], range))
+      .map(([name]) => name);
+    const shared = wanted.filter(([name]) => name in template.dependencies).length;
+    // A template helps only if the app uses some of what it has; among those, the fewest misses.
+    if (shared === 0) continue;
+    if (!best || missing.length < best.missing.length) best = { id: template.id, missing, shared };
+  }
+  return {
+    kind: "node",
+    scripts: manifest.scripts,
+    dependencies: manifest.dependencies,
+    template: best?.id,
+    missing: best ? best.missing : wanted.map(([name]) => name),
+  };
+}
+
+const versionPattern = /^(\d+)\.(\d+)\.(\d+)$/;
+
+/**
+ * Whether an installed exact `version` satisfies the app's `range`, for the ranges generated
+ * apps write: exact, ^x.y.z, ~x.y.z, x, x.y, *, latest. Anything else counts as unsatisfied,
+ * which only means an install is tried.
+ */
+export function satisfies(version: string | undefined, range: string): boolean {
+  if (!version) return false;
+  const have = versionPattern.exec(version)?.slice(1).map(Number);
+  if (!have) return false;
+  const spec = range.trim();
+  if (spec === "*" || spec === "latest" || spec === "") return true;
+  const match = /^([\^~]?)(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?$/.exec(spec);
+  if (!match) return false;
+  const [, operator, ...parts] = match;
+  const want = parts.map((part) =>
+    part === undefined || /[x*]/.test(part) ? undefined : Number(part),
+  );
+  const [major, minor, patch] = want as [number, number | undefined, number | undefined];
+  const atLeast = () => {
+    const floor = [major, minor ?? 0, patch ?? 0];
+    for (let i = 0; i < 3; i++) if (have[i] !== floor[i]) return have[i]! > floor[i]!;
+    return true;
+  };
+  if (operator === "^") {
+    if (have[0] !== major) return false;
+    if (major === 0 && minor !== undefined && have[1] !== minor) return false;
+    return atLeast();
+  }
+  if (operator === "~") {
+    if (have[0] !== major || (minor !== undefined && have[1] !== minor)) return false;
+    return atLeast();
+  }
+  return (
+    have[0] === major &&
+    (minor === undefined || have[1] === minor) &&
+    (patch === undefined || have[2] === patch)
+  );
+}
+
+async function hasPythonTests(dir: string): Promise<boolean> {
+  const walk = async (at: string, depth: number): Promise<boolean> => {
+    if (depth > 4) return false;
+    const entries = await readdir(at, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      if (entry.isFile() && /^test_.*\.py$|_test\.py$/.test(entry.name)) return true;
+      if (entry.isDirectory() && (await walk(path.join(at, entry.name), depth + 1))) return true;
+    }
+    return false;
+  };
+  return walk(dir, 0);
+}
