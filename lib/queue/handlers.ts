@@ -4,6 +4,8 @@ import { makeExportZip } from "@/lib/exports/make-export-zip";
 import { decomposeRun } from "@/lib/runs/decompose-run";
 import { executeTask } from "@/lib/runs/execute-task";
 import { mergeRun } from "@/lib/runs/merge-run";
+import { verifyRun } from "@/lib/runs/verify";
+import { verifyRunJob } from "@/lib/runs/verify-job";
 import type { JobHandler } from "./workers";
 
 // Every kind of background job Kiln runs, and its handler: the one list both the workers in
@@ -13,4 +15,5 @@ export const jobHandlers: Record<string, JobHandler> = {
   "run.decompose": decomposeRun,
   "run.task": executeTask,
   "run.merge": mergeRun,
+  "run.verify": verifyRunJob(verifyRun),
 };

@@ -13,7 +13,7 @@ import { ownPostgresDatabase } from "../support/own-database";
 import { suiteEnv } from "./global-setup";
 
 // Build runs over /api/v1 against a fake model server: a whole pipeline of three tasks (one
-// waiting on another) up to verification, the tier's concurrent builds under five requests at
+// waiting on another), merged and verified in a sandbox (the app's own tests run), the tier's concurrent builds under five requests at
 // once, cancel while a task's model call is in flight, a merge conflict, a plan the model never
 // gets right, retry, tenancy and bad input; on both databases. Each run's events are read back
 // to check it ends with exactly one final event; on Postgres its model calls are read directly.
@@ -37,6 +37,7 @@ interface Run {
   specSnapshot: { version: number; requirements: Json[]; acceptance: Json[] } | null;
   baseCommit: string | null;
   resultCommit: string | null;
+  verificationResult: Json | null;
   tokensUsed: number;
   tokenBudget: number | null;
   completedAt: string | null;
@@ -124,7 +125,7 @@ describe.each(backends)("runs on $name", (backend) => {
     runPath: string,
     done: (run: Run) => boolean,
   ): Promise<Run> {
-    const deadline = Date.now() + 25_000;
+    const deadline = Date.now() + 80_000;
     for (;;) {
       const { status, body } = await call<Run>(client, "GET", runPath);
       expect(status).toBe(200);
@@ -157,7 +158,9 @@ describe.each(backends)("runs on $name", (backend) => {
   const finalEvents = (types: string[]) =>
     types.filter((t) => ["RUN_SUCCEEDED", "RUN_FAILED", "RUN_CANCELLED"].includes(t));
 
-  test("a whole build: the plan, three tasks with a dependency, the merge, then verification", async () => {
+  test("a whole build: the plan, three tasks with a dependency, the merge and verification, then main moves", {
+    timeout: 120_000,
+  }, async () => {
     const client = await signedUp();
     const name = "Pipeline Board";
     const projectId = await approvedProject(client, name);
@@ -176,8 +179,12 @@ describe.each(backends)("runs on $name", (backend) => {
       createdAt: expect.any(String),
     });
     const runPath = `${base}/${started.body.data.id}`;
-    // Verification is the last step: the run gets there with every task built and merged.
-    const run = await until(client, runPath, (r) => r.status === "verifying");
+    // A run that is still going cannot be retried: the project is building.
+    const early = await call(client, "POST", `${runPath}/retry`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toContain('status "building"');
+    // The tasks are built and merged, and the merged app installs, builds and passes its tests.
+    const run = await until(client, runPath, (r) => r.status === "succeeded");
     expect(run.tasksJson?.mergeOrder).toEqual(["store", "pages", "api"]);
     expect(run.tasks).toEqual([
       { id: expect.any(String), slug: "store", status: "succeeded", sequence: 1 },
@@ -200,8 +207,11 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(store).toMatchObject({
       slug: "store",
       branchName: "feat/task-001-store",
-      definition: { id: "task-001", dependencies: [], pathScope: ["src/store/**"] },
-      result: { filesCreated: ["src/store/boards.js"], filesModified: [] },
+      definition: { id: "task-001", dependencies: [], pathScope: ["src/store/**", "package.json"] },
+      result: {
+        filesCreated: ["package.json", "src/store/boards.js", "src/store/boards.test.js"],
+        filesModified: [],
+      },
     });
     expect(store?.result?.commitSha).toMatch(/^[0-9a-f]{40}$/);
     expect(api?.definition.dependencies).toEqual(["store"]);
@@ -213,14 +223,26 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(one.status).toBe(200);
     expect(one.body.data).toEqual(pages);
 
-    // The run's branch holds every task's files, merged onto the base; main is untouched.
+    // The run's branch holds every task's files, merged onto the base, and main is now its head.
     expect(gitShow(projectId, "run/001:src/api/boards.js")).toBe(
       fileContent("api", "src/api/boards.js", `Build the api part of ${name}.`),
     );
-    expect(gitShow(projectId, "run/001:src/pages/index.html")).toContain("task pages");
+    expect(gitShow(projectId, "main:src/pages/index.html")).toContain("task pages");
     expect(
-      execFileSync("git", ["--git-dir", repoOf(projectId), "rev-parse", "main"]).toString(),
-    ).toContain(run.baseCommit);
+      execFileSync("git", ["--git-dir", repoOf(projectId), "rev-parse", "main"])
+        .toString()
+        .trim(),
+    ).toBe(run.resultCommit);
+    expect(run.completedAt).not.toBeNull();
+    expect(run.error).toBeNull();
+    const verification = run.verificationResult as {
+      passed: boolean;
+      steps: { name: string; exitCode: number | null; skipped?: string }[];
+      acceptance: { id: string; covered: boolean }[];
+    };
+    expect(verification.passed).toBe(true);
+    expect(verification.steps.find((step) => step.name === "test")).toMatchObject({ exitCode: 0 });
+    expect(verification.acceptance.map((a) => a.id)).toEqual(["AC-1", "AC-2"]);
     // One planning call and one call per task, each naming the project.
     const mine = fake.requests.filter((r) => r.prompt.includes(name));
     expect(mine.filter((r) => isPlanPrompt(r.prompt))).toHaveLength(1);
@@ -232,10 +254,10 @@ describe.each(backends)("runs on $name", (backend) => {
       expect.objectContaining({
         id: run.id,
         runNumber: 1,
-        status: "verifying",
+        status: "succeeded",
         trigger: "manual",
         tasksSummary: { total: 3, succeeded: 3, failed: 0 },
-        completedAt: null,
+        error: null,
       }),
     ]);
     expect(listed.body.pagination).toEqual({ page: 1, pageSize: 10, total: 1, totalPages: 1 });
@@ -244,16 +266,17 @@ describe.each(backends)("runs on $name", (backend) => {
       "GET",
       `/api/v1/projects/${projectId}`,
     );
-    expect(project.body.data.status).toBe("building");
-    expect(project.body.data.latestRun).toEqual({ id: run.id, runNumber: 1, status: "verifying" });
+    expect(project.body.data.status).toBe("built");
+    expect(project.body.data.latestRun).toEqual({ id: run.id, runNumber: 1, status: "succeeded" });
     const types = await eventTypes(client, run);
     expect(types.slice(0, 3)).toEqual(["RUN_STARTED", "DECOMPOSE_STARTED", "PLAN_ACCEPTED"]);
     const count = (type: string) => types.filter((t) => t === type).length;
     expect(
       ["TASK_QUEUED", "TASK_STARTED", "FILE_CREATED", "TASK_COMPLETED", "TASK_MERGED"].map(count),
-    ).toEqual([3, 3, 3, 3, 3]);
-    expect(count("MERGE_STARTED")).toBe(1);
-    expect(finalEvents(types)).toEqual([]);
+    ).toEqual([3, 3, 5, 3, 3]);
+    expect(["MERGE_STARTED", "VERIFY_STARTED", "VERIFY_COMPLETED"].map(count)).toEqual([1, 1, 1]);
+    expect(types.at(-1)).toBe("RUN_SUCCEEDED");
+    expect(finalEvents(types)).toEqual(["RUN_SUCCEEDED"]);
     if (databaseUrl) {
       // Every model call of the run is recorded against it, and its tokens are the run's.
       const db = new pg.Client({ connectionString: databaseUrl });
@@ -267,10 +290,6 @@ describe.each(backends)("runs on $name", (backend) => {
       expect(rows.map((r) => r.purpose)).toEqual(["decompose", "task", "task", "task"]);
       expect(rows.reduce((sum, r) => sum + r.tokens, 0)).toBe(run.tokensUsed);
     }
-    // A run that is still going cannot be retried: the project is building.
-    const early = await call(client, "POST", `${runPath}/retry`);
-    expect(early.status).toBe(409);
-    expect(early.body.error.message).toContain('status "building"');
   });
 
   test("five builds at once on a free account: exactly one starts, the others are 429", async () => {
@@ -322,7 +341,9 @@ describe.each(backends)("runs on $name", (backend) => {
     ).toBe(200);
   });
 
-  test("cancel mid-run: the task's model call stops, the run and project end, and retry starts run 2", async () => {
+  test("cancel mid-run: the task's model call stops, the run and project end, and retry starts run 2", {
+    timeout: 120_000,
+  }, async () => {
     const client = await signedUp();
     const name = "Cancel Board";
     const projectId = await approvedProject(client, name);
@@ -385,7 +406,7 @@ describe.each(backends)("runs on $name", (backend) => {
     const second = await until(
       client,
       `${base}/${retried.body.data.id}`,
-      (r) => r.status === "verifying",
+      (r) => r.status === "succeeded",
     );
     expect(second.tasks.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     // The retry's tasks took over the branch names from run 1's worktrees.
@@ -394,7 +415,12 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(gitShow(projectId, "run/002:src/store/boards.js")).toContain("task store");
     const listed = await call<Json[]>(client, "GET", `${base}?status=cancelled`);
     expect(listed.body.data.map((r) => r.runNumber)).toEqual([1]);
-    await call(client, "POST", `${base}/${second.id}/cancel`);
+    // Run 2 moved main; run 1 never did.
+    expect(
+      execFileSync("git", ["--git-dir", repoOf(projectId), "rev-parse", "main"])
+        .toString()
+        .trim(),
+    ).toBe(second.resultCommit);
   });
 
   test("a merge conflict fails the task and the run, naming the branch and the files", async () => {
@@ -469,7 +495,9 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(tasks.find((t) => t.slug === "api")?.status).toBe("cancelled");
   });
 
-  test("a task that fails once and then works succeeds on its second attempt", async () => {
+  test("a task that fails once and then works succeeds on its second attempt", {
+    timeout: 120_000,
+  }, async () => {
     const client = await signedUp();
     const name = "Flaky Board";
     const projectId = await approvedProject(client, name);
@@ -481,7 +509,7 @@ describe.each(backends)("runs on $name", (backend) => {
     const run = await until(
       client,
       `${base}/${started.body.data.id}`,
-      (r) => r.status === "verifying",
+      (r) => r.status === "succeeded",
     );
     const tasks = (await call<Task[]>(client, "GET", `${base}/${run.id}/tasks`)).body.data;
     expect(tasks.find((t) => t.slug === "pages")).toMatchObject({
@@ -489,7 +517,6 @@ describe.each(backends)("runs on $name", (backend) => {
       attempts: 2,
       error: null,
     });
-    await call(client, "POST", `${base}/${run.id}/cancel`);
   });
 
   test("a run past its token budget stops, failed, before any task runs; its calls are counted", async () => {
@@ -670,7 +697,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("runs in a worker process", () =
     await fake?.close();
   });
 
-  test("a worker process builds the run to verification", async () => {
+  test("a worker process builds, merges and verifies the run", { timeout: 120_000 }, async () => {
     const client = new TestClient(kiln.url);
     await client.signUp();
     const post = (target: string, json: unknown = {}) =>
@@ -684,13 +711,16 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("runs in a worker process", () =
     await post(`/api/v1/projects/${id}/approve`);
     const started = await post(`/api/v1/projects/${id}/runs`);
     const runPath = `/api/v1/projects/${id}/runs/${started.data.id}`;
+    const deadline = Date.now() + 90_000;
     for (;;) {
       const run = ((await (await client.fetch(runPath)).json()) as Envelope<Run>).data;
-      if (run.status === "verifying") {
+      if (run.status === "succeeded") {
         expect(run.tasks.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
         break;
       }
-      if (finished.includes(run.status)) throw new Error(`${run.status}: ${run.error}\n${output}`);
+      if (finished.includes(run.status) || Date.now() > deadline) {
+        throw new Error(`${run.status}: ${run.error}\n${output.slice(-4000)}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const repo = path.join(kiln.dataDir, "repos", `${id}.git`);

@@ -69,8 +69,8 @@ export function planFor(name: string): { tasks: PlanTask[]; mergeOrder: string[]
     tasks: [
       task(name, "store", {
         dependencies: [],
-        pathScope: ["src/store/**"],
-        expectedOutputs: ["src/store/boards.js"],
+        pathScope: ["src/store/**", "package.json"],
+        expectedOutputs: ["package.json", "src/store/boards.js", "src/store/boards.test.js"],
         requirements: ["FR-2"],
       }),
       task(name, "api", {
@@ -90,9 +90,43 @@ export function planFor(name: string): { tasks: PlanTask[]; mergeOrder: string[]
   };
 }
 
-/** The content the fake writes for a file of a task. */
-export const fileContent = (slug: string, file: string, instructions: string) =>
-  `// ${file}, written for the task ${slug}: ${instructions}\nexport const task = ${JSON.stringify(slug)};\n`;
+/**
+ * The content the fake writes for a file of a task: a manifest whose tests need no dependencies
+ * (so verification can install, build and test it offline), a test of the module beside it, or
+ * a module naming its task.
+ */
+export function fileContent(slug: string, file: string, instructions: string): string {
+  if (file === "package.json") {
+    return `${JSON.stringify(
+      {
+        name: "generated-app",
+        version: "1.0.0",
+        private: true,
+        type: "module",
+        scripts: { test: "node --test" },
+      },
+      null,
+      2,
+    )}\n`;
+  }
+  if (file.endsWith(".test.js")) {
+    const module = `./${file
+      .split("/")
+      .at(-1)!
+      .replace(/\.test\.js$/, ".js")}`;
+    return [
+      'import assert from "node:assert/strict";',
+      'import { test } from "node:test";',
+      `import { task } from ${JSON.stringify(module)};`,
+      "",
+      `test("AC-2: the ${slug} module is the one its task wrote", () => {`,
+      `  assert.equal(task, ${JSON.stringify(slug)});`,
+      "});",
+      "",
+    ].join("\n");
+  }
+  return `// ${file}, written for the task ${slug}: ${instructions}\nexport const task = ${JSON.stringify(slug)};\n`;
+}
 
 /** Whether a request is a task's model call. */
 export const isTaskPrompt = (prompt: string) => prompt.includes(taskSystem);
