@@ -75,9 +75,14 @@ const kiln = await startKiln({
     OPENAI_BASE_URL: fake.url,
     // BENCH_DATABASE_URL runs Kiln on that Postgres instead of the embedded PGlite.
     DATABASE_URL: process.env.BENCH_DATABASE_URL,
-    ...(process.env.BENCH_PROFILE
-      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }
-      : {}),
+    // BENCH_NODE_OPTIONS tries Node flags on Kiln's process (BENCH_PROFILE adds a CPU profile).
+    NODE_OPTIONS:
+      [
+        process.env.BENCH_NODE_OPTIONS ?? "",
+        process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : "",
+      ]
+        .join(" ")
+        .trim() || undefined,
     KILN_RATE_LIMIT_GENERAL: "1000000000/15m",
     KILN_RATE_LIMIT_SESSION_GENERAL: "1000000000/1m",
     KILN_RATE_LIMIT_SESSION_LLM: "1000000000/1m",

@@ -147,6 +147,15 @@ const envSchema = z.object({
     .default(64 * 1024 * 1024),
   KILN_SANDBOX_BWRAP: z.string().default("bwrap"),
   KILN_SANDBOX_INSTALL_NETWORK: z.enum(["off", "on"]).default("off"),
+  // How long one step of a build run's verification (install, build, test) may take.
+  KILN_VERIFY_STEP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
+  // How much of a verification's output becomes events (KiB, all its steps together).
+  KILN_VERIFY_OUTPUT_MAX_KB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024)
+    .default(256),
   KILN_SANDBOX_LIFETIME_SECONDS: z.coerce.number().int().min(30).max(86_400).default(600),
   KILN_SANDBOX_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   KILN_SANDBOX_MAX_TOTAL: z.coerce.number().int().min(1).max(100_000).default(20),
@@ -158,15 +167,6 @@ const envSchema = z.object({
     .min(64)
     .max(1024 * 1024)
     .default(2048),
-  // Verification of a build run's app: each step's (install, build, test) wall-time limit, and
-  // how much of their output becomes events.
-  KILN_VERIFY_STEP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
-  KILN_VERIFY_OUTPUT_MAX_KB: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(64 * 1024)
-    .default(256),
   // How long a run's zip export can be downloaded, and how often expired ones are deleted.
   KILN_EXPORT_TTL_SECONDS: z.coerce
     .number()

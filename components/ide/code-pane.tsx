@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from "react";
 import { changedLines } from "@/lib/client/changed-lines";
 import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { FragmentView, MessageView } from "@/lib/client/ide-types";
+import { saveToWorkspace } from "@/lib/client/save-to-workspace";
 import { zipFiles } from "@/lib/client/zip";
 import { fragmentFiles } from "@/lib/fragments/files";
 import { CodeView } from "./code-view";
@@ -116,6 +117,16 @@ export function CodePane(props: {
     }
   };
 
+  const keep = async () => {
+    setNote(undefined);
+    try {
+      const folder = await saveToWorkspace(fileName(fragment.title), files);
+      setNote({ text: `Saved to your workspace in ${folder}/` });
+    } catch (error) {
+      setNote({ text: errorMessage(error), isError: true });
+    }
+  };
+
   const canEdit = !streaming && Boolean(props.chatId) && files.length > 0;
   return (
     <div className="@container flex h-full min-h-0 flex-col">
@@ -183,6 +194,15 @@ export function CodePane(props: {
                 disabled={streaming || files.length === 0}
               >
                 Download
+              </button>
+              <button
+                type="button"
+                className={barButton}
+                onClick={() => void keep()}
+                disabled={streaming || files.length === 0}
+                title="Keep these files in your workspace, in a folder of their own"
+              >
+                To workspace
               </button>
               <button
                 type="button"

@@ -7,6 +7,7 @@ import { usePathname } from "next/navigation";
 const items = [
   { href: "/ide", label: "IDE" },
   { href: "/projects", label: "Projects" },
+  { href: "/workspace", label: "Workspace" },
   { href: "/settings", label: "Settings" },
 ] as const;
 

@@ -7,7 +7,7 @@ import { hasLoneSurrogate, normalizeWorkspacePath } from "./paths";
 // its guard.
 
 /** A client's path in its normal form (lib/files/paths.ts), or an issue saying why not. */
-const workspacePath = (allowRoot = false) =>
+export const workspacePath = (allowRoot = false) =>
   z.string().transform((input, ctx) => {
     const check = normalizeWorkspacePath(input, allowRoot);
     if ("error" in check) {

@@ -5,8 +5,12 @@ import {
   githubOrgSchema,
   githubRepoSchema,
   githubUserSchema,
+  importBodySchema,
+  importResultSchema,
   listReposQuerySchema,
   pageQuerySchema,
+  pushBodySchema,
+  pushResultSchema,
   saveGithubTokenBodySchema,
 } from "./schemas";
 
@@ -73,4 +77,29 @@ export const deleteGithubTokenContract = defineContract({
   tags: ["github"],
   auth: "session",
   response: z.object({ deleted: z.literal(true) }),
+});
+
+export const githubImportContract = defineContract({
+  method: "POST",
+  path: "/api/github/import",
+  summary:
+    "Import a repository (or one folder of it, `path`) at `ref` into your workspace, under `into` (the repository's name unless given), in one transaction. Links and paths that climb out are skipped and listed; an existing file is a 409 unless `overwrite`. With Accept: text/event-stream, progress events and then the result.",
+  tags: ["github"],
+  auth: "user",
+  rateLimit: "github",
+  body: importBodySchema,
+  response: importResultSchema,
+  status: 201,
+});
+
+export const githubPushContract = defineContract({
+  method: "POST",
+  path: "/api/github/push",
+  summary:
+    "Push workspace files (all of `root`, or `paths`) to `branch` as one commit, creating the branch from the default branch if needed; optionally open a pull request. A branch that moved on GitHub meanwhile is a 409, and nothing is overwritten. With Accept: text/event-stream, progress events and then the result.",
+  tags: ["github"],
+  auth: "user",
+  rateLimit: "github",
+  body: pushBodySchema,
+  response: pushResultSchema,
 });

@@ -128,18 +128,19 @@ export function eventStream(
 }
 
 /**
- * An /api/v1 step that answers JSON, or, for a client that accepts text/event-stream, streams
- * what it reports while it runs and then its answer as a `result` event (errors as `error`
- * events in /api/v1's envelope). `run` gets the writer only when streaming.
+ * A step that answers JSON, or, for a client that accepts text/event-stream, streams what it
+ * reports while it runs and then its answer as a `result` event (errors as `error` events in
+ * the surface's shape: /api/v1's envelope unless `surface` is "api"). `run` gets the writer
+ * only when streaming.
  */
 export async function jsonOrEventStream<T>(
   request: Request,
   run: (events?: SseWriter) => Promise<T>,
-  options: { onUnexpected?(error: unknown): void } = {},
+  options: { onUnexpected?(error: unknown): void; surface?: "api" | "v1" } = {},
 ): Promise<T | Response> {
   if (!wantsEventStream(request)) return run();
   return eventStream(request, async (events) => events.send("result", await run(events)), {
     ...options,
-    surface: "v1",
+    surface: options.surface ?? "v1",
   });
 }

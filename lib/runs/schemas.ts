@@ -140,7 +140,9 @@ export const specSnapshotSchema = z.object({
   version: z.number().int(),
   documents: z.record(z.string(), z.string()),
   requirements: z.array(z.object({ id: z.string(), title: z.string() })),
-  acceptance: z.array(z.object({ id: z.string(), text: z.string() })),
+  acceptance: z.array(
+    z.object({ id: z.string(), text: z.string(), requirement: z.string().optional() }),
+  ),
 });
 export type SpecSnapshot = z.infer<typeof specSnapshotSchema>;
 

@@ -8,7 +8,13 @@ export interface SpecRow {
   documents: Record<string, string>;
   draft: {
     requirements?: { id: string; title: string }[];
-    acceptance?: { id: string; given: string; when: string; expected: string }[];
+    acceptance?: {
+      id: string;
+      requirement?: string;
+      given: string;
+      when: string;
+      expected: string;
+    }[];
   };
 }
 
@@ -20,6 +26,8 @@ export function snapshotOf(spec: SpecRow): SpecSnapshot {
     requirements: (spec.draft.requirements ?? []).map((r) => ({ id: r.id, title: r.title })),
     acceptance: (spec.draft.acceptance ?? []).map((a) => ({
       id: a.id,
+      // The FR it proves: verification names the tasks that built it.
+      ...(a.requirement ? { requirement: a.requirement } : {}),
       text: `Given ${a.given}, when ${a.when}, then ${a.expected}.`,
     })),
   };

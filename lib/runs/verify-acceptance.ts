@@ -5,7 +5,8 @@ import path from "node:path";
 // Which tasks and tests cover each acceptance criterion. A test covers AC-n when its file
 // mentions the id: the test's name where the id sits in a test("…")/it("…")/def test_… line,
 // else the file. A task covers it when it owns the criterion's requirement (an FR id the
-// criterion names) or wrote a file that a covering test file names.
+// criterion names); for a criterion with no known requirement, when it wrote a covering test
+// file or a file such a test imports.
 
 export interface AcceptanceCoverage {
   id: string;
@@ -86,7 +87,7 @@ function namesFile(content: string, file: string): boolean {
 }
 
 export function mapAcceptance(options: {
-  acceptance: { id: string; text: string; requirement?: string }[];
+  acceptance: { id: string; text: string; requirement?: string | undefined }[];
   tasks: { slug: string; requirements: string[]; files: string[] }[];
   testFiles: TestFile[];
 }): AcceptanceCoverage[] {
@@ -97,15 +98,17 @@ export function mapAcceptance(options: {
     ]);
     const covering = options.testFiles.filter((file) => idPattern(criterion.id).test(file.content));
     const tests = covering.flatMap((file) => testsMentioning(file, criterion.id));
+    // The requirement says which task built it; only a criterion without one is related
+    // through its tests' files (those that wrote them or the modules they import).
     const tasks = options.tasks
-      .filter(
-        (task) =>
-          task.requirements.some((fr) => requirements.has(fr)) ||
-          task.files.some(
-            (file) =>
-              covering.some((test) => test.path === file) ||
-              covering.some((test) => namesFile(test.content, file)),
-          ),
+      .filter((task) =>
+        requirements.size > 0
+          ? task.requirements.some((fr) => requirements.has(fr))
+          : task.files.some(
+              (file) =>
+                covering.some((test) => test.path === file) ||
+                covering.some((test) => namesFile(test.content, file)),
+            ),
       )
       .map((task) => task.slug);
     return { id: criterion.id, text: criterion.text, tasks, tests, covered: tests.length > 0 };

@@ -13,7 +13,7 @@ import { finishRun } from "./run-state";
 /** What run.verify calls: lib/runs/verify.ts's verifyRun. */
 export type VerifyRun = (options: {
   dir: string;
-  acceptance: { id: string; text: string }[];
+  acceptance: { id: string; text: string; requirement?: string | undefined }[];
   tasks: { slug: string; requirements: string[]; files: string[] }[];
   userId: string;
   emit: (event: {

@@ -17,15 +17,25 @@ export interface NodeProject {
   template: TemplateId | undefined;
   /** Dependencies that template's prepared node_modules does not satisfy. */
   missing: string[];
+  /** Why package.json could not be read, when it could not: npm would refuse it too. */
+  invalid?: string;
 }
 
 export interface PythonProject {
   kind: "python";
   hasRequirements: boolean;
   hasTests: boolean;
+  /** The app's Python files, relative to its root. */
+  sources: string[];
 }
 
-export type VerifiedProject = NodeProject | PythonProject | { kind: "unknown" };
+/** An app with no project file: its JavaScript and Python files can still be checked. */
+export interface PlainProject {
+  kind: "unknown";
+  sources: string[];
+}
+
+export type VerifiedProject = NodeProject | PythonProject | PlainProject;
 
 const exists = (file: string) =>
   lstat(file).then(
@@ -36,8 +46,11 @@ const exists = (file: string) =>
 export async function detectProject(dir: string): Promise<VerifiedProject> {
   const manifestPath = path.join(dir, "package.json");
   if (await exists(manifestPath)) {
-    const manifest = parseManifest(await readFile(manifestPath, "utf8"));
-    return nodeProject(manifest);
+    const text = await readFile(manifestPath, "utf8");
+    const manifest = parseManifest(text);
+    const project = nodeProject(manifest);
+    const invalid = manifestProblem(text);
+    return invalid ? { ...project, invalid } : project;
   }
   const python = ["requirements.txt", "pyproject.toml", "setup.py", "pytest.ini"];
   const found = await Promise.all(python.map((name) => exists(path.join(dir, name))));
@@ -46,9 +59,10 @@ export async function detectProject(dir: string): Promise<VerifiedProject> {
       kind: "python",
       hasRequirements: found[0]!,
       hasTests: await hasPythonTests(dir),
+      sources: (await listSources(dir)).filter((file) => file.endsWith(".py")),
     };
   }
-  return { kind: "unknown" };
+  return { kind: "unknown", sources: await listSources(dir) };
 }
 
 interface Manifest {
@@ -56,7 +70,19 @@ interface Manifest {
   dependencies: Record<string, string>;
 }
 
-/** A manifest that is not JSON is an app whose install would fail: it has nothing to run. */
+function manifestProblem(text: string): string | undefined {
+  try {
+    const data = JSON.parse(text);
+    if (!data || typeof data !== "object" || Array.isArray(data)) {
+      return "package.json is not a JSON object";
+    }
+  } catch (error) {
+    return `package.json is not valid JSON: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+/** A manifest that is not JSON reads as one with nothing in it (manifestProblem says why). */
 function parseManifest(text: string): Manifest {
   let data: unknown;
   try {
@@ -162,4 +188,28 @@ async function hasPythonTests(dir: string): Promise<boolean> {
     return false;
   };
   return walk(dir, 0);
+}
+
+const maxSources = 500;
+
+/** The app's JavaScript and Python files (regular files only, links never followed), sorted. */
+async function listSources(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (relative: string, depth: number) => {
+    if (depth > 12 || out.length >= maxSources) return;
+    const entries = await readdir(path.join(dir, relative), { withFileTypes: true }).catch(
+      () => [],
+    );
+    for (const entry of entries) {
+      if (entry.name === ".git" || entry.name === "node_modules") continue;
+      const child = relative ? `${relative}/${entry.name}` : entry.name;
+      const stat = await lstat(path.join(dir, child)).catch(() => undefined);
+      if (stat?.isDirectory()) await walk(child, depth + 1);
+      else if (stat?.isFile() && /\.(c|m)?js$|\.py$/.test(entry.name) && out.length < maxSources) {
+        out.push(child);
+      }
+    }
+  };
+  await walk("", 0);
+  return out.sort();
 }

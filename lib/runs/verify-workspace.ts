@@ -1,6 +1,6 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { copyFile, lstat, mkdir, readdir } from "node:fs/promises";
+import { copyFile, lstat, mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { chownTree, sandboxUserOf } from "@/lib/sandbox/local/sandbox-user";
@@ -20,8 +20,10 @@ export interface VerifyWorkspace {
 }
 
 export async function copyIntoWorkspace(dir: string): Promise<VerifyWorkspace> {
-  const root = path.join(getEnv().dataDir, "verify", `vfy_${randomBytes(8).toString("hex")}`);
-  await mkdir(path.dirname(root), { recursive: true, mode: 0o700 });
+  const parent = path.join(getEnv().dataDir, "verify");
+  const root = path.join(parent, `vfy_${randomBytes(8).toString("hex")}`);
+  await mkdir(parent, { recursive: true, mode: 0o700 });
+  await removeAbandoned(parent);
   const workspace = await createWorkspace({
     dir: root,
     sizeBytes: getEnv().KILN_SANDBOX_DISK_MB * 1024 * 1024,
@@ -50,6 +52,22 @@ async function copyTree(from: string, to: string): Promise<void> {
       await copyTree(source, target);
     } else if (stat.isFile()) {
       await copyFile(source, target);
+    }
+  }
+}
+
+/**
+ * Removes workspaces left by a verification whose process died (a crash, SIGKILL) before its
+ * own cleanup: any older than four step limits and an hour, which no live verification is.
+ */
+async function removeAbandoned(parent: string) {
+  const maxAgeMs = 4 * getEnv().KILN_VERIFY_STEP_TIMEOUT_MS + 3_600_000;
+  for (const name of await readdir(parent).catch(() => [])) {
+    if (!/^vfy_[0-9a-f]{16}$/.test(name)) continue;
+    const root = path.join(parent, name);
+    const since = (await stat(root).catch(() => undefined))?.mtimeMs;
+    if (since !== undefined && Date.now() - since > maxAgeMs) {
+      await removeWorkspace(root).catch(() => {});
     }
   }
 }

@@ -1,6 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -131,6 +139,7 @@ describe("an app with no dependencies", () => {
         exitCode: null,
         skipped: "the app has no dependencies",
       }),
+      expect.objectContaining({ name: "check", skipped: "the app's own build and tests check it" }),
       expect.objectContaining({
         name: "build",
         exitCode: null,
@@ -146,6 +155,60 @@ describe("an app with no dependencies", () => {
     expect(events.map((e) => e.type)).toEqual(["VERIFY_STARTED", "VERIFY_COMPLETED"]);
   });
 
+  test("removes workspaces abandoned by a verification that died, and only those", {
+    timeout: 60_000,
+  }, async () => {
+    const { verifyRun } = await load();
+    const abandoned = path.join(dataDir, "verify", "vfy_00000000000000aa");
+    const live = path.join(dataDir, "verify", "vfy_00000000000000bb");
+    for (const dir of [abandoned, live])
+      mkdirSync(path.join(dir, "workspace"), { recursive: true });
+    const dayAgo = new Date(Date.now() - 24 * 3600 * 1000);
+    utimesSync(abandoned, dayAgo, dayAgo);
+    const dir = app({ "package.json": manifest({}) });
+    await verifyRun({ ...base, dir, emit: recorder().emit });
+    expect(readdirSync(path.join(dataDir, "verify"))).toEqual(["vfy_00000000000000bb"]);
+    rmSync(live, { recursive: true });
+  });
+
+  test("with a broken package.json fails its install, saying why", {
+    timeout: 60_000,
+  }, async () => {
+    const { verifyRun } = await load();
+    const dir = app({ "package.json": '{ "scripts": { "test": "node --test" }, }' });
+    const { emit, output } = recorder();
+    const result = await verifyRun({ ...base, dir, emit });
+    expect(result.passed).toBe(false);
+    expect(result.steps[0]).toMatchObject({ name: "install", exitCode: null });
+    expect(result.steps[0]).not.toHaveProperty("skipped");
+    expect(output("install")).toContain("package.json is not valid JSON");
+    expect(result.steps[3]).toMatchObject({ skipped: "not run: package.json could not be read" });
+  });
+
+  test("with no package.json has each source file's syntax checked", {
+    timeout: 60_000,
+  }, async () => {
+    const { verifyRun } = await load();
+    const good = app({ "src/a.js": "export const a = 1;\n", "tool.py": "print(1)\n" });
+    const passing = await verifyRun({ ...base, dir: good, emit: recorder().emit });
+    expect(passing).toMatchObject({ passed: true, template: "static-html" });
+    expect(passing.steps.map((step) => [step.name, step.skipped ?? step.exitCode])).toEqual([
+      ["install", "the app has no package.json"],
+      ["check", 0],
+      ["build", "the app has no package.json"],
+      ["test", "the app has no package.json"],
+    ]);
+    expect(passing.steps[1]!.command).toBe(
+      "node --check 'src/a.js' && python3 -m py_compile 'tool.py'",
+    );
+    const bad = app({ "src/a.js": "const a = ;\n" });
+    const { emit, output } = recorder();
+    const failing = await verifyRun({ ...base, dir: bad, emit });
+    expect(failing.passed).toBe(false);
+    expect(failing.steps[1]!.exitCode).not.toBe(0);
+    expect(output("check")).toContain("SyntaxError");
+  });
+
   test("whose build fails does not pass, and its tests are not run", {
     timeout: 60_000,
   }, async () => {
@@ -158,7 +221,7 @@ describe("an app with no dependencies", () => {
     const { emit, output } = recorder();
     const result = await verifyRun({ ...base, dir, emit });
     expect(result.passed).toBe(false);
-    const [, build, tests] = result.steps;
+    const [, , build, tests] = result.steps;
     expect(build).toMatchObject({ name: "build", command: "npm run build" });
     expect(build!.exitCode).not.toBe(0);
     expect(build!.skipped).toBeUndefined();
@@ -171,14 +234,14 @@ describe("an app with no dependencies", () => {
   });
 
   test("a step past its time limit is killed and fails", { timeout: 60_000 }, async () => {
-    const { verifyRun } = await load({ KILN_VERIFY_STEP_TIMEOUT_SECONDS: "2" });
+    const { verifyRun } = await load({ KILN_VERIFY_STEP_TIMEOUT_MS: "2000" });
     const dir = app({
       "package.json": manifest({ scripts: { test: 'node -e "setInterval(() => {}, 1000)"' } }),
     });
     const { emit, output } = recorder();
     const result = await verifyRun({ ...base, dir, emit });
     expect(result.passed).toBe(false);
-    expect(result.steps[2]).toMatchObject({ name: "test", exitCode: null });
+    expect(result.steps[3]).toMatchObject({ name: "test", exitCode: null });
     expect(output("test")).toContain("ran past its limit of 2 s");
   });
 
@@ -226,7 +289,7 @@ describe("an app with no dependencies", () => {
     });
     const { events, emit } = recorder();
     const result = await verifyRun({ ...base, dir, emit });
-    expect(result.steps[2]).toMatchObject({ name: "test", exitCode: 0 });
+    expect(result.steps[3]).toMatchObject({ name: "test", exitCode: 0 });
     expect(result.passed).toBe(true);
     const outputs = events.filter((e) => e.type === "VERIFY_OUTPUT");
     const kept = outputs.filter((e) => !e.payload.truncated);
@@ -280,6 +343,11 @@ describe.skipIf(!hasPytest)("a Python app", () => {
     });
     expect(result.steps).toEqual([
       expect.objectContaining({ name: "install", skipped: expect.stringMatching(/offline/) }),
+      expect.objectContaining({
+        name: "check",
+        command: "python3 -m py_compile 'conftest.py' 'tests/test_totals.py' 'totals.py'",
+        exitCode: 0,
+      }),
       expect.objectContaining({ name: "build", skipped: "a Python app has no build step" }),
       expect.objectContaining({ name: "test", command: "pytest", exitCode: 1 }),
     ]);
@@ -352,10 +420,14 @@ describe.skipIf(!registryReachable)(
           exitCode: null,
           skipped: expect.stringContaining("provided by the prepared Node.js"),
         }),
+        expect.objectContaining({
+          name: "check",
+          skipped: "the app's own build and tests check it",
+        }),
         expect.objectContaining({ name: "build", skipped: "package.json has no build script" }),
         expect.objectContaining({ name: "test", exitCode: 0 }),
       ]);
-      expect(result.steps[2]).not.toHaveProperty("skipped");
+      expect(result.steps[3]).not.toHaveProperty("skipped");
       expect(result.passed).toBe(true);
       expect(result.acceptance).toEqual([
         {
@@ -397,7 +469,7 @@ describe.skipIf(!registryReachable)(
       expect(result.steps[0]).toMatchObject({ name: "install", command: "npm install --offline" });
       expect(result.steps[0]!.exitCode).not.toBe(0);
       expect(output("install")).toMatch(/ENOTCACHED|offline/i);
-      expect(result.steps[2]).toMatchObject({ skipped: "not run: the install step failed" });
+      expect(result.steps[3]).toMatchObject({ skipped: "not run: the install step failed" });
     });
 
     test("with network allowed by the operator, a missing dependency is installed and used", {
@@ -425,7 +497,7 @@ describe.skipIf(!registryReachable)(
         command: "npm install",
         exitCode: 0,
       });
-      expect(result.steps[2]).toMatchObject({ name: "test", exitCode: 0 });
+      expect(result.steps[3]).toMatchObject({ name: "test", exitCode: 0 });
       expect(result.passed).toBe(true);
     });
   },

@@ -1,6 +1,9 @@
 import "server-only";
+import { lstat } from "node:fs/promises";
+import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
+import { log } from "@/lib/log";
 import { runInSandbox, type SandboxResult } from "@/lib/sandbox/local/bwrap";
 import { sandboxNodeRuntime } from "@/lib/sandbox/local/node-runtime";
 import { hasPythonModule } from "@/lib/sandbox/local/templates/python-modules";
@@ -27,12 +30,14 @@ import { copyIntoWorkspace } from "./verify-workspace";
 // (KILN_SANDBOX_INSTALL_NETWORK), and offline otherwise. The app passes when no step that ran
 // failed and its tests ran: a step with nothing to run is skipped with the reason, never passed.
 
-export type StepName = "install" | "build" | "test";
+export type StepName = "install" | "check" | "build" | "test";
 
 export interface VerificationResult {
   passed: boolean;
+  /** The Kiln template whose sandbox (and prepared packages) the app was verified on. */
+  template: string;
   steps: {
-    name: "install" | "build" | "test";
+    name: StepName;
     command: string;
     exitCode: number | null;
     durationMs: number;
@@ -63,7 +68,8 @@ const MiB = 1024 * 1024;
 
 export async function verifyRun(options: {
   dir: string;
-  acceptance: { id: string; text: string }[];
+  /** `requirement` is the FR the criterion proves, when the spec says (it names its tasks). */
+  acceptance: { id: string; text: string; requirement?: string | undefined }[];
   tasks: { slug: string; requirements: string[]; files: string[] }[];
   userId: string;
   emit: (e: {
@@ -81,13 +87,9 @@ export async function verifyRun(options: {
     tasks: options.tasks,
     testFiles: await findTestFiles(dir),
   });
-  await emit({
-    type: "VERIFY_STARTED",
-    payload: {
-      kind: project.kind,
-      template: project.kind === "node" ? (project.template ?? null) : null,
-    },
-  });
+  // A plain sandbox (Node.js and Python, nothing prepared) for an app on none of the templates.
+  const template = (project.kind === "node" && project.template) || "static-html";
+  await emit({ type: "VERIFY_STARTED", payload: { kind: project.kind, template } });
 
   const budget = { remaining: env.KILN_VERIFY_OUTPUT_MAX_KB * 1024 };
   const steps: Step[] = [];
@@ -125,7 +127,7 @@ export async function verifyRun(options: {
           readOnlyBinds: await context.binds(),
           env: context.env(planned.network),
           limits: {
-            wallMs: env.KILN_VERIFY_STEP_TIMEOUT_SECONDS * 1000,
+            wallMs: env.KILN_VERIFY_STEP_TIMEOUT_MS,
             memoryBytes: 2048 * MiB,
             processes: 256,
             fileBytes: 1024 * MiB,
@@ -144,7 +146,7 @@ export async function verifyRun(options: {
       if (result.limit === "wall") {
         output.write(
           "stderr",
-          `[killed: the ${planned.name} step ran past its limit of ${env.KILN_VERIFY_STEP_TIMEOUT_SECONDS} s]\n`,
+          `[killed: the ${planned.name} step ran past its limit of ${env.KILN_VERIFY_STEP_TIMEOUT_MS / 1000} s]\n`,
         );
       } else if (result.limit) {
         output.write(
@@ -162,12 +164,17 @@ export async function verifyRun(options: {
     await copy.remove();
   }
 
-  const testStep = steps.find((step) => step.name === "test");
-  const passed =
-    steps.every((step) => step.skipped !== undefined || step.exitCode === 0) &&
-    testStep !== undefined &&
-    testStep.skipped === undefined;
-  const result: VerificationResult = { passed, steps, acceptance };
+  // Something must have run: a run whose steps were all skipped is not verified.
+  const ran = steps.filter((step) => step.skipped === undefined);
+  const passed = ran.length > 0 && ran.every((step) => step.exitCode === 0);
+  const result: VerificationResult = { passed, template, steps, acceptance };
+  log.info("run verified", {
+    userId: options.userId,
+    outcome: passed ? "passed" : "failed",
+    steps: steps
+      .map((step) => `${step.name}:${step.skipped ? "skipped" : step.exitCode}`)
+      .join(" "),
+  });
   await emit({
     type: "VERIFY_COMPLETED",
     payload: {
@@ -241,6 +248,7 @@ async function prepareContext(
       env: baseEnv,
       plan: [
         install,
+        checkStep(project.sources, "the app has no Python files"),
         { name: "build", command: "", skipped: "a Python app has no build step" },
         !project.hasTests
           ? { name: "test", command: "pytest", skipped: "the app has no test_*.py files" }
@@ -250,16 +258,33 @@ async function prepareContext(
       ],
     };
   }
-  const why = "the app has neither a package.json nor a Python project file";
+  // No project file: nothing to install, build or test, but every source file's syntax is
+  // checked, so that a run is never called verified when nothing ran.
+  const why = "the app has no package.json";
   return {
     binds,
     env: baseEnv,
-    plan: (["install", "build", "test"] as const).map((name) => ({
-      name,
-      command: "",
-      skipped: why,
-    })),
+    plan: [
+      { name: "install", command: "", skipped: why },
+      checkStep(project.sources, "the app has no JavaScript or Python files"),
+      { name: "build", command: "", skipped: why },
+      { name: "test", command: "", skipped: why },
+    ],
   };
+}
+
+const quote = (file: string) => `'${file.replaceAll("'", "'\\''")}'`;
+
+/** Each JavaScript file through `node --check` and the Python files through py_compile. */
+function checkStep(sources: string[], none: string): Planned {
+  const scripts = sources.filter((file) => /\.(c|m)?js$/.test(file));
+  const python = sources.filter((file) => file.endsWith(".py"));
+  const checks = [
+    ...scripts.map((file) => `node --check ${quote(file)}`),
+    ...(python.length > 0 ? [`python3 -m py_compile ${python.map(quote).join(" ")}`] : []),
+  ];
+  if (checks.length === 0) return { name: "check", command: "", skipped: none };
+  return { name: "check", command: checks.join(" && ") };
 }
 
 async function nodeContext(
@@ -284,12 +309,21 @@ async function nodeContext(
     });
   }
   let writable = false;
+  // Taken before anything has run in the workspace, so that what is there is the app's copy.
+  const scaffold = [...(prepared?.files.map((file) => file.path) ?? []), "package-lock.json"];
+  const absent: string[] = [];
+  for (const file of scaffold) {
+    const there = await lstat(path.join(workspace, file)).catch(() => undefined);
+    if (!there) absent.push(file);
+  }
   if (prepared?.nodeModules) await ensureWorkspaceDirectory(workspace, "node_modules");
 
   const dependencies = Object.keys(project.dependencies).length;
   const installFlags = "--no-audit --no-fund --ignore-scripts --no-update-notifier";
   let install: Planned;
-  if (unprepared) {
+  if (project.invalid) {
+    install = { name: "install", command: "npm install", error: project.invalid };
+  } else if (unprepared) {
     install = { name: "install", command: "npm install", error: unprepared };
   } else if (dependencies === 0) {
     install = { name: "install", command: "npm install", skipped: "the app has no dependencies" };
@@ -332,7 +366,21 @@ async function nodeContext(
     };
   };
   return {
-    plan: [install, script("build"), script("test")],
+    plan: project.invalid
+      ? [
+          install,
+          { name: "check", command: "", skipped: "the app's own build and tests check it" },
+          ...(["build", "test"] as const).map((name) => ({
+            ...script(name),
+            skipped: "not run: package.json could not be read",
+          })),
+        ]
+      : [
+          install,
+          { name: "check", command: "", skipped: "the app's own build and tests check it" },
+          script("build"),
+          script("test"),
+        ],
     // An install needs its own writable node_modules (npm cannot add to the read-only mount).
     beforeInstall:
       prepared?.nodeModules && !install.skipped
@@ -343,6 +391,15 @@ async function nodeContext(
               bwrap: getEnv().KILN_SANDBOX_BWRAP,
             });
             writable = true;
+            // The copy also writes the template's scaffold where the app has none of its own;
+            // the app is verified as it was generated, so those go again.
+            if (absent.length > 0) {
+              await runInSandbox({
+                workspace,
+                command: ["/bin/rm", "-f", "--", ...absent],
+                bwrap: getEnv().KILN_SANDBOX_BWRAP,
+              }).done;
+            }
           }
         : undefined,
     binds: async () => [

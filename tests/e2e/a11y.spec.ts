@@ -40,6 +40,7 @@ for (const colorScheme of ["dark", "light"] as const) {
     for (const path of [
       "/settings",
       "/projects",
+      "/workspace",
       `/projects/${project.id}`,
       "/projects/new",
       "/tasks",

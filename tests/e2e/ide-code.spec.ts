@@ -60,6 +60,14 @@ test("a multi-file fragment: tree, copy, select all, zip download and a saved ha
   );
   expect(listing.trim()).toBe("css/style.css index.html js/app.js");
 
+  // Into the workspace, in a folder of its own; again, into the next free one: nothing replaced.
+  await page.getByRole("button", { name: "To workspace" }).click();
+  await expect(page.getByText("Saved to your workspace in three-file-page/")).toBeVisible();
+  await page.getByRole("button", { name: "To workspace" }).click();
+  await expect(page.getByText("Saved to your workspace in three-file-page-2/")).toBeVisible();
+  const kept = await page.request.get("/api/files/content?path=three-file-page/css/style.css");
+  expect(((await kept.json()) as { content: string }).content).toBe("h1 { color: #c2410c; }\n");
+
   // Edit by hand, then save: the chat gains a version that a reload still shows.
   await page.getByRole("button", { name: "Edit code" }).click();
   const editing = page.getByRole("textbox", { name: "Editing index.html" });

@@ -107,6 +107,27 @@ test("Node server preview (npm registry): the app is served, and its links work 
   await shot(page, "sandbox-03-express");
 });
 
+test("Vue (Nuxt) preview (npm registry): the page renders on its own origin and its button counts", async ({
+  page,
+}) => {
+  // The template's dependencies are prepared from the npm registry on its first use.
+  test.skip(!hasRegistry, registrySkip);
+  test.setTimeout(360_000);
+  await signUp(page, "vue");
+  await buildAndRun(page, "Build a Vue counter");
+  const preview = appPreview(page);
+  await expect(preview.getByRole("heading", { name: "Vue counter" })).toBeVisible({
+    timeout: 300_000,
+  });
+  // Only Vue, hydrated by Nuxt's dev server scripts, counts clicks.
+  const button = preview.getByRole("button", { name: /^Clicked \d+ times$/ });
+  await expect(async () => {
+    await button.click();
+    await expect(button).not.toHaveText("Clicked 0 times", { timeout: 1_000 });
+  }).toPass({ timeout: 60_000 });
+  await shot(page, "sandbox-06-vue");
+});
+
 test("Python: a script's output and its last value show as output cells", async ({ page }) => {
   await signUp(page, "python");
   await buildAndRun(page, "Print the sum of squares");

@@ -171,6 +171,13 @@ const sampleBodies: Record<string, unknown> = {
     answers: [{ questionId: "q1", answer: "Email and password" }],
   },
   "POST /api/v1/projects/{projectId}/regenerate": { feedback: "More about notifications" },
+  "POST /api/github/import": { owner: "octocat", repo: "hello-world", ref: "main" },
+  "POST /api/github/push": {
+    owner: "octocat",
+    repo: "hello-world",
+    branch: "kiln/update",
+    message: "Update from Kiln",
+  },
   "PUT /api/settings/github": { token: "ghp_sample0123456789abcdef" },
   "POST /api/v1/projects/{projectId}/export": { runId: "run_abc", format: "zip" },
   "POST /api/v1/projects/{projectId}/runs": { trigger: "manual" },

@@ -49,6 +49,7 @@ describe.each(backends)("GitHub on $name", ({ databaseUrl }) => {
         GITHUB_API_URL: github.url,
         DATABASE_URL: databaseUrl,
         KILN_GITHUB_TIMEOUT_MS: "1500",
+        KILN_FILES_MAX_USER_BYTES: String(2 * 1024 * 1024),
       },
     });
   });
@@ -215,6 +216,144 @@ describe.each(backends)("GitHub on $name", ({ databaseUrl }) => {
     expect((await get(client, "/api/github/user")).status).toBe(200);
   });
 
+  test("import: a repository into the workspace, whole or not at all; existing files kept unless asked", async () => {
+    const client = await signedUp();
+    const { login, token } = account(github);
+    await connect(client, token);
+    const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    github.addGitRepo({
+      owner: login,
+      name: "site",
+      files: { "index.html": "<h1>Site</h1>", "img/logo.bin": everyByte, "src/app.js": "run()" },
+    });
+    const post = (json: unknown, headers: Record<string, string> = {}) =>
+      client.fetch("/api/github/import", { method: "POST", json, headers });
+
+    const first = await post({ owner: login, repo: "site" });
+    expect(first.status).toBe(201);
+    expect(await first.json()).toEqual({
+      owner: login,
+      repo: "site",
+      ref: "main",
+      commitSha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      into: "site",
+      filesImported: 3,
+      bytes: 13 + 256 + 5,
+      skipped: [],
+    });
+    const logo = (await (
+      await client.fetch("/api/files/content?path=site/img/logo.bin")
+    ).json()) as Json;
+    expect(logo.encoding).toBe("base64");
+    expect(Buffer.from(String(logo.content), "base64")).toEqual(everyByte);
+    const page = (await (
+      await client.fetch("/api/files/content?path=site/index.html")
+    ).json()) as Json;
+    expect(page.content).toBe("<h1>Site</h1>");
+
+    // Again into the same folder: a 409 naming the file, and nothing changed; then with overwrite.
+    await client.fetch("/api/files/content", {
+      method: "POST",
+      json: { path: "site/index.html", content: "<h1>Mine</h1>" },
+    });
+    const again = await post({ owner: login, repo: "site" });
+    expect(again.status).toBe(409);
+    const kept = (await (
+      await client.fetch("/api/files/content?path=site/index.html")
+    ).json()) as Json;
+    expect(kept.content).toBe("<h1>Mine</h1>");
+    const replaced = await post({
+      owner: login,
+      repo: "site",
+      overwrite: true,
+      into: "copy/of/site",
+    });
+    expect(replaced.status).toBe(201);
+    expect(((await replaced.json()) as Json).into).toBe("copy/of/site");
+
+    // Streamed: progress, then the result.
+    const streamed = await post(
+      { owner: login, repo: "site", path: "src", into: "only-src" },
+      { accept: "text/event-stream" },
+    );
+    const text = await streamed.text();
+    expect(text).toContain("event: progress\n");
+    expect(text).toMatch(/event: result\ndata: \{"owner":"[^"]+","repo":"site".*"filesImported":1/);
+
+    // Bigger than the workspace's quota: a 413, and not one of its files written.
+    github.addGitRepo({
+      owner: login,
+      name: "big",
+      files: { "a.txt": "a", "big.bin": Buffer.alloc(3 * 1024 * 1024, 7) },
+    });
+    const big = await post({ owner: login, repo: "big" });
+    expect(big.status).toBe(413);
+    expect((await client.fetch("/api/files/content?path=big/a.txt")).status).toBe(404);
+  });
+
+  test("push: workspace files as one commit on a new branch with a pull request", async () => {
+    const client = await signedUp();
+    const { login, token } = account(github);
+    await connect(client, token);
+    github.addGitRepo({ owner: login, name: "app", files: { "README.md": "# App\n" } });
+    const batch = await client.fetch("/api/files/batch", {
+      method: "POST",
+      json: {
+        files: [
+          { path: "work/src/index.js", content: "console.log('hi')\n" },
+          {
+            path: "work/img/dot.bin",
+            content: Buffer.from([0, 255, 10]).toString("base64"),
+            encoding: "base64",
+          },
+          { path: "other/notes.txt", content: "not pushed" },
+        ],
+      },
+    });
+    expect(batch.status).toBe(200);
+
+    const pushed = await client.fetch("/api/github/push", {
+      method: "POST",
+      json: {
+        owner: login,
+        repo: "app",
+        branch: "kiln/first",
+        message: "From Kiln",
+        root: "work",
+        createPullRequest: true,
+      },
+    });
+    expect(pushed.status).toBe(200);
+    expect(await pushed.json()).toEqual({
+      branch: "kiln/first",
+      commitSha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      isNewBranch: true,
+      filesPushed: 2,
+      pullRequestUrl: `https://github.com/${login}/app/pull/1`,
+    });
+    const files = github.filesAt(`${login}/app`, "kiln/first") ?? {};
+    expect(Object.keys(files).sort()).toEqual(["README.md", "img/dot.bin", "src/index.js"]);
+    expect(files["img/dot.bin"]).toEqual(Buffer.from([0, 255, 10]));
+
+    const none = await client.fetch("/api/github/push", {
+      method: "POST",
+      json: {
+        owner: login,
+        repo: "app",
+        branch: "kiln/first",
+        message: "x",
+        paths: ["nowhere.txt"],
+      },
+    });
+    expect(none.status).toBe(400);
+    const stranger = await signedUp();
+    const notConnected = await stranger.fetch("/api/github/push", {
+      method: "POST",
+      json: { owner: login, repo: "app", branch: "main", message: "x" },
+    });
+    expect(notConnected.status).toBe(401);
+  });
+
   test("bad input is a 400 before GitHub is asked", async () => {
     const client = await signedUp();
     const { token } = account(github);
@@ -241,6 +380,25 @@ describe.each(backends)("GitHub on $name", ({ databaseUrl }) => {
       { token: "x", extra: 1 },
     ]) {
       const answer = await client.fetch("/api/settings/github", { method: "PUT", json: body });
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+    }
+    for (const body of [
+      { owner: "a", repo: "..", ref: "main" },
+      { owner: "a", repo: "r", ref: "--upload-pack=x" },
+      { owner: "a", repo: "r", ref: "a..b" },
+      { owner: "a", repo: "r", into: "../out" },
+      { owner: "a", repo: "r", extra: true },
+    ]) {
+      const answer = await client.fetch("/api/github/import", { method: "POST", json: body });
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+    }
+    for (const body of [
+      { owner: "a", repo: "r", branch: "-x", message: "m" },
+      { owner: "a", repo: "r", branch: "a b", message: "m" },
+      { owner: "a", repo: "r", branch: "main", message: "" },
+      { owner: "a", repo: "r", branch: "main", message: "m", paths: ["../x"] },
+    ]) {
+      const answer = await client.fetch("/api/github/push", { method: "POST", json: body });
       expect(answer.status, JSON.stringify(body)).toBe(400);
     }
     expect(github.requests.length).toBe(asked);

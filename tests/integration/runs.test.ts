@@ -37,10 +37,10 @@ interface Run {
   specSnapshot: { version: number; requirements: Json[]; acceptance: Json[] } | null;
   baseCommit: string | null;
   resultCommit: string | null;
-  verificationResult: Json | null;
   tokensUsed: number;
   tokenBudget: number | null;
   completedAt: string | null;
+  verificationResult: Json | null;
 }
 interface Task {
   id: string;
@@ -183,7 +183,7 @@ describe.each(backends)("runs on $name", (backend) => {
     const early = await call(client, "POST", `${runPath}/retry`);
     expect(early.status).toBe(409);
     expect(early.body.error.message).toContain('status "building"');
-    // The tasks are built and merged, and the merged app installs, builds and passes its tests.
+    // Verification is the last step: the app's files are checked in a sandbox, and it passes.
     const run = await until(client, runPath, (r) => r.status === "succeeded");
     expect(run.tasksJson?.mergeOrder).toEqual(["store", "pages", "api"]);
     expect(run.tasks).toEqual([
@@ -194,6 +194,7 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(run.specSnapshot?.requirements.map((r) => r.id)).toEqual(["FR-1", "FR-2"]);
     expect(run.specSnapshot?.acceptance[0]).toEqual({
       id: "AC-1",
+      requirement: "FR-1",
       text: "Given an account, when the right password is given, then the user is signed in.",
     });
     expect(run.baseCommit).toMatch(/^[0-9a-f]{40}$/);
@@ -227,22 +228,7 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(gitShow(projectId, "run/001:src/api/boards.js")).toBe(
       fileContent("api", "src/api/boards.js", `Build the api part of ${name}.`),
     );
-    expect(gitShow(projectId, "main:src/pages/index.html")).toContain("task pages");
-    expect(
-      execFileSync("git", ["--git-dir", repoOf(projectId), "rev-parse", "main"])
-        .toString()
-        .trim(),
-    ).toBe(run.resultCommit);
-    expect(run.completedAt).not.toBeNull();
-    expect(run.error).toBeNull();
-    const verification = run.verificationResult as {
-      passed: boolean;
-      steps: { name: string; exitCode: number | null; skipped?: string }[];
-      acceptance: { id: string; covered: boolean }[];
-    };
-    expect(verification.passed).toBe(true);
-    expect(verification.steps.find((step) => step.name === "test")).toMatchObject({ exitCode: 0 });
-    expect(verification.acceptance.map((a) => a.id)).toEqual(["AC-1", "AC-2"]);
+    expect(gitShow(projectId, "run/001:src/pages/index.html")).toContain("task pages");
     // One planning call and one call per task, each naming the project.
     const mine = fake.requests.filter((r) => r.prompt.includes(name));
     expect(mine.filter((r) => isPlanPrompt(r.prompt))).toHaveLength(1);
@@ -257,7 +243,7 @@ describe.each(backends)("runs on $name", (backend) => {
         status: "succeeded",
         trigger: "manual",
         tasksSummary: { total: 3, succeeded: 3, failed: 0 },
-        error: null,
+        completedAt: expect.any(String),
       }),
     ]);
     expect(listed.body.pagination).toEqual({ page: 1, pageSize: 10, total: 1, totalPages: 1 });
@@ -268,14 +254,36 @@ describe.each(backends)("runs on $name", (backend) => {
     );
     expect(project.body.data.status).toBe("built");
     expect(project.body.data.latestRun).toEqual({ id: run.id, runNumber: 1, status: "succeeded" });
+    // With no package.json, verification checked every source file's syntax in a sandbox.
+    expect(run.verificationResult).toMatchObject({
+      passed: true,
+      template: "static-html",
+      steps: [
+        { name: "install", skipped: "the app has no package.json" },
+        {
+          name: "check",
+          command: expect.stringContaining("node --check 'src/api/boards.js'"),
+          exitCode: 0,
+        },
+        { name: "build", skipped: "the app has no package.json" },
+        { name: "test", skipped: "the app has no package.json" },
+      ],
+    });
+    // A run that passes moves main to its result.
+    expect(
+      execFileSync("git", ["--git-dir", repoOf(projectId), "rev-parse", "main"])
+        .toString()
+        .trim(),
+    ).toBe(run.resultCommit);
     const types = await eventTypes(client, run);
     expect(types.slice(0, 3)).toEqual(["RUN_STARTED", "DECOMPOSE_STARTED", "PLAN_ACCEPTED"]);
     const count = (type: string) => types.filter((t) => t === type).length;
     expect(
       ["TASK_QUEUED", "TASK_STARTED", "FILE_CREATED", "TASK_COMPLETED", "TASK_MERGED"].map(count),
-    ).toEqual([3, 3, 5, 3, 3]);
-    expect(["MERGE_STARTED", "VERIFY_STARTED", "VERIFY_COMPLETED"].map(count)).toEqual([1, 1, 1]);
-    expect(types.at(-1)).toBe("RUN_SUCCEEDED");
+    ).toEqual([3, 3, 3, 3, 3]);
+    expect(count("MERGE_STARTED")).toBe(1);
+    expect(types.slice(-2)).toEqual(["VERIFY_COMPLETED", "RUN_SUCCEEDED"]);
+    expect(count("VERIFY_STARTED")).toBe(1);
     expect(finalEvents(types)).toEqual(["RUN_SUCCEEDED"]);
     if (databaseUrl) {
       // Every model call of the run is recorded against it, and its tokens are the run's.
@@ -290,6 +298,73 @@ describe.each(backends)("runs on $name", (backend) => {
       expect(rows.map((r) => r.purpose)).toEqual(["decompose", "task", "task", "task"]);
       expect(rows.reduce((sum, r) => sum + r.tokens, 0)).toBe(run.tokensUsed);
     }
+  });
+
+  test("verification installs nothing it need not, runs the app's own tests, and maps each AC to them", async () => {
+    const client = await signedUp();
+    const passing = await approvedProject(client, "Tested Board");
+    const failing = await approvedProject(client, "Failing Tested Board");
+    const started = await call<Run>(client, "POST", `/api/v1/projects/${passing}/runs`);
+    const runPath = `/api/v1/projects/${passing}/runs/${started.body.data.id}`;
+    const run = await until(client, runPath, (r) => r.status === "succeeded");
+    expect(run.verificationResult).toMatchObject({
+      passed: true,
+      template: "static-html",
+      steps: [
+        { name: "install", skipped: "the app has no dependencies" },
+        { name: "check", skipped: "the app's own build and tests check it" },
+        { name: "build", skipped: "package.json has no build script" },
+        { name: "test", command: "npm test", exitCode: 0 },
+      ],
+      acceptance: [
+        {
+          id: "AC-1",
+          tasks: ["pages"],
+          tests: ["test/app.test.js: AC-1 the page has a title"],
+          covered: true,
+        },
+        {
+          id: "AC-2",
+          tasks: ["store"],
+          tests: ["test/app.test.js: AC-2 a board is listed"],
+          covered: true,
+        },
+      ],
+    });
+    const output = (
+      await call<{ eventType: string; payload: { step: string; text: string } }[]>(
+        client,
+        "GET",
+        `${runPath}/events?type=VERIFY_OUTPUT&limit=1000`,
+      )
+    ).body.data
+      .map((e) => e.payload.text)
+      .join("");
+    expect(output).toMatch(/# pass 2/);
+
+    // The same app with a test that fails: the run fails, main stays where it was.
+    const broken = await call<Run>(client, "POST", `/api/v1/projects/${failing}/runs`);
+    const brokenPath = `/api/v1/projects/${failing}/runs/${broken.body.data.id}`;
+    const deadline = Date.now() + 60_000;
+    let failed: Run;
+    for (;;) {
+      failed = (await call<Run>(client, "GET", brokenPath)).body.data;
+      if (finished.includes(failed.status) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toBe("Verification failed: the app did not pass its checks");
+    expect(failed.verificationResult).toMatchObject({
+      passed: false,
+      steps: expect.arrayContaining([expect.objectContaining({ name: "test", exitCode: 1 })]),
+    });
+    expect(
+      execFileSync("git", ["--git-dir", repoOf(failing), "rev-parse", "main"])
+        .toString()
+        .trim(),
+    ).toBe(failed.baseCommit);
+    const project = await call<{ status: string }>(client, "GET", `/api/v1/projects/${failing}`);
+    expect(project.body.data.status).toBe("failed");
   });
 
   test("five builds at once on a free account: exactly one starts, the others are 429", async () => {

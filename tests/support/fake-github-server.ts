@@ -16,5 +16,14 @@ github.addUser({
   ],
 });
 github.addOrg({ login: "kiln-org", members: [e2eGithubLogin], repos: [{ name: "platform" }] });
+github.addGitRepo({
+  owner: e2eGithubLogin,
+  name: "todo-app",
+  files: {
+    "README.md": "# Todo app\n",
+    "index.html": "<!doctype html><title>Todos</title><h1>Todos</h1>\n",
+    "src/app.js": "export const todos = [];\n",
+  },
+});
 github.addToken(e2eGithubToken, e2eGithubLogin);
 console.log(`fake GitHub on ${github.url}`);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createGitStore, type GitRepoSeed } from "./fake-github-git";
+import { createGitStore, type GitRepoSeed } from "./fake-github-git.ts";
 
 // A stand-in for GitHub's REST API over real HTTP, for the endpoints Kiln calls: the
 // authenticated user, repositories of a user, an organisation or the token's account, and the

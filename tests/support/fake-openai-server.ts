@@ -2,8 +2,8 @@
 // hand: `node tests/support/fake-openai-server.ts --port 3211`. Every chat request gets a small
 // static page written slowly enough to watch it stream (a Python script when the prompt asks for
 // a "sum of squares", 200 lines of output for a "long listing", an Express app for an "express
-// server", a Next.js page for a "Next.js counter", a page in three files for a "multi-file
-// page"); edit requests get one edit; a project's clarify and spec steps get questions and a
+// server", a Next.js page for a "Next.js counter", a Nuxt page for a "Vue counter", a page in
+// three files for a "multi-file page"); edit requests get one edit; a project's clarify and spec steps get questions and a
 // valid spec (fake-spec-replies.ts).
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai.ts";
@@ -116,6 +116,38 @@ const fake = await startFakeOpenAI({
           port: 3000,
           file_path: "pages/index.tsx",
           code: nextPage("Next.js counter"),
+          files: [],
+        },
+      };
+    }
+    if (request.prompt.includes("Vue counter")) {
+      return {
+        json: {
+          commentary: "A Nuxt page with a counter.",
+          template: "vue-developer",
+          title: "Vue counter",
+          description: "A page that counts clicks in a Vue ref.",
+          additional_dependencies: [],
+          has_additional_dependencies: false,
+          install_dependencies_command: "",
+          port: 3000,
+          file_path: "app.vue",
+          code: [
+            '<script setup lang="ts">',
+            "const count = ref(0);",
+            "</script>",
+            "",
+            "<template>",
+            "  <main>",
+            "    <h1>Vue counter</h1>",
+            '    <button type="button" @click="count++">Clicked {{ count }} times</button>',
+            "  </main>",
+            "</template>",
+            "",
+            "<style scoped>",
+            "h1 { font-weight: 700; }",
+            "</style>",
+          ].join("\n"),
           files: [],
         },
       };

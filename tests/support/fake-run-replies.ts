@@ -6,7 +6,9 @@ import { decomposeSystem, taskSystem } from "../../lib/runs/prompts.ts";
 // - by default three tasks, `api` depending on `store`, `pages` independent of both;
 // - a name with "conflict": two tasks that both write src/config/app.js, differently, so their
 //   branches cannot merge;
-// - a name with "unplannable": a plan that depends on a task that does not exist, every time.
+// - a name with "unplannable": a plan that depends on a task that does not exist, every time;
+// - a name with "tested": an app with a package.json whose `npm test` runs node:test files
+//   naming AC-1 and AC-2 (with "failing" too, one of those tests fails).
 // A task's reply writes each of its expected outputs, naming the task and the project (the task's
 // instructions carry the name), so a test can match a task's prompt by project name too.
 
@@ -65,12 +67,31 @@ export function planFor(name: string): { tasks: PlanTask[]; mergeOrder: string[]
       mergeOrder: ["everything"],
     };
   }
+  if (/tested/i.test(name)) {
+    return {
+      tasks: [
+        task(name, "store", {
+          dependencies: [],
+          pathScope: ["src/**", "package.json"],
+          expectedOutputs: ["package.json", "src/boards.js"],
+          requirements: ["FR-2"],
+        }),
+        task(name, "pages", {
+          dependencies: ["store"],
+          pathScope: ["test/**"],
+          expectedOutputs: ["test/app.test.js"],
+          requirements: ["FR-1"],
+        }),
+      ],
+      mergeOrder: ["store", "pages"],
+    };
+  }
   return {
     tasks: [
       task(name, "store", {
         dependencies: [],
-        pathScope: ["src/store/**", "package.json"],
-        expectedOutputs: ["package.json", "src/store/boards.js", "src/store/boards.test.js"],
+        pathScope: ["src/store/**"],
+        expectedOutputs: ["src/store/boards.js"],
         requirements: ["FR-2"],
       }),
       task(name, "api", {
@@ -90,40 +111,25 @@ export function planFor(name: string): { tasks: PlanTask[]; mergeOrder: string[]
   };
 }
 
-/**
- * The content the fake writes for a file of a task: a manifest whose tests need no dependencies
- * (so verification can install, build and test it offline), a test of the module beside it, or
- * a module naming its task.
- */
+/** The content the fake writes for a file of a task. */
 export function fileContent(slug: string, file: string, instructions: string): string {
   if (file === "package.json") {
-    return `${JSON.stringify(
-      {
-        name: "generated-app",
-        version: "1.0.0",
-        private: true,
-        type: "module",
-        scripts: { test: "node --test" },
-      },
-      null,
-      2,
-    )}\n`;
+    return `${JSON.stringify({ name: "board", private: true, type: "module", scripts: { test: "node --test" } }, null, 2)}\n`;
   }
-  if (file.endsWith(".test.js")) {
-    const module = `./${file
-      .split("/")
-      .at(-1)!
-      .replace(/\.test\.js$/, ".js")}`;
+  if (file === "test/app.test.js") {
+    const expected = /failing/i.test(instructions) ? "a different board" : "Boards";
     return [
       'import assert from "node:assert/strict";',
       'import { test } from "node:test";',
-      `import { task } from ${JSON.stringify(module)};`,
+      'import { boards, title } from "../src/boards.js";',
       "",
-      `test("AC-2: the ${slug} module is the one its task wrote", () => {`,
-      `  assert.equal(task, ${JSON.stringify(slug)});`,
-      "});",
+      'test("AC-1 the page has a title", () => assert.equal(title, "Boards"));',
+      `test("AC-2 a board is listed", () => assert.deepEqual(boards(), [${JSON.stringify(expected)}]));`,
       "",
     ].join("\n");
+  }
+  if (file === "src/boards.js") {
+    return 'export const title = "Boards";\nexport const boards = () => [title];\n';
   }
   return `// ${file}, written for the task ${slug}: ${instructions}\nexport const task = ${JSON.stringify(slug)};\n`;
 }
