@@ -208,11 +208,8 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(store).toMatchObject({
       slug: "store",
       branchName: "feat/task-001-store",
-      definition: { id: "task-001", dependencies: [], pathScope: ["src/store/**", "package.json"] },
-      result: {
-        filesCreated: ["package.json", "src/store/boards.js", "src/store/boards.test.js"],
-        filesModified: [],
-      },
+      definition: { id: "task-001", dependencies: [], pathScope: ["src/store/**"] },
+      result: { filesCreated: ["src/store/boards.js"], filesModified: [] },
     });
     expect(store?.result?.commitSha).toMatch(/^[0-9a-f]{40}$/);
     expect(api?.definition.dependencies).toEqual(["store"]);
