@@ -9,13 +9,17 @@ import path from "node:path";
 
 const identity = { name: "Kiln", email: "kiln@localhost" };
 
+// Plain fields, not parameter properties: `npm run worker` runs this file with Node's type
+// stripping, which does not support them.
 export class GitError extends Error {
-  constructor(
-    readonly args: string[],
-    readonly stderr: string,
-  ) {
+  readonly args: string[];
+  readonly stderr: string;
+
+  constructor(args: string[], stderr: string) {
     super(`git ${args[0]} failed: ${stderr.trim().split("\n").at(-1) ?? "no output"}`);
     this.name = "GitError";
+    this.args = args;
+    this.stderr = stderr;
   }
 }
 

@@ -1,11 +1,5 @@
 import "server-only";
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Database } from "@/lib/db/types";
-import { getEnv } from "@/lib/env";
-import { git } from "@/lib/git/git";
-import { processSlot } from "@/lib/process-lifetime";
 import { enqueue } from "@/lib/queue/queue";
 import { type JobHandler, PermanentJobError } from "@/lib/queue/workers";
 import type { SpecDocuments } from "@/lib/specs/schemas";
@@ -14,57 +8,13 @@ import type { PlannedTask } from "./plan";
 import { queueReadyTasks } from "./queue-ready-tasks";
 import { withRun } from "./run-job";
 import type { TaskRow } from "./run-rows";
+import { prepareWorktree, runWorkRoot, withRepoLock } from "./run-worktrees";
 
 // run.task: one task of a run, built by buildTask in its own worktree from the run's base
 // commit. A failure is retried (the queue's backoff, up to the job's attempts), except one that
 // repeats the previous attempt's failure word for word, which another try would only repeat
 // again; the last failure fails the task and the run. A success queues the tasks that were
 // waiting on it, and the last task to succeed hands the run to the merge.
-
-/** Where a run's worktrees live: one directory per run under the project's workspace. */
-export function runWorkRoot(projectId: string, runNumber: number): string {
-  return path.join(
-    getEnv().dataDir,
-    "workspaces",
-    projectId,
-    `run-${String(runNumber).padStart(3, "0")}`,
-  );
-}
-
-// Git's worktree commands on one repository must not interleave (a prune while another task's
-// worktree is being added removes it half-made): one at a time per repository, in this process
-// and, through an advisory lock on Postgres, across worker processes.
-const repoQueues = processSlot("run-repo-locks", () => new Map<string, Promise<unknown>>());
-
-async function withRepoLock<T>(db: Database, gitDir: string, work: () => Promise<T>): Promise<T> {
-  const previous = repoQueues.get(gitDir) ?? Promise.resolve();
-  const key = createHash("sha256").update(`kiln-repo:${gitDir}`).digest().readInt32BE(0);
-  const next = previous.catch(() => {}).then(() => db.withAdvisoryLock(key, work));
-  const settled = next.catch(() => {});
-  repoQueues.set(gitDir, settled);
-  void settled.then(() => {
-    if (repoQueues.get(gitDir) === settled) repoQueues.delete(gitDir);
-  });
-  return next;
-}
-
-/**
- * The task's worktree on its branch from `base`. Branch names are per project (feat/task-NNN-
- * slug), so an earlier run's branch of the same name gives way: its worktree is removed and the
- * branch starts again at this run's base. (That run's task rows keep their commit ids.)
- */
-async function prepareWorktree(gitDir: string, dir: string, branch: string, base: string) {
-  if (existsSync(dir)) return;
-  const listing = await git(["worktree", "list", "--porcelain"], { gitDir });
-  for (const block of listing.split("\n\n")) {
-    const at = /^worktree (.+)$/m.exec(block)?.[1];
-    if (at && block.split("\n").includes(`branch refs/heads/${branch}`)) {
-      await git(["worktree", "remove", "--force", at], { gitDir });
-    }
-  }
-  await git(["worktree", "prune"], { gitDir });
-  await git(["worktree", "add", "--quiet", "-B", branch, dir, base], { gitDir });
-}
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -2,10 +2,10 @@ import "server-only";
 import { enqueue } from "@/lib/queue/queue";
 import type { JobHandler } from "@/lib/queue/workers";
 import { runBranch } from "./event-types";
-import { runWorkRoot } from "./execute-task";
 import { mergeTasks } from "./merge";
 import { withRun } from "./run-job";
 import { listTaskRows } from "./run-rows";
+import { runWorkRoot } from "./run-worktrees";
 
 // run.merge: the tasks' branches into the run's branch (run/NNN), in merge order. A conflict
 // fails the task it stopped at and the run, naming the files; a clean merge hands the run's

@@ -1,8 +1,10 @@
 import "server-only";
 import type { Database } from "@/lib/db/types";
 import { appendEvent } from "@/lib/events/events";
+import { log } from "@/lib/log";
 import { processSlot } from "@/lib/process-lifetime";
 import { type RunEventType, runStream } from "./event-types";
+import { removeRunWorktrees } from "./run-worktrees";
 import { activeRunStatuses } from "./schemas";
 
 // How a run ends, in one place: the run's status, its user's concurrent-build slot, its
@@ -68,11 +70,16 @@ export async function finishRun(
 ): Promise<boolean> {
   const { runId, status } = options;
   const error = options.error?.slice(0, 2000) ?? null;
-  const [row] = await db.query<{ id: string }>(
+  const [row] = await db.query<{
+    id: string;
+    project_id: string;
+    run_number: number;
+    repo_path: string;
+  }>(
     `with done as (
        update runs set status = $2, error = $3, completed_at = now(), updated_at = now()
         where id = $1 and status = any($4::text[])
-       returning id, user_id, project_id
+       returning id, user_id, project_id, run_number
      ), freed as (
        update users set active_runs = greatest(active_runs - 1, 0)
         where id = (select user_id from done)
@@ -88,7 +95,8 @@ export async function finishRun(
         where exists (select 1 from done) and payload->>'runId' = $1
           and status in ('queued', 'running') and id is distinct from $6
      )
-     select id from done`,
+     select done.id, done.project_id, done.run_number, p.repo_path
+       from done join projects p on p.id = done.project_id`,
     [
       runId,
       status,
@@ -106,5 +114,11 @@ export async function finishRun(
     status,
     ...(error ? { error } : {}),
   });
+  // The checkouts are of no more use; a failure to remove them must not undo the ending.
+  await removeRunWorktrees(db, {
+    projectId: row.project_id,
+    runNumber: row.run_number,
+    gitDir: row.repo_path,
+  }).catch((failure) => log.warn("removing a run's worktrees failed", { runId, error: failure }));
   return true;
 }

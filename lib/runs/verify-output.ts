@@ -20,12 +20,18 @@ export class OutputBatcher {
   private dropped = 0;
   private failure: unknown;
 
-  constructor(
-    private readonly step: string,
-    private readonly emit: EmitOutput,
-    /** Characters this step may still send; shared by the verification's steps. */
-    private readonly budget: { remaining: number },
-  ) {}
+  private readonly step: string;
+  private readonly emit: EmitOutput;
+  /** Characters this step may still send; shared by the verification's steps. */
+  private readonly budget: { remaining: number };
+
+  // Plain fields, not parameter properties: `npm run worker` runs this file with Node's type
+  // stripping, which does not support them.
+  constructor(step: string, emit: EmitOutput, budget: { remaining: number }) {
+    this.step = step;
+    this.emit = emit;
+    this.budget = budget;
+  }
 
   write(stream: OutputStream, text: string) {
     if (!text) return;

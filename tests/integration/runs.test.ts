@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -7,15 +8,15 @@ import { TestClient } from "../support/client";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
 import { fileContent, isPlanPrompt, isTaskPrompt, runReply } from "../support/fake-run-replies";
 import { specReply } from "../support/fake-spec-replies";
-import { type KilnServer, startKiln } from "../support/kiln-server";
+import { cleanEnv, type KilnServer, startKiln } from "../support/kiln-server";
 import { ownPostgresDatabase } from "../support/own-database";
 import { suiteEnv } from "./global-setup";
 
 // Build runs over /api/v1 against a fake model server: a whole pipeline of three tasks (one
-// waiting on another) up to verification, the tier's concurrent builds under five requests at
+// waiting on another), merged and verified in a sandbox (the app's own tests run), the tier's concurrent builds under five requests at
 // once, cancel while a task's model call is in flight, a merge conflict, a plan the model never
-// gets right, retry, tenancy and bad input; on both databases. On Postgres the run's event
-// rows are read directly to check each run ends with exactly one final event.
+// gets right, retry, tenancy and bad input; on both databases. Each run's events are read back
+// to check it ends with exactly one final event; on Postgres its model calls are read directly.
 
 type Json = Record<string, unknown>;
 interface Envelope<T> {
@@ -124,7 +125,7 @@ describe.each(backends)("runs on $name", (backend) => {
     runPath: string,
     done: (run: Run) => boolean,
   ): Promise<Run> {
-    const deadline = Date.now() + 25_000;
+    const deadline = Date.now() + 80_000;
     for (;;) {
       const { status, body } = await call<Run>(client, "GET", runPath);
       expect(status).toBe(200);
@@ -144,25 +145,22 @@ describe.each(backends)("runs on $name", (backend) => {
   const gitShow = (projectId: string, spec: string) =>
     execFileSync("git", ["--git-dir", repoOf(projectId), "show", spec], { encoding: "utf8" });
 
-  /** The run's event types in order (Postgres only: PGlite belongs to the server's process). */
-  async function eventTypes(runId: string): Promise<string[] | undefined> {
-    if (!databaseUrl) return undefined;
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ type: string }>(
-        "select type from events where stream = $1 order by seq",
-        [`run:${runId}`],
-      );
-      return rows.map((r) => r.type);
-    } finally {
-      await client.end();
-    }
+  /** The run's event types in order, as GET .../events lists them. */
+  async function eventTypes(client: TestClient, run: Run): Promise<string[]> {
+    const listed = await call<{ eventType: string }[]>(
+      client,
+      "GET",
+      `/api/v1/projects/${run.projectId}/runs/${run.id}/events?limit=1000`,
+    );
+    expect(listed.status).toBe(200);
+    return listed.body.data.map((e) => e.eventType);
   }
   const finalEvents = (types: string[]) =>
     types.filter((t) => ["RUN_SUCCEEDED", "RUN_FAILED", "RUN_CANCELLED"].includes(t));
 
-  test("a whole build: the plan, three tasks with a dependency, the merge, then verification", async () => {
+  test("a whole build: the plan, three tasks with a dependency, the merge and verification, then main moves", {
+    timeout: 120_000,
+  }, async () => {
     const client = await signedUp();
     const name = "Pipeline Board";
     const projectId = await approvedProject(client, name);
@@ -181,6 +179,10 @@ describe.each(backends)("runs on $name", (backend) => {
       createdAt: expect.any(String),
     });
     const runPath = `${base}/${started.body.data.id}`;
+    // A run that is still going cannot be retried: the project is building.
+    const early = await call(client, "POST", `${runPath}/retry`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toContain('status "building"');
     // Verification is the last step: the app's files are checked in a sandbox, and it passes.
     const run = await until(client, runPath, (r) => r.status === "succeeded");
     expect(run.tasksJson?.mergeOrder).toEqual(["store", "pages", "api"]);
@@ -219,7 +221,7 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(one.status).toBe(200);
     expect(one.body.data).toEqual(pages);
 
-    // The run's branch holds every task's files, merged onto the base; main is untouched.
+    // The run's branch holds every task's files, merged onto the base, and main is now its head.
     expect(gitShow(projectId, "run/001:src/api/boards.js")).toBe(
       fileContent("api", "src/api/boards.js", `Build the api part of ${name}.`),
     );
@@ -270,17 +272,28 @@ describe.each(backends)("runs on $name", (backend) => {
         .toString()
         .trim(),
     ).toBe(run.resultCommit);
+    const types = await eventTypes(client, run);
+    expect(types.slice(0, 3)).toEqual(["RUN_STARTED", "DECOMPOSE_STARTED", "PLAN_ACCEPTED"]);
+    const count = (type: string) => types.filter((t) => t === type).length;
+    expect(
+      ["TASK_QUEUED", "TASK_STARTED", "FILE_CREATED", "TASK_COMPLETED", "TASK_MERGED"].map(count),
+    ).toEqual([3, 3, 3, 3, 3]);
+    expect(count("MERGE_STARTED")).toBe(1);
+    expect(types.slice(-2)).toEqual(["VERIFY_COMPLETED", "RUN_SUCCEEDED"]);
+    expect(count("VERIFY_STARTED")).toBe(1);
+    expect(finalEvents(types)).toEqual(["RUN_SUCCEEDED"]);
     if (databaseUrl) {
-      const types = (await eventTypes(run.id))!;
-      expect(types.slice(0, 3)).toEqual(["RUN_STARTED", "DECOMPOSE_STARTED", "PLAN_ACCEPTED"]);
-      const count = (type: string) => types.filter((t) => t === type).length;
-      expect(
-        ["TASK_QUEUED", "TASK_STARTED", "FILE_CREATED", "TASK_COMPLETED", "TASK_MERGED"].map(count),
-      ).toEqual([3, 3, 3, 3, 3]);
-      expect(count("MERGE_STARTED")).toBe(1);
-      expect(types.slice(-2)).toEqual(["VERIFY_COMPLETED", "RUN_SUCCEEDED"]);
-      expect(count("VERIFY_STARTED")).toBe(1);
-      expect(finalEvents(types)).toEqual(["RUN_SUCCEEDED"]);
+      // Every model call of the run is recorded against it, and its tokens are the run's.
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      const { rows } = await db.query<{ purpose: string; tokens: number }>(
+        `select purpose, input_tokens + output_tokens as tokens from llm_calls
+          where run_id = $1 order by purpose`,
+        [run.id],
+      );
+      await db.end();
+      expect(rows.map((r) => r.purpose)).toEqual(["decompose", "task", "task", "task"]);
+      expect(rows.reduce((sum, r) => sum + r.tokens, 0)).toBe(run.tokensUsed);
     }
   });
 
@@ -400,7 +413,9 @@ describe.each(backends)("runs on $name", (backend) => {
     ).toBe(200);
   });
 
-  test("cancel mid-run: the task's model call stops, the run and project end, and retry starts run 2", async () => {
+  test("cancel mid-run: the task's model call stops, the run and project end, and retry starts run 2", {
+    timeout: 120_000,
+  }, async () => {
     const client = await signedUp();
     const name = "Cancel Board";
     const projectId = await approvedProject(client, name);
@@ -426,11 +441,30 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(run.tasks.map((t) => t.status)).toContain("cancelled");
     const project = await call<{ status: string }>(client, "GET", `/api/v1/projects/${projectId}`);
     expect(project.body.data.status).toBe("failed");
+    // The run's checkouts are gone; its branches stay.
+    expect(existsSync(path.join(kiln.dataDir, "workspaces", projectId, "run-001"))).toBe(false);
     // A finished run cannot be cancelled again.
     const again = await call(client, "POST", `${runPath}/cancel`);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("CONFLICT");
-    if (databaseUrl) expect(finalEvents((await eventTypes(run.id))!)).toEqual(["RUN_CANCELLED"]);
+    expect(finalEvents(await eventTypes(client, run))).toEqual(["RUN_CANCELLED"]);
+    if (databaseUrl) {
+      // The held model call ended as the run was cancelled (a hung call is never recorded).
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      let stopped: { error: string }[] = [];
+      while (stopped.length === 0) {
+        ({ rows: stopped } = await db.query(
+          "select error from llm_calls where run_id = $1 and purpose = 'task' and outcome <> 'ok'",
+          [run.id],
+        ));
+        if (stopped.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await db.end();
+      for (const call of stopped) {
+        expect(call.error).toBe("the model provider failed: the run was cancelled");
+      }
+    }
 
     // Retry: a new run of the same spec, the next number, trigger retry; it builds to the end.
     const retried = await call<Run>(client, "POST", `${runPath}/retry`);
@@ -453,6 +487,12 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(gitShow(projectId, "run/002:src/store/boards.js")).toContain("task store");
     const listed = await call<Json[]>(client, "GET", `${base}?status=cancelled`);
     expect(listed.body.data.map((r) => r.runNumber)).toEqual([1]);
+    // Run 2 moved main; run 1 never did.
+    expect(
+      execFileSync("git", ["--git-dir", repoOf(projectId), "rev-parse", "main"])
+        .toString()
+        .trim(),
+    ).toBe(second.resultCommit);
   });
 
   test("a merge conflict fails the task and the run, naming the branch and the files", async () => {
@@ -476,11 +516,9 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(tasks[1]?.definition.dependencies).toEqual(["settings-a"]);
     const project = await call<{ status: string }>(client, "GET", `/api/v1/projects/${projectId}`);
     expect(project.body.data.status).toBe("failed");
-    if (databaseUrl) {
-      const types = (await eventTypes(run.id))!;
-      expect(types).toContain("MERGE_CONFLICT");
-      expect(finalEvents(types)).toEqual(["RUN_FAILED"]);
-    }
+    const types = await eventTypes(client, run);
+    expect(types).toContain("MERGE_CONFLICT");
+    expect(finalEvents(types)).toEqual(["RUN_FAILED"]);
   });
 
   test("a plan that never passes the checks goes back to the model three times, then fails the run", async () => {
@@ -499,11 +537,9 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(plans).toHaveLength(3);
     // The problems went back to the model.
     expect(plans[1]?.prompt).toContain("That answer cannot be used");
-    if (databaseUrl) {
-      const types = (await eventTypes(run.id))!;
-      expect(types.filter((t) => t === "PLAN_REJECTED")).toHaveLength(3);
-      expect(finalEvents(types)).toEqual(["RUN_FAILED"]);
-    }
+    const types = await eventTypes(client, run);
+    expect(types.filter((t) => t === "PLAN_REJECTED")).toHaveLength(3);
+    expect(finalEvents(types)).toEqual(["RUN_FAILED"]);
   });
 
   test("a task whose model call fails is retried; the same failure twice stops it and fails the run", async () => {
@@ -531,7 +567,9 @@ describe.each(backends)("runs on $name", (backend) => {
     expect(tasks.find((t) => t.slug === "api")?.status).toBe("cancelled");
   });
 
-  test("a task that fails once and then works succeeds on its second attempt", async () => {
+  test("a task that fails once and then works succeeds on its second attempt", {
+    timeout: 120_000,
+  }, async () => {
     const client = await signedUp();
     const name = "Flaky Board";
     const projectId = await approvedProject(client, name);
@@ -690,5 +728,79 @@ describe.each(backends)("runs on $name", (backend) => {
     // Nothing was started by any of it.
     const listed = await call<Json[]>(client, "GET", base);
     expect(listed.body.data).toEqual([]);
+  });
+});
+
+// With Postgres, builds run in `npm run worker` processes as well as in Kiln's own: here Kiln
+// runs none (KILN_WORKERS=0) and a worker process builds the whole run.
+describe.skipIf(!process.env.TEST_DATABASE_URL)("runs in a worker process", () => {
+  let fake: FakeOpenAI;
+  let kiln: KilnServer;
+  let worker: ReturnType<typeof spawn>;
+  let output = "";
+  beforeAll(async () => {
+    const databaseUrl = await ownPostgresDatabase(process.env.TEST_DATABASE_URL!, "runs_worker");
+    fake = await startFakeOpenAI({
+      models: ["run-model"],
+      defaultReply: (request) =>
+        specReply(request.prompt) ?? runReply(request.prompt) ?? { text: "not a known step" },
+    });
+    const env = { ...suiteEnv, OPENAI_BASE_URL: fake.url, DATABASE_URL: databaseUrl };
+    kiln = await startKiln({ env: { ...env, KILN_WORKERS: "0" } });
+    worker = spawn(
+      process.execPath,
+      ["--import", "./scripts/project-paths.mjs", "scripts/worker.ts"],
+      {
+        cwd: path.resolve(import.meta.dirname, "../.."),
+        // The server's data directory: the same secret, and the worktrees beside its repos.
+        env: cleanEnv({ ...env, DATA_DIR: kiln.dataDir, KILN_WORKERS: "2" }),
+      },
+    );
+    worker.stdout?.on("data", (chunk) => (output += chunk));
+    worker.stderr?.on("data", (chunk) => (output += chunk));
+  });
+  afterAll(async () => {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((resolve) => worker.once("exit", resolve));
+      worker.kill("SIGTERM");
+      await exited;
+    }
+    await kiln?.stop();
+    await fake?.close();
+  });
+
+  test("a worker process builds, merges and verifies the run", { timeout: 120_000 }, async () => {
+    const client = new TestClient(kiln.url);
+    await client.signUp();
+    const post = (target: string, json: unknown = {}) =>
+      client
+        .fetch(target, { method: "POST", json })
+        .then((r) => r.json() as Promise<Envelope<Json>>);
+    const project = await post("/api/v1/projects", { name: "Worker Board" });
+    const id = String(project.data.id);
+    await post(`/api/v1/projects/${id}/clarify`);
+    await post(`/api/v1/projects/${id}/answers`, { answers: [] });
+    await post(`/api/v1/projects/${id}/approve`);
+    const started = await post(`/api/v1/projects/${id}/runs`);
+    const runPath = `/api/v1/projects/${id}/runs/${started.data.id}`;
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const run = ((await (await client.fetch(runPath)).json()) as Envelope<Run>).data;
+      if (run.status === "succeeded") {
+        expect(run.tasks.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+        break;
+      }
+      if (finished.includes(run.status) || Date.now() > deadline) {
+        throw new Error(`${run.status}: ${run.error}\n${output.slice(-4000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const repo = path.join(kiln.dataDir, "repos", `${id}.git`);
+    expect(
+      execFileSync("git", ["--git-dir", repo, "show", "run/001:src/api/boards.js"], {
+        encoding: "utf8",
+      }),
+    ).toContain("task api");
+    expect(output).toMatch(/Kiln worker wrk_\w+ running/);
   });
 });
