@@ -5,8 +5,8 @@
 import nextEnv from "@next/env";
 import { getDb } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
+import { jobHandlers } from "@/lib/job-handlers";
 import { log } from "@/lib/log";
-import { jobHandlers } from "@/lib/queue/handlers";
 import { startWorkers } from "@/lib/queue/workers";
 
 nextEnv.loadEnvConfig(process.cwd());

@@ -78,11 +78,15 @@ let timer: NodeJS.Timeout | undefined;
 const flushAfterMs = 250;
 const columns = 13;
 
-export function recordLlmCall(call: LlmCallRecord): Promise<void> {
-  pending.push([
+/**
+ * An llm_calls row's values in column order (id, user_id, then `owner`: the chat or the run it
+ * belongs to, then purpose ... error), for every writer of the table.
+ */
+export function llmCallValues(call: LlmCallRecord, owner: string | null): unknown[] {
+  return [
     prefixedId("llm"),
     call.userId,
-    call.chatId ?? null,
+    owner,
     call.purpose,
     call.provider,
     call.model,
@@ -93,7 +97,11 @@ export function recordLlmCall(call: LlmCallRecord): Promise<void> {
     Math.round(call.latencyMs),
     call.outcome,
     call.error?.slice(0, 1000) ?? null,
-  ]);
+  ];
+}
+
+export function recordLlmCall(call: LlmCallRecord): Promise<void> {
+  pending.push(llmCallValues(call, call.chatId ?? null));
   if (pending.length >= 200) return flushLlmCalls();
   timer ??= setTimeout(() => void flushLlmCalls(), flushAfterMs);
   timer.unref?.();

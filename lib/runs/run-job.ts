@@ -1,11 +1,9 @@
 import "server-only";
-import type { LlmCallRecord } from "@/lib/ai/llm-calls";
+import { type LlmCallRecord, llmCallValues } from "@/lib/ai/llm-calls";
 import { type ResolvedModel, resolveModel } from "@/lib/ai/resolve-model";
-import { sha256 } from "@/lib/auth/crypto";
 import { getDb } from "@/lib/db/client";
 import type { Database } from "@/lib/db/types";
 import { appendEventIf } from "@/lib/events/events";
-import { prefixedId } from "@/lib/ids";
 import type { Job } from "@/lib/queue/queue";
 import { type JobContext, PermanentJobError } from "@/lib/queue/workers";
 import { type RunEventType, runStream } from "./event-types";
@@ -99,22 +97,7 @@ export async function withRun(
          update runs set tokens_used = tokens_used + $14, updated_at = now()
           where id = $3
          returning tokens_used, token_budget`,
-        [
-          prefixedId("llm"),
-          call.userId,
-          runId,
-          call.purpose,
-          call.provider,
-          call.model,
-          call.keySource,
-          sha256(JSON.stringify(call.prompt)),
-          call.inputTokens ?? null,
-          call.outputTokens ?? null,
-          Math.round(call.latencyMs),
-          call.outcome,
-          call.error?.slice(0, 1000) ?? null,
-          tokens,
-        ],
+        [...llmCallValues(call, runId), tokens],
       );
       const spent = row && overBudget(row.tokens_used, row.token_budget);
       if (spent) watch.controller.abort(new BudgetSpent(spent));

@@ -7,12 +7,9 @@ import { eventStream } from "@/lib/http/sse";
 import { openRunEventStream } from "@/lib/runs/run-events";
 import { TestClient } from "../support/client";
 import { testDatabases } from "../support/databases";
-import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai";
-import { runReply } from "../support/fake-run-replies";
-import { specReply } from "../support/fake-spec-replies";
-import { type KilnServer, startKiln } from "../support/kiln-server";
-import { ownPostgresDatabase } from "../support/own-database";
-import { suiteEnv } from "./global-setup";
+import type { FakeOpenAI } from "../support/fake-openai";
+import type { KilnServer } from "../support/kiln-server";
+import { startBuildServers } from "./build-servers";
 
 // A run's events over /api/v1: the list with its filters, and the SSE stream — the frames byte
 // for byte, replay then live, the end after the run's final event, resuming from Last-Event-ID
@@ -229,22 +226,11 @@ describe.each(backends)("run events on $name", (backend) => {
   let databaseUrl: string | undefined;
   let all: RunEvent[];
   beforeAll(async () => {
-    databaseUrl =
-      backend.databaseUrl && (await ownPostgresDatabase(backend.databaseUrl, "run_events_suite"));
-    fake = await startFakeOpenAI({
-      models: ["run-model"],
-      defaultReply: (request) =>
-        specReply(request.prompt) ?? runReply(request.prompt) ?? { text: "not a known step" },
-    });
-    kiln = await startKiln({
-      env: {
-        ...suiteEnv,
-        OPENAI_BASE_URL: fake.url,
-        DATABASE_URL: databaseUrl,
-        KILN_WORKERS: "2",
-        KILN_SSE_HEARTBEAT_MS: "200",
-      },
-    });
+    ({ databaseUrl, fake, kiln } = await startBuildServers({
+      sharedDatabaseUrl: backend.databaseUrl,
+      suffix: "run_events_suite",
+      env: { KILN_WORKERS: "2", KILN_SSE_HEARTBEAT_MS: "200" },
+    }));
     owner = new TestClient(kiln.url);
     await owner.signUp();
     stranger = new TestClient(kiln.url);

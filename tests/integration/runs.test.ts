@@ -10,6 +10,7 @@ import { fileContent, isPlanPrompt, isTaskPrompt, runReply } from "../support/fa
 import { specReply } from "../support/fake-spec-replies";
 import { cleanEnv, type KilnServer, startKiln } from "../support/kiln-server";
 import { ownPostgresDatabase } from "../support/own-database";
+import { startBuildServers } from "./build-servers";
 import { suiteEnv } from "./global-setup";
 
 // Build runs over /api/v1 against a fake model server: a whole pipeline of three tasks (one
@@ -70,21 +71,11 @@ describe.each(backends)("runs on $name", (backend) => {
   let fake: FakeOpenAI;
   let kiln: KilnServer;
   beforeAll(async () => {
-    databaseUrl =
-      backend.databaseUrl && (await ownPostgresDatabase(backend.databaseUrl, "runs_suite"));
-    fake = await startFakeOpenAI({
-      models: ["run-model"],
-      defaultReply: (request) =>
-        specReply(request.prompt) ?? runReply(request.prompt) ?? { text: "not a known step" },
-    });
-    kiln = await startKiln({
-      env: {
-        ...suiteEnv,
-        OPENAI_BASE_URL: fake.url,
-        DATABASE_URL: databaseUrl,
-        KILN_WORKERS: "3",
-      },
-    });
+    ({ databaseUrl, fake, kiln } = await startBuildServers({
+      sharedDatabaseUrl: backend.databaseUrl,
+      suffix: "runs_suite",
+      env: { KILN_WORKERS: "3" },
+    }));
   });
   afterAll(async () => {
     await kiln?.stop();
