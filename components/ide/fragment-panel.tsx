@@ -105,6 +105,7 @@ export function FragmentPanel({
               setView("output");
               onRun(version);
             }}
+            onShowOutput={() => setView("output")}
           />
         </div>
         {fragment.description ? (

@@ -15,6 +15,7 @@ export function RunControls({
   autoRun,
   onAutoRun,
   onRun,
+  onShowOutput,
 }: {
   fragment: FragmentView;
   streaming: boolean;
@@ -24,6 +25,8 @@ export function RunControls({
   autoRun: boolean;
   onAutoRun: (on: boolean) => void;
   onRun: (fragment: FragmentView) => void;
+  /** Run pressed while a run (an auto-run, say) is going: it shows that run's output. */
+  onShowOutput: () => void;
 }) {
   const button =
     "rounded bg-orange-500 px-3 py-1 text-sm font-medium text-black hover:bg-orange-400 disabled:cursor-not-allowed disabled:opacity-50";
@@ -50,9 +53,7 @@ export function RunControls({
           {current ? (
             <button
               type="button"
-              onClick={() => {
-                if (!isRunning) onRun(current);
-              }}
+              onClick={() => (isRunning ? onShowOutput() : onRun(current))}
               aria-disabled={isRunning}
               className={`${button} aria-disabled:cursor-progress aria-disabled:opacity-60`}
             >
@@ -74,9 +75,7 @@ export function RunControls({
         // keyboard focus to the page, and the focus stays on Run.
         <button
           type="button"
-          onClick={() => {
-            if (!isRunning) onRun(fragment);
-          }}
+          onClick={() => (isRunning ? onShowOutput() : onRun(fragment))}
           aria-disabled={isRunning}
           className={`${button} aria-disabled:cursor-progress aria-disabled:opacity-60`}
         >
