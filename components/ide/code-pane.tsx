@@ -61,9 +61,23 @@ export function CodePane(props: {
   const newest = files.at(-1)?.file_path;
   const { streaming } = props;
 
+  // While the model writes, the newest file is followed, up to the last one it wrote even when
+  // that file and the end of the writing arrive together; choosing a file stops following.
+  const [isFollowing, setIsFollowing] = useState(false);
   useEffect(() => {
-    if (streaming && newest) setSelected(newest);
-  }, [streaming, newest]);
+    if (streaming) setIsFollowing(true);
+  }, [streaming]);
+  useEffect(() => {
+    if (isFollowing && newest) setSelected(newest);
+  }, [isFollowing, newest]);
+  // After the selection above (effects run in order), the end of the writing ends following.
+  useEffect(() => {
+    if (!streaming) setIsFollowing(false);
+  }, [streaming]);
+  const choose = (path: string) => {
+    setIsFollowing(false);
+    setSelected(path);
+  };
   // Another fragment on show (written or edited by chat, another chat opened, this edit saved)
   // ends an unsaved edit: its drafts belong to the fragment they were typed into.
   useEffect(() => {
@@ -139,7 +153,7 @@ export function CodePane(props: {
             <select
               id="file-select"
               value={file?.file_path}
-              onChange={(event) => setSelected(event.target.value)}
+              onChange={(event) => choose(event.target.value)}
               className="min-w-0 max-w-[50%] rounded border border-zinc-700 bg-zinc-900 px-1 py-0.5 font-mono text-xs text-zinc-200 @xl:hidden"
             >
               {files.map((f) => (
@@ -227,7 +241,7 @@ export function CodePane(props: {
               paths={files.map((f) => f.file_path)}
               selected={file?.file_path}
               edited={editedPaths}
-              onSelect={setSelected}
+              onSelect={choose}
             />
           </div>
         ) : null}
