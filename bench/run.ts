@@ -28,6 +28,8 @@ const kept = [
   "BENCH_ROUNDS",
   "BENCH_CONCURRENCY",
   "BENCH_DATABASE_URL",
+  "BENCH_NODE_OPTIONS",
+  "BENCH_PROFILE",
 ];
 const env = Object.fromEntries(
   kept.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
