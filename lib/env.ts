@@ -76,6 +76,9 @@ const envSchema = z.object({
   KILN_SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
   KILN_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   KILN_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  // How long a job stays with a worker that stops renewing it (a crashed process) before
+  // another worker takes it again; renewed every third of it.
+  KILN_JOB_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   // Tokens a build run may spend on model calls before it is stopped.
   KILN_RUN_TOKEN_BUDGET: z.coerce.number().int().min(1000).default(2_000_000),
   KILN_BODY_LIMIT_BYTES: z.coerce

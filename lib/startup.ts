@@ -31,11 +31,11 @@ export function startBackground(): void {
   const db = getDb();
   db.catch((error) => log.error("database failed to open", { error }));
   // Background jobs run in this process unless KILN_WORKERS=0 leaves them to worker processes.
-  const concurrency = getEnv().KILN_WORKERS;
+  const { KILN_WORKERS: concurrency, KILN_JOB_LEASE_MS: leaseMs } = getEnv();
   if (concurrency > 0) {
     void db.then(
       (opened) => {
-        const workers = startWorkers({ db: opened, handlers: jobHandlers, concurrency });
+        const workers = startWorkers({ db: opened, handlers: jobHandlers, concurrency, leaseMs });
         onShutdown("workers", () => workers.stop());
       },
       () => {},

@@ -19,7 +19,12 @@ if (!env.DATABASE_URL) {
 }
 const concurrency = Math.max(1, env.KILN_WORKERS);
 const db = await getDb();
-const workers = startWorkers({ db, handlers: jobHandlers, concurrency });
+const workers = startWorkers({
+  db,
+  handlers: jobHandlers,
+  concurrency,
+  leaseMs: env.KILN_JOB_LEASE_MS,
+});
 log.info("worker started", { worker: workers.id, concurrency, kinds: Object.keys(jobHandlers) });
 console.log(`Kiln worker ${workers.id} running (${concurrency} at a time)`);
 

@@ -58,8 +58,9 @@ export async function appendEvent(
 }
 
 /**
- * Appends the event only while `condition` (SQL, its parameters from $6) holds, checked in the
- * same statement as the insert; undefined when it did not hold.
+ * Appends the event only while `condition` (SQL, its parameters from $7) holds, checked in the
+ * same statement as the insert; undefined when it did not hold. An event with a `onceKey` is
+ * written at most once per stream: undefined when one with that key is already there.
  */
 export async function appendEventIf(
   db: Database,
@@ -68,15 +69,17 @@ export async function appendEventIf(
     type: string;
     taskId?: string | null;
     payload?: Record<string, unknown>;
+    onceKey?: string;
   },
   condition?: { sql: string; params: unknown[] },
 ): Promise<StoredEvent | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
       const [row] = await db.query<EventRow>(
-        `insert into events (id, stream, seq, type, task_id, payload)
-         select $1, $2, coalesce((select max(seq) from events where stream = $2), 0) + 1, $3, $4, $5
+        `insert into events (id, stream, seq, type, task_id, payload, once_key)
+         select $1, $2, coalesce((select max(seq) from events where stream = $2), 0) + 1, $3, $4, $5, $6
          ${condition ? `where ${condition.sql}` : ""}
+         on conflict (stream, once_key) where once_key is not null do nothing
          returning ${columns}`,
         [
           prefixedId("evt"),
@@ -84,6 +87,7 @@ export async function appendEventIf(
           event.type,
           event.taskId ?? null,
           JSON.stringify(event.payload ?? {}),
+          event.onceKey ?? null,
           ...(condition?.params ?? []),
         ],
       );

@@ -65,18 +65,24 @@ export async function withRun(
       // A run that has ended says nothing more: its final event is its last (a cancel that
       // lands while a step still reports must not be followed by that step's output).
       if (signal.aborted) return;
-      await context.step(`event:${key}`, async () => {
-        // Checked in the insert itself: a run that ends meanwhile gets nothing after its end.
-        const stored = await appendEventIf(
-          db,
-          { stream: runStream(runId), type, payload, taskId: taskId ?? null },
-          {
-            sql: "exists (select 1 from runs where id = $6 and completed_at is null)",
-            params: [runId],
-          },
-        );
-        return stored !== undefined;
-      });
+      // Once per job whatever attempt this is, in the insert itself: a worker killed after
+      // writing the event and before going on must not write it again when the job is retaken.
+      // The run being open is checked there too: a run that ends meanwhile gets nothing after
+      // its end.
+      await appendEventIf(
+        db,
+        {
+          stream: runStream(runId),
+          type,
+          payload,
+          taskId: taskId ?? null,
+          onceKey: `${job.id}:${key}`,
+        },
+        {
+          sql: "exists (select 1 from runs where id = $7 and completed_at is null)",
+          params: [runId],
+        },
+      );
     },
     model() {
       resolved ??= db

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { openPostgres } from "@/lib/db/postgres";
 import type { Database } from "@/lib/db/types";
-import { appendEvent, followEvents, listEvents, type StoredEvent } from "@/lib/events/events";
+import {
+  appendEvent,
+  appendEventIf,
+  followEvents,
+  listEvents,
+  type StoredEvent,
+} from "@/lib/events/events";
 import { testDatabases } from "../support/databases";
 
 // Event streams on both databases: one sequence per stream under concurrent writers, replay
@@ -43,6 +49,23 @@ describe.each(testDatabases)("events on $name", ({ name, open }) => {
     expect(await listEvents(db, s, { type: "ODD" })).toHaveLength(20);
     expect(await listEvents(db, s, { taskId: "task_1" })).toHaveLength(5);
     expect(await listEvents(db, s, { limit: 3 })).toHaveLength(3);
+  });
+
+  test("an event with a once-key is written once, also when it is written again at the same instant", async () => {
+    const s = stream();
+    const tries = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        appendEventIf(db, { stream: s, type: "TASK_STARTED", onceKey: "job_1:started" }),
+      ),
+    );
+    expect(tries.filter((e) => e !== undefined)).toHaveLength(1);
+    expect(
+      await appendEventIf(db, { stream: s, type: "TASK_STARTED", onceKey: "job_1:started" }),
+    ).toBeUndefined();
+    // The key is the stream's: another key, or the same key in another stream, is written.
+    await appendEventIf(db, { stream: s, type: "TASK_STARTED", onceKey: "job_2:started" });
+    await appendEventIf(db, { stream: stream(), type: "TASK_STARTED", onceKey: "job_1:started" });
+    expect((await listEvents(db, s)).map((e) => e.seq)).toEqual([1, 2]);
   });
 
   test("a follower replays from its point, then gets each new event once, in order", async () => {

@@ -727,31 +727,43 @@ describe.each(backends)("runs on $name", (backend) => {
 describe.skipIf(!process.env.TEST_DATABASE_URL)("runs in a worker process", () => {
   let fake: FakeOpenAI;
   let kiln: KilnServer;
+  let databaseUrl: string;
+  let env: Record<string, string | undefined>;
   let worker: ReturnType<typeof spawn>;
   let output = "";
-  beforeAll(async () => {
-    const databaseUrl = await ownPostgresDatabase(process.env.TEST_DATABASE_URL!, "runs_worker");
-    fake = await startFakeOpenAI({
-      models: ["run-model"],
-      defaultReply: (request) =>
-        specReply(request.prompt) ?? runReply(request.prompt) ?? { text: "not a known step" },
-    });
-    const env = { ...suiteEnv, OPENAI_BASE_URL: fake.url, DATABASE_URL: databaseUrl };
-    kiln = await startKiln({ env: { ...env, KILN_WORKERS: "0" } });
-    worker = spawn(
+  /** An `npm run worker` process on the suite's database; a dead one's jobs return in 2 s. */
+  const startWorker = () => {
+    const started = spawn(
       process.execPath,
       ["--import", "./scripts/project-paths.mjs", "scripts/worker.ts"],
       {
         cwd: path.resolve(import.meta.dirname, "../.."),
         // The server's data directory: the same secret, and the worktrees beside its repos.
-        env: cleanEnv({ ...env, DATA_DIR: kiln.dataDir, KILN_WORKERS: "2" }),
+        env: cleanEnv({
+          ...env,
+          DATA_DIR: kiln.dataDir,
+          KILN_WORKERS: "2",
+          KILN_JOB_LEASE_MS: "2000",
+        }),
       },
     );
-    worker.stdout?.on("data", (chunk) => (output += chunk));
-    worker.stderr?.on("data", (chunk) => (output += chunk));
+    started.stdout?.on("data", (chunk) => (output += chunk));
+    started.stderr?.on("data", (chunk) => (output += chunk));
+    return started;
+  };
+  beforeAll(async () => {
+    databaseUrl = await ownPostgresDatabase(process.env.TEST_DATABASE_URL!, "runs_worker");
+    fake = await startFakeOpenAI({
+      models: ["run-model"],
+      defaultReply: (request) =>
+        specReply(request.prompt) ?? runReply(request.prompt) ?? { text: "not a known step" },
+    });
+    env = { ...suiteEnv, OPENAI_BASE_URL: fake.url, DATABASE_URL: databaseUrl };
+    kiln = await startKiln({ env: { ...env, KILN_WORKERS: "0" } });
+    worker = startWorker();
   });
   afterAll(async () => {
-    if (worker && worker.exitCode === null) {
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
       const exited = new Promise((resolve) => worker.once("exit", resolve));
       worker.kill("SIGTERM");
       await exited;
@@ -759,33 +771,36 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("runs in a worker process", () =
     await kiln?.stop();
     await fake?.close();
   });
-
-  test("a worker process builds, merges and verifies the run", { timeout: 120_000 }, async () => {
-    const client = new TestClient(kiln.url);
-    await client.signUp();
-    const post = (target: string, json: unknown = {}) =>
-      client
-        .fetch(target, { method: "POST", json })
-        .then((r) => r.json() as Promise<Envelope<Json>>);
-    const project = await post("/api/v1/projects", { name: "Worker Board" });
+  const post = (client: TestClient, target: string, json: unknown = {}) =>
+    client.fetch(target, { method: "POST", json }).then((r) => r.json() as Promise<Envelope<Json>>);
+  /** An approved project's first run, started; answers the run's path. */
+  async function startRun(client: TestClient, name: string) {
+    const project = await post(client, "/api/v1/projects", { name });
     const id = String(project.data.id);
-    await post(`/api/v1/projects/${id}/clarify`);
-    await post(`/api/v1/projects/${id}/answers`, { answers: [] });
-    await post(`/api/v1/projects/${id}/approve`);
-    const started = await post(`/api/v1/projects/${id}/runs`);
-    const runPath = `/api/v1/projects/${id}/runs/${started.data.id}`;
+    await post(client, `/api/v1/projects/${id}/clarify`);
+    await post(client, `/api/v1/projects/${id}/answers`, { answers: [] });
+    await post(client, `/api/v1/projects/${id}/approve`);
+    const started = await post(client, `/api/v1/projects/${id}/runs`);
+    return { projectId: id, runPath: `/api/v1/projects/${id}/runs/${started.data.id}` };
+  }
+  async function untilSucceeded(client: TestClient, runPath: string): Promise<Run> {
     const deadline = Date.now() + 90_000;
     for (;;) {
       const run = ((await (await client.fetch(runPath)).json()) as Envelope<Run>).data;
-      if (run.status === "succeeded") {
-        expect(run.tasks.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
-        break;
-      }
+      if (run.status === "succeeded") return run;
       if (finished.includes(run.status) || Date.now() > deadline) {
         throw new Error(`${run.status}: ${run.error}\n${output.slice(-4000)}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  test("a worker process builds, merges and verifies the run", { timeout: 120_000 }, async () => {
+    const client = new TestClient(kiln.url);
+    await client.signUp();
+    const { projectId: id, runPath } = await startRun(client, "Worker Board");
+    const run = await untilSucceeded(client, runPath);
+    expect(run.tasks.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     const repo = path.join(kiln.dataDir, "repos", `${id}.git`);
     expect(
       execFileSync("git", ["--git-dir", repo, "show", "run/001:src/api/boards.js"], {
@@ -793,5 +808,78 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("runs in a worker process", () =
       }),
     ).toContain("task api");
     expect(output).toMatch(/Kiln worker wrk_\w+ running/);
+  });
+
+  test("a worker killed with SIGKILL mid-task: another takes its job when the lease runs out, and the run succeeds with every event once", {
+    timeout: 120_000,
+  }, async () => {
+    const client = new TestClient(kiln.url);
+    await client.signUp();
+    const name = "Killed Worker Board";
+    // The store task's first model call is never answered: the worker is inside the task.
+    const store = (r: { prompt: string }) =>
+      isTaskPrompt(r.prompt) && r.prompt.includes(name) && r.prompt.includes("The task: store");
+    fake.script({ when: store, hang: true });
+    const { projectId, runPath } = await startRun(client, name);
+    while (fake.requests.filter(store).length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const killed = new Promise((resolve) => worker.once("exit", resolve));
+    worker.kill("SIGKILL");
+    await killed;
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      // The dead worker still holds the store task's job until its lease runs out.
+      const { rows: held } = await db.query(
+        `select t.slug from jobs j join run_tasks t on t.id = j.payload->>'taskId'
+          where j.kind = 'run.task' and t.run_id = $1 and j.status = 'running'`,
+        [runPath.split("/").at(-1)],
+      );
+      expect(held.map((r) => r.slug)).toContain("store");
+      worker = startWorker();
+      const run = await untilSucceeded(client, runPath);
+      expect(run.tasks.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+      // The store task ran twice (the killed attempt and the one after); a task the kill caught
+      // between its model call and its commit (pages runs beside store) may have too.
+      const { rows: tasks } = await db.query<{ slug: string; attempts: number }>(
+        "select slug, attempts from run_tasks where run_id = $1 order by sequence",
+        [run.id],
+      );
+      expect(tasks.map((t) => t.slug)).toEqual(["store", "pages", "api"]);
+      expect(tasks[0]?.attempts).toBe(2);
+      for (const task of tasks) expect([1, 2]).toContain(task.attempts);
+      expect(fake.requests.filter(store)).toHaveLength(2);
+      // Every event once, in an unbroken sequence: nothing lost or repeated across the kill.
+      const listed = (await (
+        await client.fetch(`${runPath}/events?limit=1000`)
+      ).json()) as Envelope<{ id: string; eventType: string; taskId: string | null }[]>;
+      const events = listed.data;
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      const { rows: seqs } = await db.query<{ seq: string }>(
+        "select seq from events where stream = $1 order by seq",
+        [`run:${run.id}`],
+      );
+      expect(seqs.map((r) => Number(r.seq))).toEqual(events.map((_, i) => i + 1));
+      for (const type of ["TASK_STARTED", "TASK_COMPLETED"]) {
+        const byTask = events.filter((e) => e.eventType === type).map((e) => e.taskId);
+        expect(byTask, JSON.stringify(events.map((e) => [e.eventType, e.taskId]))).toHaveLength(3);
+        expect(new Set(byTask).size).toBe(3);
+      }
+      expect(events.filter((e) => e.eventType === "RUN_SUCCEEDED")).toHaveLength(1);
+      expect(events.at(-1)?.eventType).toBe("RUN_SUCCEEDED");
+      // Each task's commit was made once: its branch is one commit on the run's base.
+      const repo = path.join(kiln.dataDir, "repos", `${projectId}.git`);
+      for (const branch of ["feat/task-001-store", "feat/task-002-pages", "feat/task-003-api"]) {
+        const count = execFileSync(
+          "git",
+          ["--git-dir", repo, "rev-list", "--count", `${run.baseCommit}..${branch}`],
+          { encoding: "utf8" },
+        ).trim();
+        expect(count, branch).toBe("1");
+      }
+    } finally {
+      await db.end();
+    }
   });
 });
