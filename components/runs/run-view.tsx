@@ -10,6 +10,8 @@ import { errorMessage, v1Fetch } from "@/lib/client/fetch-json";
 import { runEventTypes } from "@/lib/runs/event-types";
 import { activeRunStatuses, type RunDetail } from "@/lib/runs/schemas";
 import { EventLog } from "./event-log";
+import { RunExport } from "./run-export";
+import { RunFiles } from "./run-files";
 import { RunStatusBadge } from "./run-status-badge";
 import { TaskList } from "./task-list";
 
@@ -96,6 +98,8 @@ export function RunView({ initial }: { initial: RunDetail }) {
         <TaskList run={run} />
         <EventLog events={events} state={state} />
       </div>
+      <RunFiles run={run} />
+      <RunExport run={run} />
     </div>
   );
 }

@@ -58,7 +58,11 @@ export function git(
         else resolve(stdout);
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    if (options.input !== undefined) {
+      // git may exit before reading all of it; its exit status says why, not a broken pipe.
+      child.stdin?.on("error", () => {});
+      child.stdin?.end(options.input);
+    }
   });
 }
 

@@ -43,6 +43,9 @@ function run(
         else resolve(stdout);
       },
     );
+    // git may exit without reading its input (or before all of it): its exit status says what
+    // happened, and a broken pipe on the way must not become an uncaught exception.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(options.input ?? "");
   });
 }

@@ -105,3 +105,67 @@ test("start a build, follow its events live, cancel it and retry", async ({ page
   await expect(page.getByRole("link", { name: /Build #1/ })).toBeVisible();
   await shots(page, "05-project-builds");
 });
+
+test("a finished build: browse its files at its result and a task's branch, export it as a zip", async ({
+  page,
+}) => {
+  test.setTimeout(150_000);
+  await page.setViewportSize(desktop);
+  await signUp(page, "runfiles");
+  const post = async (path: string, data: unknown = {}) => {
+    const response = await page.request.post(path, {
+      data,
+      headers: { origin: new URL(page.url()).origin },
+    });
+    expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
+    return (await response.json()).data;
+  };
+  const project = await post("/api/v1/projects", { name: "Files board" });
+  await post(`/api/v1/projects/${project.id}/clarify`);
+  await post(`/api/v1/projects/${project.id}/answers`, { answers: [] });
+  await post(`/api/v1/projects/${project.id}/approve`);
+  const run = await post(`/api/v1/projects/${project.id}/runs`);
+  await page.goto(`/projects/${project.id}/runs/${run.id}`);
+  await expect(page.getByTestId("run-status").first()).toHaveText("succeeded", {
+    timeout: 120_000,
+  });
+
+  // The result: its folders, then a file in the code viewer.
+  const files = page.getByRole("navigation", { name: "Files of the run" });
+  await expect(page.getByLabel("At")).toHaveValue(/^[0-9a-f]{40}$/);
+  await files.getByRole("button", { name: "src/" }).click();
+  await files.getByRole("button", { name: "store/" }).click();
+  await files.getByRole("button", { name: /^boards\.js/ }).click();
+  await expect(page.getByRole("textbox", { name: "Code of src/store/boards.js" })).toContainText(
+    "written for the task store",
+  );
+  await expect(page.getByTestId("run-file-caption")).toContainText("src/store/boards.js at");
+  await shots(page, "06-run-files");
+
+  // A task's branch holds that task's files; the start holds none of them.
+  await page.getByLabel("At").selectOption({ label: "Task 1: store" });
+  await files.getByRole("button", { name: "root" }).click();
+  await expect(files.getByRole("button", { name: "src/" })).toBeVisible();
+  const start = await page
+    .getByLabel("At")
+    .locator("option", { hasText: /^Start / })
+    .getAttribute("value");
+  await page.getByLabel("At").selectOption(start as string);
+  await expect(files.getByRole("button", { name: "src/" })).toHaveCount(0);
+
+  // Export: the progress while the zip is made, then the download, a real zip of the result.
+  await page.getByRole("button", { name: "Export as zip" }).click();
+  await expect(page.getByRole("link", { name: "Download" })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(/files-board-run-1\.zip is ready \(\d/)).toBeVisible();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("files-board-run-1.zip");
+  const zip = await import("node:fs/promises").then(async (fs) =>
+    fs.readFile((await download.path()) as string),
+  );
+  expect(zip.subarray(0, 2).toString()).toBe("PK");
+  expect(zip.includes(Buffer.from("files-board-run-1/src/store/boards.js"))).toBe(true);
+  await shots(page, "07-run-exported");
+});
