@@ -16,6 +16,9 @@ import { GithubSync } from "./github-sync";
 
 const parentOf = (path: string) => path.split("/").slice(0, -1).join("/");
 
+const downloadLinkClass =
+  "rounded-md px-3 py-2 text-sm font-medium text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100 focus-visible:outline-2 focus-visible:outline-orange-400";
+
 export function WorkspaceView() {
   const workspace = useWorkspace();
   const [selected, setSelected] = useState<TreeNode>();
@@ -82,9 +85,16 @@ export function WorkspaceView() {
   return (
     <div className="grid gap-6 lg:grid-cols-[18rem_minmax(0,1fr)_20rem]">
       <section aria-labelledby="files-title" className="min-w-0 space-y-3">
-        <h2 id="files-title" className="text-sm font-semibold text-zinc-200">
-          Files
-        </h2>
+        <div className="flex items-center justify-between gap-2">
+          <h2 id="files-title" className="text-sm font-semibold text-zinc-200">
+            Files
+          </h2>
+          {workspace.tree?.length ? (
+            <a href="/api/files/zip" download className={downloadLinkClass}>
+              Download zip
+            </a>
+          ) : null}
+        </div>
         {workspace.tree?.length === 0 ? (
           <p className="text-sm text-zinc-400">
             No files yet: create one below, or import a repository from GitHub.
@@ -118,6 +128,13 @@ export function WorkspaceView() {
             <Button variant="danger" onClick={onDelete}>
               Delete
             </Button>
+            <a
+              href={`/api/files/zip?${new URLSearchParams({ path: selected.path })}`}
+              download
+              className={downloadLinkClass}
+            >
+              Download {selected.isDirectory ? "folder" : "file"} as zip
+            </a>
           </div>
         ) : null}
       </section>

@@ -13,6 +13,8 @@ import {
   moveResultSchema,
   readContentQuerySchema,
   writeContentBodySchema,
+  zipDownloadSchema,
+  zipQuerySchema,
 } from "./schemas";
 
 const paths =
@@ -90,4 +92,15 @@ export const writeFileBatchContract = defineContract({
   auth: "user",
   body: batchBodySchema,
   response: batchResultSchema,
+});
+
+export const zipFilesContract = defineContract({
+  method: "GET",
+  path: "/api/files/zip",
+  summary: `Your workspace, or with \`path\` a folder (or file) of it, as a zip download (application/zip, Content-Disposition attachment; filename=<folder>.zip), streamed as it is made: binary files byte for byte, empty folders kept. 404 when there is nothing at \`path\`. ${paths}`,
+  tags: ["files"],
+  auth: "user",
+  query: zipQuerySchema,
+  response: zipDownloadSchema,
+  mediaType: "application/zip",
 });

@@ -109,6 +109,13 @@ export type MoveFileBody = z.infer<typeof moveFileBodySchema>;
 
 export const listFilesQuerySchema = z.strictObject({ path: workspacePath(true).optional() });
 
+export const zipQuerySchema = z.strictObject({ path: workspacePath(true).optional() });
+
+/** The download is the zip itself (application/zip), not JSON. */
+export const zipDownloadSchema = z
+  .string()
+  .meta({ description: "The zip file, as application/zip with Content-Disposition" });
+
 export const readContentQuerySchema = z.strictObject({
   path: workspacePath(),
   encoding: fileEncodingSchema.optional(),

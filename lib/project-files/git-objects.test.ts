@@ -30,7 +30,9 @@ describe("git objects under load", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("hundreds of concurrent lookups answer, with no broken pipe escaping", async () => {
+  test("hundreds of concurrent lookups answer, with no broken pipe escaping", {
+    timeout: 60_000,
+  }, async () => {
     const escaped: unknown[] = [];
     const onError = (error: unknown) => escaped.push(error);
     process.on("uncaughtException", onError);

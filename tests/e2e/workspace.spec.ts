@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { expect, type Page, test } from "@playwright/test";
 import { e2eGithubLogin, e2eGithubToken } from "../support/fake-github-accounts";
 
@@ -43,6 +44,18 @@ test("files: create, edit, save, reload; a stale save is refused", async ({ page
   await expect(page.getByText("This file changed since you opened it")).toBeVisible();
   await expect(editor).toHaveValue("- my edit\n");
   await page.screenshot({ path: test.info().outputPath("workspace-conflict.png"), fullPage: true });
+
+  // The folder, downloaded as a zip: the file's saved text is in it.
+  await page.getByRole("button", { name: "notes (folder)" }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download folder as zip" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("notes.zip");
+  const zip = await readFile((await download.path()) as string);
+  expect(zip.subarray(0, 2).toString()).toBe("PK");
+  expect(zip.includes(Buffer.from("notes/todo.md"))).toBe(true);
+  expect(zip.includes(Buffer.from("- changed elsewhere"))).toBe(true); // stored: too short to deflate
 });
 
 test("GitHub: import a repository, push a folder with a pull request", async ({

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { TestClient } from "../support/client";
 import { type KilnServer, startKiln } from "../support/kiln-server";
@@ -45,6 +49,30 @@ function filesApi(client: TestClient) {
     move: (body: Json) => call("PATCH", "/api/files", body),
     remove: (path: string) => call("DELETE", "/api/files", { path }),
   };
+}
+
+/** A zip's entries as another implementation (Python's zipfile) reads them, CRCs checked. */
+function unzipped(bytes: Buffer): { bad: string | null; files: Record<string, string> } {
+  const dir = mkdtempSync(path.join(tmpdir(), "kiln-files-zip-"));
+  try {
+    const file = path.join(dir, "download.zip");
+    writeFileSync(file, bytes);
+    return JSON.parse(
+      execFileSync(
+        "python3",
+        [
+          "-c",
+          `import zipfile, json, sys, base64
+z = zipfile.ZipFile(sys.argv[1])
+print(json.dumps({"bad": z.testzip(), "files": {i.filename: base64.b64encode(z.read(i)).decode() for i in z.infolist()}}))`,
+          file,
+        ],
+        { encoding: "utf8" },
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Every path in a tree, depth first, in the order the tree lists them. */
@@ -506,6 +534,73 @@ describe.each(inject("backends"))("workspace files on $name", ({ url }) => {
       "secret/key.bin",
       "secret/plan.md",
     ]);
+  });
+
+  test("a zip of the workspace or of a folder: every file byte for byte, empty folders kept", async () => {
+    const { client, api } = await signedUp(url);
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    expect(
+      (
+        await api.batch([
+          { path: "site/index.html", content: "<h1>Hi</h1>" },
+          { path: "site/img/logo.png", content: bytes.toString("base64"), encoding: "base64" },
+          { path: "site/empty", isDirectory: true },
+          { path: "notes/名前.md", content: "ünïcödé" },
+        ])
+      ).status,
+    ).toBe(200);
+    const download = async (query: string) => {
+      const response = await client.fetch(`/api/files/zip${query}`);
+      return { response, bytes: Buffer.from(await response.arrayBuffer()) };
+    };
+
+    const whole = await download("");
+    expect(whole.response.status).toBe(200);
+    expect(whole.response.headers.get("content-type")).toBe("application/zip");
+    expect(whole.response.headers.get("content-disposition")).toBe(
+      'attachment; filename="workspace.zip"',
+    );
+    const all = unzipped(whole.bytes);
+    expect(all.bad).toBeNull();
+    expect(Object.keys(all.files)).toEqual([
+      "workspace/",
+      "workspace/notes/",
+      "workspace/notes/名前.md",
+      "workspace/site/",
+      "workspace/site/empty/",
+      "workspace/site/img/",
+      "workspace/site/img/logo.png",
+      "workspace/site/index.html",
+    ]);
+    expect(Buffer.from(all.files["workspace/site/img/logo.png"]!, "base64").equals(bytes)).toBe(
+      true,
+    );
+    expect(Buffer.from(all.files["workspace/notes/名前.md"]!, "base64").toString()).toBe("ünïcödé");
+
+    const folder = await download("?path=site/img");
+    expect(folder.response.headers.get("content-disposition")).toBe(
+      'attachment; filename="img.zip"',
+    );
+    expect(Object.keys(unzipped(folder.bytes).files)).toEqual(["img/", "img/logo.png"]);
+    const single = await download(`?path=${encodeURIComponent("notes/名前.md")}`);
+    expect(single.response.headers.get("content-disposition")).toBe(
+      "attachment; filename=\"__.zip\"; filename*=UTF-8''%E5%90%8D%E5%89%8D.zip",
+    );
+    expect(Object.keys(unzipped(single.bytes).files)).toEqual(["名前/", "名前/名前.md"]);
+
+    // Nothing there, someone else's folder, unsafe paths, no credentials: never a zip.
+    expectApiError(await api.call("GET", "/api/files/zip?path=missing"), 404);
+    const stranger = await signedUp(url);
+    expectApiError(await stranger.api.call("GET", "/api/files/zip?path=site"), 404);
+    const empty = Buffer.from(await (await stranger.client.fetch("/api/files/zip")).arrayBuffer());
+    expect(Object.keys(unzipped(empty).files)).toEqual(["workspace/"]);
+    for (const bad of ["../etc", "/etc", "a%00b", "a\\b"]) {
+      expectApiError(await api.call("GET", `/api/files/zip?path=${bad}`), 400);
+    }
+    expectApiError(await api.call("GET", "/api/files/zip?path=site&extra=1"), 400);
+    // Broken %-encoding decodes to U+FFFD, a path like any other: nothing there.
+    expectApiError(await api.call("GET", "/api/files/zip?path=%E0%A4%A"), 404);
+    expectApiError(await filesApi(new TestClient(url)).call("GET", "/api/files/zip"), 401);
   });
 
   test("no credentials is a 401 on every endpoint; an API key works as the browser does", async () => {
