@@ -11,7 +11,7 @@ import { supabaseForRequest } from "@/lib/supabase/server";
 // mode it also refreshes an expired Supabase session before a page renders, because a server
 // component cannot write the refreshed cookies itself.
 
-const publicPages = new Set(["/login", "/signup", "/auth/callback"]);
+const publicPages = new Set(["/login", "/signup", "/auth/callback", "/auth/github"]);
 
 function hasSessionCookie(request: NextRequest): boolean {
   if (request.cookies.has("kiln_session")) return true;

@@ -9,13 +9,23 @@ import { TextField } from "@/components/ui/text-field";
 import { safeNextPath } from "@/lib/auth/next-path";
 import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 
-export function AuthForm({ mode }: { mode: "login" | "signup" }) {
+const startErrors: Record<string, string> = {
+  link: "That sign-in link is invalid or has expired. Sign in again.",
+  github: "Signing in with GitHub is not available right now. Use your email and password.",
+};
+
+/** `withGithub`: the server offers "Continue with GitHub" (Supabase Auth with GitHub on). */
+export function AuthForm({
+  mode,
+  withGithub = false,
+}: {
+  mode: "login" | "signup";
+  withGithub?: boolean;
+}) {
   const router = useRouter();
   const searchParams = useSearchParams();
   const [error, setError] = useState<string | undefined>(
-    searchParams.get("error") === "link"
-      ? "That sign-in link is invalid or has expired. Sign in again."
-      : undefined,
+    startErrors[searchParams.get("error") ?? ""],
   );
   const [notice, setNotice] = useState<string>();
   const [fieldErrors, setFieldErrors] = useState<{ email?: string; password?: string }>({});
@@ -58,6 +68,17 @@ export function AuthForm({ mode }: { mode: "login" | "signup" }) {
     <form onSubmit={onSubmit} noValidate className="space-y-5">
       {error ? <Alert tone="error">{error}</Alert> : null}
       {notice ? <Alert tone="success">{notice}</Alert> : null}
+      {withGithub ? (
+        <>
+          <a
+            href={`/auth/github?${new URLSearchParams({ next: safeNextPath(searchParams.get("next")) })}`}
+            className="flex w-full items-center justify-center gap-2 rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm font-medium text-zinc-100 hover:bg-zinc-800 focus-visible:outline-2 focus-visible:outline-orange-400"
+          >
+            Continue with GitHub
+          </a>
+          <p className="text-center text-xs text-zinc-400">or with your email</p>
+        </>
+      ) : null}
       <TextField
         id="email"
         name="email"

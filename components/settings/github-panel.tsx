@@ -73,11 +73,15 @@ export function GithubPanel() {
       </div>
       <div className="rounded-lg border border-zinc-800 p-4 text-sm" data-testid="github-status">
         {connection === undefined && !error ? <p className="text-zinc-400">Loading…</p> : null}
-        {connection?.source === "user" ? (
+        {connection?.source === "user" || connection?.source === "sign-in" ? (
           <div className="flex flex-wrap items-center justify-between gap-3">
             <p className="min-w-0 break-all">
               Connected as <strong>{connection.login}</strong>{" "}
-              <span className="font-mono text-zinc-400">{connection.tokenHint}</span>
+              {connection.source === "sign-in" ? (
+                <span className="text-zinc-400">(from signing in with GitHub)</span>
+              ) : (
+                <span className="font-mono text-zinc-400">{connection.tokenHint}</span>
+              )}
             </p>
             <span className="flex gap-2">
               <Button variant="secondary" onClick={onTest}>
@@ -103,7 +107,11 @@ export function GithubPanel() {
             name="token"
             type="password"
             autoComplete="off"
-            label={connection?.source === "user" ? "Replace the token" : "Personal access token"}
+            label={
+              connection?.source === "user" || connection?.source === "sign-in"
+                ? "Replace the token"
+                : "Personal access token"
+            }
             placeholder="ghp_… or github_pat_…"
             maxLength={500}
           />

@@ -1,4 +1,5 @@
 import "server-only";
+import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { supabaseForRequest } from "@/lib/supabase/server";
 import type { LoginBody, SignupBody } from "./schemas";
@@ -55,13 +56,72 @@ export async function supabaseLogOut(request: Request): Promise<string[]> {
 const badAnswer = () =>
   new KilnError("BAD_GATEWAY", "Supabase Auth answered without a valid user or session");
 
-/** Finishes a sign-in link from Supabase (email confirmation): trades its code for a session. */
-export async function supabaseExchangeCode(request: Request, code: string): Promise<string[]> {
+/**
+ * Finishes a sign-in link from Supabase (an email confirmation, or the way back from signing in
+ * with GitHub): trades its code for a session. After a GitHub sign-in Supabase hands over the
+ * GitHub token of the account once, here, as the session's provider token.
+ */
+export async function supabaseExchangeCode(
+  request: Request,
+  code: string,
+): Promise<{ setCookies: string[]; userId: string; githubToken?: string }> {
   const supabase = supabaseForRequest(request);
   const { data, error } = await supabase.client.auth.exchangeCodeForSession(code);
   if (error) throw supabaseAuthError(error);
   const identity = await verifyAccessToken(data.session.access_token, supabase.client);
   if (!identity) throw badAnswer();
-  await userForIdentity(identity);
-  return supabase.setCookies;
+  const user = await userForIdentity(identity);
+  const providerToken = data.session.provider_token;
+  const isGithub = data.user.app_metadata?.provider === "github";
+  return {
+    setCookies: supabase.setCookies,
+    userId: user.id,
+    ...(isGithub && providerToken ? { githubToken: providerToken } : {}),
+  };
+}
+
+/** Whether the Supabase project lets people sign in with GitHub (its Auth settings say so). */
+export async function supabaseGithubEnabled(): Promise<boolean> {
+  const now = Date.now();
+  if (githubSetting && githubSetting.until > now) return githubSetting.enabled;
+  const env = getEnv();
+  try {
+    const response = await fetch(`${env.NEXT_PUBLIC_SUPABASE_URL}/auth/v1/settings`, {
+      headers: { apikey: env.NEXT_PUBLIC_SUPABASE_ANON_KEY ?? "" },
+      signal: AbortSignal.timeout(3_000),
+      redirect: "error",
+    });
+    const settings = response.ok
+      ? ((await response.json()) as { external?: { github?: unknown } })
+      : {};
+    githubSetting = { enabled: settings.external?.github === true, until: now + 60_000 };
+  } catch {
+    // Unknown for now: asked again on the next page.
+    return false;
+  }
+  return githubSetting.enabled;
+}
+let githubSetting: { enabled: boolean; until: number } | undefined;
+
+/**
+ * Starts a sign-in with GitHub through Supabase: where to send the browser (Supabase, then
+ * GitHub's consent), and the cookie holding this browser's PKCE verifier, without which the code
+ * that comes back is worth nothing. The scopes let Kiln import and push with the token.
+ */
+export async function supabaseGithubSignIn(
+  request: Request,
+  options: { origin: string; next: string },
+): Promise<{ url: string; setCookies: string[] }> {
+  const supabase = supabaseForRequest(request);
+  const { data, error } = await supabase.client.auth.signInWithOAuth({
+    provider: "github",
+    options: {
+      redirectTo: `${options.origin}/auth/callback?${new URLSearchParams({ next: options.next })}`,
+      scopes: "repo read:org",
+      skipBrowserRedirect: true,
+    },
+  });
+  if (error) throw supabaseAuthError(error);
+  if (!data.url) throw badAnswer();
+  return { url: data.url, setCookies: supabase.setCookies };
 }

@@ -14,13 +14,15 @@ interface Row {
   token_ciphertext: string;
   token_hint: string;
   login: string;
+  origin: "token" | "sign-in";
   updated_at: Date;
 }
 
 async function ownToken(userId: string): Promise<Row | undefined> {
   const db = await getDb();
   const [row] = await db.query<Row>(
-    "select token_ciphertext, token_hint, login, updated_at from github_credentials where user_id = $1",
+    `select token_ciphertext, token_hint, login, origin, updated_at
+       from github_credentials where user_id = $1`,
     [userId],
   );
   return row;
@@ -50,7 +52,7 @@ export async function getGithubConnection(userId: string): Promise<GithubConnect
   if (own) {
     return {
       connected: true,
-      source: "user",
+      source: own.origin === "sign-in" ? "sign-in" : "user",
       login: own.login,
       tokenHint: own.token_hint,
       updatedAt: new Date(own.updated_at).toISOString(),
@@ -66,21 +68,33 @@ export async function getGithubConnection(userId: string): Promise<GithubConnect
   };
 }
 
-/** Checks the token with GitHub (a token GitHub refuses is not saved), then seals it. */
+/**
+ * Checks the token with GitHub (a token GitHub refuses is not saved), then seals it. A token
+ * from signing in with GitHub replaces an earlier one of its kind but never a token the user
+ * saved in Settings: that one they chose.
+ */
 export async function saveGithubToken(options: {
   userId: string;
   token: string;
+  origin?: "token" | "sign-in";
 }): Promise<GithubConnection> {
   const client = githubClient(options.token);
   const { data } = await callGithub("account", () => client.rest.users.getAuthenticated());
   const db = await getDb();
   await db.query(
-    `insert into github_credentials (user_id, token_ciphertext, token_hint, login)
-     values ($1, $2, $3, $4)
+    `insert into github_credentials (user_id, token_ciphertext, token_hint, login, origin)
+     values ($1, $2, $3, $4, $5)
      on conflict (user_id) do update
        set token_ciphertext = excluded.token_ciphertext, token_hint = excluded.token_hint,
-           login = excluded.login, updated_at = now()`,
-    [options.userId, encryptSecret(options.token), secretHint(options.token), data.login],
+           login = excluded.login, origin = excluded.origin, updated_at = now()
+       where excluded.origin = 'token' or github_credentials.origin = 'sign-in'`,
+    [
+      options.userId,
+      encryptSecret(options.token),
+      secretHint(options.token),
+      data.login,
+      options.origin ?? "token",
+    ],
   );
   return getGithubConnection(options.userId);
 }

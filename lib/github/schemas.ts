@@ -17,8 +17,11 @@ export type SaveGithubTokenBody = z.infer<typeof saveGithubTokenBodySchema>;
 
 export const githubConnectionSchema = z.object({
   connected: z.boolean(),
-  /** "user": the caller's own token; "server": the operator's, on a single-user install. */
-  source: z.enum(["user", "server"]).nullable(),
+  /**
+   * "user": the caller's own token, saved in Settings; "sign-in": theirs too, from signing in
+   * with GitHub; "server": the operator's, on a single-user install.
+   */
+  source: z.enum(["user", "sign-in", "server"]).nullable(),
   login: z.string().nullable(),
   tokenHint: z.string().nullable(),
   updatedAt: z.string().nullable(),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
+import { type FakeGithub, startFakeGithub } from "../support/fake-github";
 import { type FakeSupabaseAuth, startFakeSupabaseAuth } from "../support/fake-supabase-auth";
 import { type KilnServer, startKiln } from "../support/kiln-server";
 import { suiteEnv } from "./global-setup";
@@ -250,5 +251,145 @@ describe("Supabase Auth mode (legacy shared secret)", () => {
       headers: { authorization: `Bearer ${forged}` },
     });
     expect(response.status).toBe(401);
+  });
+});
+
+describe("Sign in with GitHub through Supabase", () => {
+  let fake: FakeSupabaseAuth;
+  let github: FakeGithub;
+  let kiln: KilnServer;
+  const githubToken = "gho_signInToken0123456789abcdef";
+  beforeAll(async () => {
+    github = await startFakeGithub();
+    github.addUser({ login: "octo-signin", name: "Octo", repos: [{ name: "site" }] });
+    github.addToken(githubToken, "octo-signin");
+    fake = await startFakeSupabaseAuth({
+      github: { login: "octo-signin", email: "octo@example.test", token: githubToken },
+    });
+    kiln = await startKiln({
+      env: {
+        ...suiteEnv,
+        NEXT_PUBLIC_SUPABASE_URL: fake.url,
+        NEXT_PUBLIC_SUPABASE_ANON_KEY: fake.anonKey,
+        GITHUB_API_URL: github.url,
+      },
+    });
+  });
+  afterAll(async () => {
+    await kiln?.stop();
+    await fake?.close();
+    await github?.close();
+  });
+
+  /** The browser's round trip: Kiln, Supabase (GitHub's consent), back to Kiln's callback. */
+  async function signInWithGithub(browser: TestClient, next = "/workspace") {
+    const start = await browser.fetch(`/auth/github?next=${encodeURIComponent(next)}`);
+    expect(start.status).toBe(303);
+    const authorize = new URL(start.headers.get("location") ?? "");
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${fake.url}/auth/v1/authorize`);
+    expect(authorize.searchParams.get("provider")).toBe("github");
+    expect(authorize.searchParams.get("scopes")).toBe("repo read:org");
+    expect(authorize.searchParams.get("code_challenge")).toMatch(/^[\w-]{43}$/);
+    expect(authorize.searchParams.get("redirect_to")).toBe(
+      `${kiln.url}/auth/callback?next=${encodeURIComponent(next)}`,
+    );
+    const consent = await fetch(authorize, { redirect: "manual" });
+    expect(consent.status).toBe(302);
+    const back = consent.headers.get("location") ?? "";
+    expect(back.startsWith(`${kiln.url}/auth/callback?`)).toBe(true);
+    return browser.fetch(back.replace(kiln.url, ""));
+  }
+
+  test("the login page offers GitHub; signing in connects GitHub with the token Supabase hands over", {
+    timeout: 90_000,
+  }, async () => {
+    const page = await (await fetch(`${kiln.url}/login`)).text();
+    expect(page).toContain("Continue with GitHub");
+    const browser = new TestClient(kiln.url);
+    const callback = await signInWithGithub(browser);
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get("location")).toBe("/workspace");
+    expect(supabaseCookies(callback).length).toBeGreaterThan(0);
+    const me = (await (await browser.fetch("/api/auth/me")).json()) as { user: { email: string } };
+    expect(me.user.email).toBe("octo@example.test");
+
+    const connection = await (await browser.fetch("/api/settings/github")).json();
+    expect(connection).toMatchObject({ connected: true, source: "sign-in", login: "octo-signin" });
+    // The token works for GitHub calls, and never comes back out.
+    const user = await browser.fetch("/api/github/user");
+    expect(user.status).toBe(200);
+    expect(await user.json()).toMatchObject({ login: "octo-signin" });
+    expect(JSON.stringify(connection)).not.toContain(githubToken);
+    expect(github.requests.at(-1)?.authorization).toBe(`token ${githubToken}`);
+  });
+
+  test("a token saved in Settings is not replaced by a later GitHub sign-in", {
+    timeout: 90_000,
+  }, async () => {
+    const pat = "ghp_savedInSettings0123456789abcd";
+    github.addUser({ login: "octo-pat" });
+    github.addToken(pat, "octo-pat");
+    fake.options.github = { login: "octo-signin", email: "pat@example.test", token: githubToken };
+    const browser = new TestClient(kiln.url);
+    expect((await signInWithGithub(browser)).status).toBe(303);
+    const saved = await browser.fetch("/api/settings/github", {
+      method: "PUT",
+      json: { token: pat },
+    });
+    expect(saved.status).toBe(200);
+    // Signing in again (a new session, the same account) keeps the chosen token.
+    const again = new TestClient(kiln.url);
+    expect((await signInWithGithub(again)).status).toBe(303);
+    expect(await (await again.fetch("/api/settings/github")).json()).toMatchObject({
+      source: "user",
+      login: "octo-pat",
+    });
+  });
+
+  test("without the GitHub provider, or with a forged code, the login page is where the browser ends", {
+    timeout: 90_000,
+  }, async () => {
+    fake.options.github = undefined;
+    // The provider setting is cached for a minute: a fresh Kiln asks Supabase again.
+    const other = await startKiln({
+      env: {
+        ...suiteEnv,
+        NEXT_PUBLIC_SUPABASE_URL: fake.url,
+        NEXT_PUBLIC_SUPABASE_ANON_KEY: fake.anonKey,
+        GITHUB_API_URL: github.url,
+      },
+    });
+    try {
+      expect(await (await fetch(`${other.url}/login`)).text()).not.toContain(
+        "Continue with GitHub",
+      );
+      const start = await new TestClient(other.url).fetch("/auth/github");
+      expect(start.status).toBe(303);
+      expect(start.headers.get("location")).toBe("/login?error=github");
+    } finally {
+      await other.stop();
+    }
+    // A code from nowhere, or one used without this browser's verifier.
+    const forged = await new TestClient(kiln.url).fetch(`/auth/callback?code=${randomUUID()}`);
+    expect(forged.headers.get("location")).toBe("/login?error=link");
+    // An off-site `next` never leaves Kiln.
+    const start = await new TestClient(kiln.url).fetch("/auth/github?next=//evil.test/x");
+    const authorize = new URL(start.headers.get("location") ?? "");
+    expect(authorize.searchParams.get("redirect_to")).toBe(`${kiln.url}/auth/callback?next=%2F`);
+  });
+});
+
+describe("Sign in with GitHub on local accounts", () => {
+  let kiln: KilnServer;
+  beforeAll(async () => {
+    kiln = await startKiln({ env: suiteEnv });
+  });
+  afterAll(async () => kiln?.stop());
+
+  test("is not offered, and its address says so on the login page", async () => {
+    expect(await (await fetch(`${kiln.url}/login`)).text()).not.toContain("Continue with GitHub");
+    const start = await new TestClient(kiln.url).fetch("/auth/github");
+    expect(start.status).toBe(303);
+    expect(start.headers.get("location")).toBe("/login?error=github");
   });
 });

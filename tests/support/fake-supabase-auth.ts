@@ -4,8 +4,10 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 
 // A local stand-in for Supabase Auth (GoTrue) under /auth/v1, speaking its wire protocol as
-// @supabase/supabase-js uses it: /signup, /token?grant_type=password|refresh_token, /user,
-// /logout and /.well-known/jwks.json, with ES256 access tokens (or HS256 for projects on the
+// @supabase/supabase-js uses it: /signup, /token?grant_type=password|refresh_token|pkce, /user,
+// /logout, /settings, /authorize (sign-in with GitHub: the fake plays GitHub's consent screen
+// for the account a test names, and hands out that account's GitHub token as the session's
+// provider_token, as Supabase does after the code exchange) and /.well-known/jwks.json, with ES256 access tokens (or HS256 for projects on the
 // legacy shared secret), the `apikey` header check the gateway does, and errors in both the
 // legacy and the 2024-01-01 API versions' shapes.
 
@@ -34,6 +36,11 @@ export interface FakeSupabaseOptions {
   accessTokenSeconds: number;
   /** Answer every request with 503, as an outage would. */
   down: boolean;
+  /**
+   * The GitHub account that consents when a browser signs in with GitHub; unset, the GitHub
+   * provider is off (/settings says so, /authorize refuses it).
+   */
+  github?: { login: string; email: string; token: string };
 }
 
 interface FakeUser {
@@ -45,6 +52,16 @@ interface FakeUser {
   /** PKCE: the challenge and redirect URL the sign-up sent. */
   codeChallenge?: string;
   redirectTo?: string;
+  /** Signed up (or last signed in) through GitHub. */
+  github?: { login: string };
+}
+
+/** What a code handed to the browser stands for. */
+interface AuthCode {
+  user: FakeUser;
+  challenge: string | undefined;
+  /** The GitHub token of a sign-in with GitHub, returned once with the session. */
+  providerToken?: string;
 }
 
 async function readBody(request: IncomingMessage): Promise<Record<string, unknown>> {
@@ -73,7 +90,7 @@ export async function startFakeSupabaseAuth(
   const users = new Map<string, FakeUser>(); // by email
   const refreshTokens = new Map<string, { userId: string; sessionId: string }>();
   const revokedSessions = new Set<string>();
-  const authCodes = new Map<string, FakeUser>();
+  const authCodes = new Map<string, AuthCode>();
   const requests: string[] = [];
   let url = "";
 
@@ -83,8 +100,12 @@ export async function startFakeSupabaseAuth(
     role: "authenticated",
     email: user.email,
     email_confirmed_at: user.confirmed ? user.createdAt : null,
-    app_metadata: { provider: "email", providers: ["email"] },
-    user_metadata: {},
+    app_metadata: user.github
+      ? { provider: "github", providers: ["email", "github"] }
+      : { provider: "email", providers: ["email"] },
+    user_metadata: user.github
+      ? { user_name: user.github.login, preferred_username: user.github.login }
+      : {},
     identities: [],
     created_at: user.createdAt,
     updated_at: user.createdAt,
@@ -107,7 +128,7 @@ export async function startFakeSupabaseAuth(
     return jwt.setProtectedHeader({ alg: "ES256", kid, typ: "JWT" }).sign(privateKey);
   }
 
-  async function session(user: FakeUser, sessionId: string = randomUUID()) {
+  async function session(user: FakeUser, sessionId: string = randomUUID(), providerToken?: string) {
     const refreshToken = randomBytes(12).toString("hex");
     refreshTokens.set(refreshToken, { userId: user.id, sessionId });
     return {
@@ -117,6 +138,7 @@ export async function startFakeSupabaseAuth(
       expires_at: Math.floor(Date.now() / 1000) + options.accessTokenSeconds,
       refresh_token: refreshToken,
       user: userJson(user),
+      ...(providerToken ? { provider_token: providerToken, provider_refresh_token: null } : {}),
     };
   }
 
@@ -153,8 +175,9 @@ export async function startFakeSupabaseAuth(
 
     if (options.down) return send(503, { message: "upstream unavailable" });
     // The key set is public; everything else needs the project's key, as Supabase's gateway asks.
-    const isJwks = path === "/auth/v1/.well-known/jwks.json";
-    if (!isJwks && request.headers.apikey !== anonKey)
+    // A browser navigates to /authorize: the gateway lets it through without the key.
+    const isOpen = path === "/auth/v1/.well-known/jwks.json" || path === "/auth/v1/authorize";
+    if (!isOpen && request.headers.apikey !== anonKey)
       return send(401, {
         message: "Invalid API key",
         hint: "Double check your Supabase `anon` key",
@@ -177,6 +200,51 @@ export async function startFakeSupabaseAuth(
   ) {
     if (request.method === "GET" && path === "/auth/v1/.well-known/jwks.json")
       return send(200, { keys: options.symmetric ? [] : [publicJwk] });
+
+    if (request.method === "GET" && path === "/auth/v1/settings") {
+      return send(200, {
+        external: { email: true, github: Boolean(options.github), google: false },
+        disable_signup: false,
+        mailer_autoconfirm: !options.confirmEmail,
+        phone_autoconfirm: false,
+        sms_provider: "",
+        saml_enabled: false,
+      });
+    }
+
+    // Sign-in with GitHub: GitHub's consent is given at once, for the account the test named;
+    // the browser goes back to redirect_to with a code, as after GitHub's own round trip.
+    if (request.method === "GET" && path === "/auth/v1/authorize") {
+      const account = options.github;
+      if (query.get("provider") !== "github" || !account) {
+        return fail(400, "validation_failed", "Unsupported provider: provider is not enabled");
+      }
+      const redirectTo = query.get("redirect_to");
+      if (!redirectTo) return fail(400, "validation_failed", "redirect_to is required");
+      let user = users.get(account.email);
+      if (!user) {
+        user = {
+          id: randomUUID(),
+          email: account.email,
+          password: randomBytes(16).toString("hex"),
+          confirmed: true,
+          createdAt: new Date().toISOString(),
+        };
+        users.set(account.email, user);
+      }
+      user.github = { login: account.login };
+      const code = randomUUID();
+      authCodes.set(code, {
+        user,
+        challenge: query.get("code_challenge") ?? undefined,
+        providerToken: account.token,
+      });
+      const target = new URL(redirectTo);
+      target.searchParams.set("code", code);
+      _response.writeHead(302, { location: target.toString() });
+      _response.end();
+      return;
+    }
 
     if (request.method === "POST" && path === "/auth/v1/signup") {
       const body = await readBody(request);
@@ -228,17 +296,17 @@ export async function startFakeSupabaseAuth(
         return send(200, await session(user, stored.sessionId));
       }
       if (grant === "pkce") {
-        const user = authCodes.get(String(body.auth_code ?? ""));
+        const code = authCodes.get(String(body.auth_code ?? ""));
         const verifier = String(body.code_verifier ?? "");
         const challenge = createHash("sha256").update(verifier).digest("base64url");
-        if (!user?.codeChallenge || challenge !== user.codeChallenge)
+        if (!code?.challenge || challenge !== code.challenge)
           return fail(
             400,
             "bad_code_verifier",
             "code challenge does not match previously saved code verifier",
           );
         authCodes.delete(String(body.auth_code));
-        return send(200, await session(user));
+        return send(200, await session(code.user, undefined, code.providerToken));
       }
       return fail(400, "validation_failed", "unsupported_grant_type");
     }
@@ -273,7 +341,7 @@ export async function startFakeSupabaseAuth(
       if (!user?.redirectTo) throw new Error(`no pending sign-up with a redirect for ${email}`);
       user.confirmed = true;
       const code = randomUUID();
-      authCodes.set(code, user);
+      authCodes.set(code, { user, challenge: user.codeChallenge });
       const target = new URL(user.redirectTo);
       target.searchParams.set("code", code);
       return target.toString();
