@@ -8,7 +8,7 @@ import { type OpenFile, useWorkspace } from "@/hooks/use-workspace";
 import { errorMessage } from "@/lib/client/fetch-json";
 import type { TreeNode } from "@/lib/files/schemas";
 import { FileEditor } from "./file-editor";
-import { FileTreeView } from "./file-tree-view";
+import { FileTreeView, TopLevelDrop } from "./file-tree-view";
 import { GithubSync } from "./github-sync";
 
 // The workspace: files that outlive chats and sandboxes. A tree to pick from, an editor for the
@@ -67,6 +67,15 @@ export function WorkspaceView() {
       setFile(undefined);
     });
   }
+  function onDragMove(from: string, to: string) {
+    void act(async () => {
+      await workspace.move(from, to);
+      if (selected && (selected.path === from || selected.path.startsWith(`${from}/`))) {
+        setSelected(undefined);
+        setFile(undefined);
+      }
+    });
+  }
   function onDelete() {
     if (
       !selected ||
@@ -100,8 +109,14 @@ export function WorkspaceView() {
             No files yet: create one below, or import a repository from GitHub.
           </p>
         ) : null}
+        {workspace.tree?.length ? <TopLevelDrop onMove={onDragMove} /> : null}
         {workspace.tree ? (
-          <FileTreeView nodes={workspace.tree} selected={selected?.path} onSelect={select} />
+          <FileTreeView
+            nodes={workspace.tree}
+            selected={selected?.path}
+            onSelect={select}
+            onMove={onDragMove}
+          />
         ) : null}
         <form onSubmit={onCreate} className="space-y-2 border-t border-zinc-800 pt-3">
           <TextField

@@ -56,6 +56,29 @@ test("files: create, edit, save, reload; a stale save is refused", async ({ page
   expect(zip.subarray(0, 2).toString()).toBe("PK");
   expect(zip.includes(Buffer.from("notes/todo.md"))).toBe(true);
   expect(zip.includes(Buffer.from("- changed elsewhere"))).toBe(true); // stored: too short to deflate
+
+  // Drag a new top-level file onto the folder: it moves in; then back to the top level.
+  await page.getByLabel("New in notes/").fill("done.md");
+  await page.getByRole("button", { name: "New file" }).click();
+  await page.getByRole("button", { name: "done.md" }).waitFor();
+  await page.getByRole("button", { name: "notes (folder)" }).click();
+  await page.getByLabel("New in notes/").fill("later");
+  await page.getByRole("button", { name: "New folder" }).click();
+  await page.getByRole("button", { name: "later (folder)" }).waitFor();
+  await page
+    .getByRole("button", { name: "done.md" })
+    .dragTo(page.getByRole("button", { name: "later (folder)" }));
+  await expect
+    .poll(async () =>
+      (await page.request.get("/api/files/content?path=notes/later/done.md")).status(),
+    )
+    .toBe(200);
+  await page
+    .getByRole("button", { name: "done.md" })
+    .dragTo(page.getByText("Drop here to move to the top level"));
+  await expect
+    .poll(async () => (await page.request.get("/api/files/content?path=done.md")).status())
+    .toBe(200);
 });
 
 test("GitHub: import a repository, push a folder with a pull request", async ({
