@@ -4,17 +4,13 @@ import { useEffect, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { errorMessage, v1Fetch } from "@/lib/client/fetch-json";
+import { formatSize } from "@/lib/client/format-size";
 import type { Export } from "@/lib/exports/schemas";
 import type { RunDetail } from "@/lib/runs/schemas";
 
 // Export as zip: asks for the export, follows it while it is made (the time it has taken so
 // far, with an indeterminate bar: the zip's size is known only at the end), then offers the
 // download with its size.
-
-const formatSize = (bytes: number) =>
-  bytes < 1024 * 1024
-    ? `${(bytes / 1024).toFixed(1)} KB`
-    : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 export function RunExport({ run }: { run: RunDetail }) {
   const [made, setMade] = useState<Export>();

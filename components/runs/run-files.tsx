@@ -5,8 +5,9 @@ import { CodeView } from "@/components/ide/code-view";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { errorMessage, v1Fetch } from "@/lib/client/fetch-json";
+import { formatSize } from "@/lib/client/format-size";
 import type { DirectoryListing, FileContent } from "@/lib/project-files/schemas";
-import { runBranch } from "@/lib/runs/event-types";
+import { runBranch, taskBranch } from "@/lib/runs/event-types";
 import type { RunDetail } from "@/lib/runs/schemas";
 
 // The run's files at any ref: its result, one of its tasks' branches, the commit it started
@@ -34,8 +35,7 @@ export function runRefs(run: RunDetail): RefChoice[] {
   }
   refs.push({ value: runBranch(run.runNumber), label: `Run branch ${runBranch(run.runNumber)}` });
   for (const task of run.tasks) {
-    const branch = `feat/task-${String(task.sequence).padStart(3, "0")}-${task.slug}`;
-    refs.push({ value: branch, label: `Task ${task.sequence}: ${task.slug}` });
+    refs.push({ value: taskBranch(task), label: `Task ${task.sequence}: ${task.slug}` });
   }
   if (run.baseCommit) {
     refs.push({ value: run.baseCommit, label: `Start (${run.baseCommit.slice(0, 7)})` });
@@ -43,13 +43,6 @@ export function runRefs(run: RunDetail): RefChoice[] {
   refs.push({ value: "main", label: "main" });
   return refs;
 }
-
-const formatSize = (bytes: number) =>
-  bytes < 1024
-    ? `${bytes} B`
-    : bytes < 1024 * 1024
-      ? `${(bytes / 1024).toFixed(1)} KB`
-      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 export function RunFiles({ run }: { run: RunDetail }) {
   const refs = runRefs(run);

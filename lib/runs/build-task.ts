@@ -8,6 +8,7 @@ import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { addWorktree, commitAll, git } from "@/lib/git/git";
 import { generateChecked } from "@/lib/specs/generate";
 import type { SpecDocuments } from "@/lib/specs/schemas";
+import { taskBranch } from "./event-types";
 import { inScope, type PlannedTask } from "./plan";
 import { taskSystem } from "./prompts";
 
@@ -39,9 +40,6 @@ export interface TaskResult {
   filesCreated: string[];
   filesModified: string[];
 }
-
-export const taskBranch = (task: PlannedTask) =>
-  `feat/task-${String(task.sequence).padStart(3, "0")}-${task.slug}`;
 
 /** A path the model gave, as a clean relative path, or why it cannot be one. */
 function cleanPath(file: string): string | { problem: string } {

@@ -3,7 +3,7 @@ import { KilnError } from "@/lib/errors";
 import { enqueue } from "@/lib/queue/queue";
 import type { JobHandler } from "@/lib/queue/workers";
 import { generateChecked } from "@/lib/specs/generate";
-import { taskBranch } from "./build-task";
+import { taskBranch } from "./event-types";
 import { checkPlan, type PlannedTask, proposedPlanSchema } from "./plan";
 import { decomposePrompt, decomposeSystem } from "./prompts";
 import { queueReadyTasks } from "./queue-ready-tasks";

@@ -34,3 +34,6 @@ export const finalRunEventTypes: ReadonlySet<string> = new Set([
 
 /** A run's own branch in the project repository: the tasks are merged into it, in order. */
 export const runBranch = (runNumber: number) => `run/${String(runNumber).padStart(3, "0")}`;
+/** A task's branch: feat/task-NNN-slug, numbered by its place in the merge order. */
+export const taskBranch = (task: { sequence: number; slug: string }) =>
+  `feat/task-${String(task.sequence).padStart(3, "0")}-${task.slug}`;

@@ -38,19 +38,26 @@ interface Written {
   isDirectory: boolean;
 }
 
+/**
+ * The fields a local header and a central record share, in the same order: version needed,
+ * flags (UTF-8 names), method, time, date, CRC, both sizes and the name's length.
+ */
+function writeShared(buffer: Buffer, at: number, entry: Written): void {
+  buffer.writeUInt16LE(20, at); // version needed: 2.0
+  buffer.writeUInt16LE(0x0800, at + 2);
+  buffer.writeUInt16LE(entry.method, at + 4);
+  buffer.writeUInt16LE(entry.time, at + 6);
+  buffer.writeUInt16LE(entry.day, at + 8);
+  buffer.writeUInt32LE(entry.crc, at + 10);
+  buffer.writeUInt32LE(entry.compressedSize, at + 14);
+  buffer.writeUInt32LE(entry.size, at + 18);
+  buffer.writeUInt16LE(entry.name.length, at + 22);
+}
+
 function localHeader(entry: Written): Buffer {
   const header = Buffer.alloc(30);
   header.writeUInt32LE(0x04034b50, 0);
-  header.writeUInt16LE(20, 4); // version needed: 2.0
-  header.writeUInt16LE(0x0800, 6); // UTF-8 names
-  header.writeUInt16LE(entry.method, 8);
-  header.writeUInt16LE(entry.time, 10);
-  header.writeUInt16LE(entry.day, 12);
-  header.writeUInt32LE(entry.crc, 14);
-  header.writeUInt32LE(entry.compressedSize, 18);
-  header.writeUInt32LE(entry.size, 22);
-  header.writeUInt16LE(entry.name.length, 26);
-  header.writeUInt16LE(0, 28);
+  writeShared(header, 4, entry);
   return Buffer.concat([header, entry.name]);
 }
 
@@ -58,15 +65,7 @@ function centralRecord(entry: Written): Buffer {
   const record = Buffer.alloc(46);
   record.writeUInt32LE(0x02014b50, 0);
   record.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0 (so the modes below count)
-  record.writeUInt16LE(20, 6);
-  record.writeUInt16LE(0x0800, 8);
-  record.writeUInt16LE(entry.method, 10);
-  record.writeUInt16LE(entry.time, 12);
-  record.writeUInt16LE(entry.day, 14);
-  record.writeUInt32LE(entry.crc, 16);
-  record.writeUInt32LE(entry.compressedSize, 20);
-  record.writeUInt32LE(entry.size, 24);
-  record.writeUInt16LE(entry.name.length, 28);
+  writeShared(record, 6, entry);
   // Unix mode in the high half of the external attributes: rw-r--r-- files, rwxr-xr-x dirs.
   const mode = entry.isDirectory ? 0o040755 : 0o100644;
   record.writeUInt32LE(((mode << 16) | (entry.isDirectory ? 0x10 : 0)) >>> 0, 38);

@@ -23,6 +23,26 @@ async function shots(page: Page, name: string) {
   await page.setViewportSize(desktop);
 }
 
+/** A POST through the API the pages use, answering its data. */
+async function apiPost(page: Page, path: string, data: unknown = {}) {
+  // Cookie-authenticated writes must come from Kiln's own origin, as the pages' do.
+  const response = await page.request.post(path, {
+    data,
+    headers: { origin: new URL(page.url()).origin },
+  });
+  expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
+  return (await response.json()).data;
+}
+
+/** A project whose spec is approved (the fake model writes it). */
+async function approvedProject(page: Page, fields: { name: string; description?: string }) {
+  const project = await apiPost(page, "/api/v1/projects", fields);
+  await apiPost(page, `/api/v1/projects/${project.id}/clarify`);
+  await apiPost(page, `/api/v1/projects/${project.id}/answers`, { answers: [] });
+  await apiPost(page, `/api/v1/projects/${project.id}/approve`);
+  return project as { id: string };
+}
+
 /** The sequence numbers the event log shows, top to bottom. */
 const loggedSeqs = (page: Page) =>
   page
@@ -36,23 +56,10 @@ test("start a build, follow its events live, cancel it and retry", async ({ page
   await page.setViewportSize(desktop);
   await signUp(page, "runs");
 
-  // An approved project, made through the API the pages use.
-  const post = async (path: string, data: unknown = {}) => {
-    // Cookie-authenticated writes must come from Kiln's own origin, as the pages' do.
-    const response = await page.request.post(path, {
-      data,
-      headers: { origin: new URL(page.url()).origin },
-    });
-    expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
-    return (await response.json()).data;
-  };
-  const project = await post("/api/v1/projects", {
+  const project = await approvedProject(page, {
     name: "Build board",
     description: "A kanban board for small teams",
   });
-  await post(`/api/v1/projects/${project.id}/clarify`);
-  await post(`/api/v1/projects/${project.id}/answers`, { answers: [] });
-  await post(`/api/v1/projects/${project.id}/approve`);
 
   await page.goto(`/projects/${project.id}`);
   await expect(page.getByText("No builds yet.")).toBeVisible();
@@ -112,19 +119,8 @@ test("a finished build: browse its files at its result and a task's branch, expo
   test.setTimeout(150_000);
   await page.setViewportSize(desktop);
   await signUp(page, "runfiles");
-  const post = async (path: string, data: unknown = {}) => {
-    const response = await page.request.post(path, {
-      data,
-      headers: { origin: new URL(page.url()).origin },
-    });
-    expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
-    return (await response.json()).data;
-  };
-  const project = await post("/api/v1/projects", { name: "Files board" });
-  await post(`/api/v1/projects/${project.id}/clarify`);
-  await post(`/api/v1/projects/${project.id}/answers`, { answers: [] });
-  await post(`/api/v1/projects/${project.id}/approve`);
-  const run = await post(`/api/v1/projects/${project.id}/runs`);
+  const project = await approvedProject(page, { name: "Files board" });
+  const run = await apiPost(page, `/api/v1/projects/${project.id}/runs`);
   await page.goto(`/projects/${project.id}/runs/${run.id}`);
   await expect(page.getByTestId("run-status").first()).toHaveText("succeeded", {
     timeout: 120_000,
