@@ -219,7 +219,9 @@ describe.each(backends)("run replay on $name", (backend) => {
     }
   });
 
-  test("only a run that has ended is replayed (409), another user's run is 404, the body is checked", async () => {
+  test("only a run that has ended, with answers, is replayed (409), another user's run is 404, the body is checked", {
+    timeout: 120_000,
+  }, async () => {
     const alice = await signedUp();
     const name = "Held Replay Board";
     const projectId = await approvedProject(alice, name);
@@ -281,6 +283,25 @@ describe.each(backends)("run replay on $name", (backend) => {
     const tasks = await tasksOf(alice, base, failed.id);
     expect(tasks.find((t) => t.slug === "store")).toMatchObject({ status: "failed" });
     expect(fake.requests.filter(about(name)).length).toBe(requestsBefore);
+
+    // A run that ended before the model ever answered has nothing to replay.
+    const unanswered = "Unanswered Replay Board";
+    const plan = (r: RecordedOpenAIRequest) => about(unanswered)(r) && isPlanPrompt(r.prompt);
+    fake.script({ when: plan, hang: true });
+    const other = await approvedProject(alice, unanswered);
+    const otherBase = `/api/v1/projects/${other}/runs`;
+    const held = await call<Run>(alice, "POST", otherBase);
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
+    while (fake.requests.filter(plan).length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await call(alice, "POST", `${otherBase}/${held.body.data.id}/cancel`)).status).toBe(
+      200,
+    );
+    const nothing = await replay(alice, otherBase, held.body.data.id);
+    expect(nothing.status).toBe(409);
+    expect(nothing.body.error.code).toBe("CONFLICT");
+    expect(nothing.body.error.message).toContain("Run 1 has no recorded model answers to replay");
   });
 
   test("a prompt that differs from the recorded one fails the replay at that step, or asks the model when allowed", {
