@@ -1,5 +1,5 @@
 import "server-only";
-import { type LlmCallRecord, type LlmReply, llmCallValues } from "@/lib/ai/llm-calls";
+import { type LlmCallRecord, type LlmReply, llmCallValues, promptHash } from "@/lib/ai/llm-calls";
 import { type ResolvedModel, resolveModel } from "@/lib/ai/resolve-model";
 import { getDb } from "@/lib/db/client";
 import type { Database } from "@/lib/db/types";
@@ -87,12 +87,11 @@ export async function withRun(
   };
   const record = async (step: string, call: LlmCallRecord) => {
     const tokens = (call.inputTokens ?? 0) + (call.outputTokens ?? 0);
-    const values = llmCallValues(call, runId);
     const at = {
       step,
       purpose: call.purpose,
       attempt: call.attempt ?? 1,
-      promptHash: String(values[7]),
+      promptHash: promptHash(call.prompt),
     };
     const sealed = call.reply ? sealedReply(runId, at, call.reply) : undefined;
     // The call's row, its answer and the run's tokens in one statement.
@@ -109,7 +108,14 @@ export async function withRun(
        update runs set tokens_used = tokens_used + $14, updated_at = now()
         where id = $3
        returning tokens_used, token_budget`,
-      [...values, tokens, step, at.attempt, sealed?.reply ?? null, sealed?.seal ?? null],
+      [
+        ...llmCallValues(call, runId),
+        tokens,
+        step,
+        at.attempt,
+        sealed?.reply ?? null,
+        sealed?.seal ?? null,
+      ],
     );
     const spent = row && overBudget(row.tokens_used, row.token_budget);
     if (spent) watch.controller.abort(new BudgetSpent(spent));
