@@ -26,15 +26,31 @@ export interface LlmCallRecord {
   latencyMs: number;
   outcome: LlmOutcome;
   error?: string | undefined;
+  /** Which try of a checked answer this is (1 for the first). */
+  attempt?: number | undefined;
+  /** The model's answer, when it gave one: kept only for build runs, to replay them. */
+  reply?: LlmReply | undefined;
+}
+
+/**
+ * An answer as a replay needs it: the text the model wrote (what goes back to it with the
+ * problems found) and the object parsed from it, when it parsed.
+ */
+export interface LlmReply {
+  text: string;
+  output?: unknown;
 }
 
 /** What a call's row says before the call: the model as a resolved model names it. */
-export type LlmCallStart = Pick<LlmCallRecord, "userId" | "chatId" | "purpose" | "prompt"> & {
+export type LlmCallStart = Pick<
+  LlmCallRecord,
+  "userId" | "chatId" | "purpose" | "prompt" | "attempt"
+> & {
   model: { provider: LlmCallRecord["provider"]; modelId: string; keySource: KeySource };
 };
 
 /** What a call's row says once the call has ended. */
-export type LlmCallEnd = Pick<LlmCallRecord, "outcome" | "error"> & {
+export type LlmCallEnd = Pick<LlmCallRecord, "outcome" | "error" | "reply"> & {
   usage?: { inputTokens?: number | undefined; outputTokens?: number | undefined };
 };
 
@@ -78,6 +94,11 @@ let timer: NodeJS.Timeout | undefined;
 const flushAfterMs = 250;
 const columns = 13;
 
+/** What identifies a prompt in llm_calls (and a recorded answer in a replay). */
+export function promptHash(prompt: unknown): string {
+  return sha256(JSON.stringify(prompt));
+}
+
 /**
  * An llm_calls row's values in column order (id, user_id, then `owner`: the chat or the run it
  * belongs to, then purpose ... error), for every writer of the table.
@@ -91,7 +112,7 @@ export function llmCallValues(call: LlmCallRecord, owner: string | null): unknow
     call.provider,
     call.model,
     call.keySource,
-    sha256(JSON.stringify(call.prompt)),
+    promptHash(call.prompt),
     call.inputTokens ?? null,
     call.outputTokens ?? null,
     Math.round(call.latencyMs),

@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import type { LlmCallRecord } from "@/lib/ai/llm-calls";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { KilnError } from "@/lib/errors";
-import { createBareRepository, readFileAt } from "@/lib/git/git";
+import { createBareRepository, git, readFileAt } from "@/lib/git/git";
 import { buildTask, type TaskEvent } from "./build-task";
 import type { PlannedTask } from "./plan";
 
@@ -144,5 +144,71 @@ describe("buildTask", () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(KilnError);
     expect((error as KilnError).message).toContain("package.json is outside the task's pathScope");
+  });
+
+  test("answered from the records of an earlier build, with the same attempts, it commits the same tree and asks no model", async () => {
+    const repo = await setup();
+    const { resolved } = modelAnswering(
+      { files: [{ path: "src/ui/page.tsx", content: "x" }], notes: "" },
+      { files: [{ path: "src/api/boards.ts", content: "export const boards = [];\n" }], notes: "" },
+    );
+    const calls: LlmCallRecord[] = [];
+    const first = await buildTask({
+      ...repo,
+      task,
+      spec,
+      resolved,
+      userId: "u",
+      emit: async () => {},
+      recordCall: async (call) => void calls.push(call),
+    });
+    expect(calls.map((c) => [c.purpose, c.attempt, c.outcome])).toEqual([
+      ["task", 1, "invalid_output"],
+      ["task_retry", 2, "ok"],
+    ]);
+
+    // Built again in another work root: every call answered from the records, none from a model.
+    const silent = modelAnswering();
+    const asked: { purpose: string; attempt: number; promptHash: string }[] = [];
+    const replayed = await buildTask({
+      ...repo,
+      workRoot: `${repo.workRoot}-replay`,
+      // Another branch of the same task (the sequence names the branch, not the prompt).
+      task: { ...task, sequence: 3 },
+      spec,
+      resolved: silent.resolved,
+      userId: "u",
+      emit: async () => {},
+      recordCall: async () => {},
+      answer: async (call) => {
+        asked.push(call);
+        return calls.find((c) => c.purpose === call.purpose && c.attempt === call.attempt)?.reply;
+      },
+    });
+    expect(silent.prompts).toEqual([]);
+    expect(asked.map((a) => [a.purpose, a.attempt])).toEqual([
+      ["task", 1],
+      ["task_retry", 2],
+    ]);
+    const tree = (commit: string) =>
+      git(["rev-parse", `${commit}^{tree}`], { gitDir: repo.gitDir });
+    expect(await tree(replayed.commitSha)).toBe(await tree(first.commitSha));
+
+    // A record that says something else builds something else: the answer is what is built.
+    const other = await buildTask({
+      ...repo,
+      workRoot: `${repo.workRoot}-other`,
+      task: { ...task, sequence: 4 },
+      spec,
+      resolved: silent.resolved,
+      userId: "u",
+      emit: async () => {},
+      recordCall: async () => {},
+      answer: async () => ({
+        text: "",
+        output: { files: [{ path: "src/api/boards.ts", content: "changed\n" }], notes: "" },
+      }),
+    });
+    expect(await tree(other.commitSha)).not.toBe(await tree(first.commitSha));
   });
 });

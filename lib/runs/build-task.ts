@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import type { LlmCallRecord } from "@/lib/ai/llm-calls";
+import type { LlmCallRecord, LlmReply } from "@/lib/ai/llm-calls";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { addWorktree, commitAll, git } from "@/lib/git/git";
 import { generateChecked } from "@/lib/specs/generate";
@@ -79,6 +79,12 @@ export async function buildTask(options: {
   signal?: AbortSignal;
   /** Where model calls are recorded; llm_calls unless a test says otherwise. */
   recordCall?: (call: LlmCallRecord) => Promise<void>;
+  /** In a replay, the recorded answer to each model call (generateChecked's answer). */
+  answer?: (call: {
+    purpose: string;
+    attempt: number;
+    promptHash: string;
+  }) => Promise<LlmReply | undefined>;
 }): Promise<TaskResult> {
   const { task } = options;
   const branchName = taskBranch(task);
@@ -108,6 +114,7 @@ export async function buildTask(options: {
     schema: taskFilesSchema,
     signal: options.signal,
     recordCall: options.recordCall,
+    answer: options.answer,
     check: (answer) => {
       const problems: string[] = [];
       const clean: { path: string; content: string }[] = [];

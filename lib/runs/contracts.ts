@@ -9,6 +9,8 @@ import {
 import {
   cancelledRunSchema,
   listRunsQuerySchema,
+  replayedRunSchema,
+  replayRunBodySchema,
   retriedRunSchema,
   runDetailSchema,
   runListItemSchema,
@@ -73,6 +75,19 @@ export const retryRunContract = defineContract({
   auth: "user",
   params: runParamsSchema,
   response: retriedRunSchema,
+  status: 201,
+});
+
+export const replayRunContract = defineContract({
+  method: "POST",
+  path: "/api/v1/projects/{projectId}/runs/{runId}/replay",
+  summary:
+    'Replay a run that has ended: a new run (trigger replay, the next run number) of the same spec snapshot on the same base commit, whose model calls are answered from the answers the run\'s calls got, with no model and no tokens; it never moves main. A call whose prompt has no recorded answer fails the run naming the step, unless onMissingAnswer is "ask_model". 409 for a run that has not ended or recorded no answers.',
+  tags: ["runs"],
+  auth: "user",
+  params: runParamsSchema,
+  body: replayRunBodySchema,
+  response: replayedRunSchema,
   status: 201,
 });
 

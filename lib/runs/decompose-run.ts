@@ -29,7 +29,7 @@ export const decomposeRun: JobHandler = (job, context) =>
       let reported = Promise.resolve();
       try {
         const accepted = await generateChecked({
-          resolved: await tools.model(),
+          ...(await tools.modelFor("decompose")),
           userId: run.user_id,
           purpose: "decompose",
           system: decomposeSystem,
@@ -37,7 +37,6 @@ export const decomposeRun: JobHandler = (job, context) =>
           schema: proposedPlanSchema,
           attempts: planAttempts,
           signal: tools.signal,
-          recordCall: tools.recordCall,
           check: (proposed) => {
             const checked = checkPlan(
               proposed,

@@ -58,10 +58,9 @@ export const executeTask: JobHandler = (job, context) =>
           workRoot,
           task: planned,
           spec: (run.spec_snapshot?.documents ?? {}) as SpecDocuments,
-          resolved: await tools.model(),
+          ...(await tools.modelFor(`task:${task.slug}`)),
           userId: run.user_id,
           signal: tools.signal,
-          recordCall: tools.recordCall,
           emit: (event) =>
             tools.emit(
               "path" in event.payload ? `${event.type}:${event.payload.path}` : event.type,

@@ -1,5 +1,5 @@
 import "server-only";
-import { type LlmCallRecord, llmCallValues } from "@/lib/ai/llm-calls";
+import { type LlmCallRecord, type LlmReply, llmCallValues, promptHash } from "@/lib/ai/llm-calls";
 import { type ResolvedModel, resolveModel } from "@/lib/ai/resolve-model";
 import { getDb } from "@/lib/db/client";
 import type { Database } from "@/lib/db/types";
@@ -7,13 +7,34 @@ import { appendEventIf } from "@/lib/events/events";
 import type { Job } from "@/lib/queue/queue";
 import { type JobContext, PermanentJobError } from "@/lib/queue/workers";
 import { type RunEventType, runStream } from "./event-types";
+import {
+  describeCall,
+  ReplayMismatch,
+  recordedAnswer,
+  replayedModel,
+  sealedReply,
+} from "./recorded-model";
 import type { RunRow } from "./run-rows";
 import { finishRun, watchRun } from "./run-state";
 
 // What every job of a build run shares: the run it works on (a run that has ended is left
 // alone), a signal that aborts when the run is cancelled or its token budget is spent, events
-// appended once per job whatever attempt this is, model calls recorded against the run, and a
-// way to fail the run with a reason.
+// appended once per job whatever attempt this is, model calls recorded against the run (with
+// their answers, so the run can be replayed; a replay's calls are answered from the run it
+// replays), and a way to fail the run with a reason.
+
+/** What a step's model calls go through: generateChecked's resolved, recordCall and answer. */
+export interface StepModel {
+  /** The model the run's user builds with (their provider, else the server's). */
+  resolved: ResolvedModel;
+  recordCall(call: LlmCallRecord): Promise<void>;
+  /** In a replay, the recorded answer to a call (a call with none fails the run). */
+  answer?: (call: {
+    purpose: string;
+    attempt: number;
+    promptHash: string;
+  }) => Promise<LlmReply | undefined>;
+}
 
 export interface RunJobTools {
   db: Database;
@@ -26,9 +47,8 @@ export interface RunJobTools {
     payload: Record<string, unknown>,
     taskId?: string | null,
   ): Promise<void>;
-  /** The model the run's user builds with (their provider, else the server's). */
-  model(): Promise<ResolvedModel>;
-  recordCall(call: LlmCallRecord): Promise<void>;
+  /** The model calls of one step: "decompose", or "task:<slug>". */
+  modelFor(step: string): Promise<StepModel>;
   /** Throws when the run was cancelled or spent its budget meanwhile: call between steps. */
   checkpoint(): void;
   /** Fails the run (once) and stops this job without a retry. */
@@ -57,6 +77,49 @@ export async function withRun(
     budget !== null && used > budget
       ? `The run used ${used} tokens, over its budget of ${budget}`
       : undefined;
+  const userModel = () => {
+    resolved ??= db
+      .query<{ id: string; is_admin: boolean }>("select id, is_admin from users where id = $1", [
+        run.user_id,
+      ])
+      .then(([user]) => resolveModel({ id: run.user_id, isAdmin: user?.is_admin ?? false }, {}));
+    return resolved;
+  };
+  const record = async (step: string, call: LlmCallRecord) => {
+    const tokens = (call.inputTokens ?? 0) + (call.outputTokens ?? 0);
+    const at = {
+      step,
+      purpose: call.purpose,
+      attempt: call.attempt ?? 1,
+      promptHash: promptHash(call.prompt),
+    };
+    const sealed = call.reply ? sealedReply(runId, at, call.reply) : undefined;
+    // The call's row, its answer and the run's tokens in one statement.
+    const [row] = await db.query<{ tokens_used: number; token_budget: number | null }>(
+      `with call as (
+         insert into llm_calls (id, user_id, run_id, purpose, provider, model, key_source,
+           prompt_hash, input_tokens, output_tokens, latency_ms, outcome, error)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ), reply as (
+         insert into run_model_replies (run_id, user_id, step, purpose, attempt, prompt_hash,
+           reply, seal)
+         select $3, $2, $15, $4, $16, $8, $17, $18 where $17::text is not null
+       )
+       update runs set tokens_used = tokens_used + $14, updated_at = now()
+        where id = $3
+       returning tokens_used, token_budget`,
+      [
+        ...llmCallValues(call, runId),
+        tokens,
+        step,
+        at.attempt,
+        sealed?.reply ?? null,
+        sealed?.seal ?? null,
+      ],
+    );
+    const spent = row && overBudget(row.tokens_used, row.token_budget);
+    if (spent) watch.controller.abort(new BudgetSpent(spent));
+  };
   const tools: RunJobTools = {
     db,
     run,
@@ -84,29 +147,25 @@ export async function withRun(
         },
       );
     },
-    model() {
-      resolved ??= db
-        .query<{ id: string; is_admin: boolean }>("select id, is_admin from users where id = $1", [
-          run.user_id,
-        ])
-        .then(([user]) => resolveModel({ id: run.user_id, isAdmin: user?.is_admin ?? false }, {}));
-      return resolved;
-    },
-    async recordCall(call) {
-      const tokens = (call.inputTokens ?? 0) + (call.outputTokens ?? 0);
-      const [row] = await db.query<{ tokens_used: number; token_budget: number | null }>(
-        `with call as (
-           insert into llm_calls (id, user_id, run_id, purpose, provider, model, key_source,
-             prompt_hash, input_tokens, output_tokens, latency_ms, outcome, error)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         )
-         update runs set tokens_used = tokens_used + $14, updated_at = now()
-          where id = $3
-         returning tokens_used, token_budget`,
-        [...llmCallValues(call, runId), tokens],
-      );
-      const spent = row && overBudget(row.tokens_used, row.token_budget);
-      if (spent) watch.controller.abort(new BudgetSpent(spent));
+    async modelFor(step) {
+      const recordCall = (call: LlmCallRecord) => record(step, call);
+      const replayOf = run.replay_of;
+      if (!replayOf) return { resolved: await userModel(), recordCall };
+      return {
+        // A replay that may not ask the model reaches no network: not even to resolve one.
+        resolved: run.replay_asks_model
+          ? await userModel()
+          : replayedModel(await modelOfRun(db, replayOf)),
+        recordCall,
+        async answer(call) {
+          const at = { step, ...call };
+          const reply = await recordedAnswer(db, { runId, replayOf, at });
+          if (reply || run.replay_asks_model) return reply;
+          throw new ReplayMismatch(
+            `The replay stopped at ${describeCall(at)}: the run it replays has no answer recorded for this prompt, which differs from the one it sent`,
+          );
+        },
+      };
     },
     checkpoint() {
       if (signal.aborted) throw signal.reason;
@@ -119,7 +178,8 @@ export async function withRun(
     await work(tools);
   } catch (error) {
     if (signal.reason instanceof BudgetSpent) await fail(signal.reason.message);
-    if (error instanceof PermanentJobError) throw error;
+    // A job that cannot succeed ends the run with its reason (nothing changes if it has ended).
+    if (error instanceof PermanentJobError) await fail(error.message);
     // Cancelled, or ended by another job: nothing of this job's is left to record.
     if (!context.signal.aborted && (await hasEnded(db, runId))) return;
     // The queue gives up after this attempt: the run must not wait for a job that is over.
@@ -130,6 +190,15 @@ export async function withRun(
   } finally {
     watch.release();
   }
+}
+
+/** The model the run's calls went to, as its usage rows name it. */
+async function modelOfRun(db: Database, runId: string) {
+  const [call] = await db.query<{ provider: string; model: string }>(
+    "select provider, model from llm_calls where run_id = $1 order by created_at limit 1",
+    [runId],
+  );
+  return { provider: call?.provider ?? "openai-compatible", modelId: call?.model ?? "unknown" };
 }
 
 async function hasEnded(db: Database, runId: string): Promise<boolean> {

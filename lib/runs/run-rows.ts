@@ -29,6 +29,10 @@ export interface RunRow {
   error: string | null;
   token_budget: number | null;
   tokens_used: number;
+  /** The run this one replays, answering its model calls from that run's records. */
+  replay_of: string | null;
+  /** Whether a replayed call with no recorded answer asks the model (else the run fails). */
+  replay_asks_model: boolean;
   created_at: Date;
   started_at: Date;
   completed_at: Date | null;
@@ -88,6 +92,7 @@ export function toRunDetail(row: RunRow, tasks: TaskRow[]): RunDetail {
     error: row.error,
     tokenBudget: row.token_budget,
     tokensUsed: row.tokens_used,
+    replayOf: row.replay_of,
     createdAt: iso(row.created_at),
     startedAt: iso(row.started_at),
     completedAt: isoOrNull(row.completed_at),

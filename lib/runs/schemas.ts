@@ -37,7 +37,7 @@ export const taskIdSchema = z.string().regex(/^task_[a-z0-9]+$/, { error: "is no
 export const runParamsSchema = z.object({ projectId: projectIdSchema, runId: runIdSchema });
 export const taskParamsSchema = runParamsSchema.extend({ taskId: taskIdSchema });
 
-export const runTriggers = ["manual", "api", "retry"] as const;
+export const runTriggers = ["manual", "api", "retry", "replay"] as const;
 
 export const startRunBodySchema = z.strictObject({
   trigger: z
@@ -80,6 +80,16 @@ export const retriedRunSchema = startedRunSchema.pick({
   status: true,
   trigger: true,
 });
+
+export const replayRunBodySchema = z.strictObject({
+  onMissingAnswer: z
+    .enum(["fail", "ask_model"], { error: "must be fail or ask_model" })
+    .default("fail"),
+});
+export type ReplayRunBody = z.infer<typeof replayRunBodySchema>;
+
+export const replayedRunSchema = startedRunSchema.extend({ replayOf: runIdSchema });
+export type ReplayedRun = z.infer<typeof replayedRunSchema>;
 
 export const runListItemSchema = z.object({
   id: runIdSchema,
@@ -164,6 +174,8 @@ export const runDetailSchema = z.object({
   error: z.string().nullable(),
   tokenBudget: z.number().int().nullable(),
   tokensUsed: z.number().int(),
+  /** The run this one replays (trigger "replay"), else null. */
+  replayOf: runIdSchema.nullable(),
   createdAt: timestamp,
   startedAt: timestamp,
   completedAt: timestamp.nullable(),

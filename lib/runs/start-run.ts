@@ -34,6 +34,10 @@ export async function startRun(options: {
   trigger: string;
   /** A retry builds the spec its run built, not the latest version. */
   spec?: SpecSnapshot;
+  /** A replay builds on the commit its run built on, not on main as it is now. */
+  baseCommit?: string | null;
+  /** The run a replay replays, and whether a call with no recorded answer may ask the model. */
+  replay?: { of: string; asksModel: boolean };
 }): Promise<StartedRun> {
   const db = await getDb();
   const [project] = await db.query<{ repo_path: string }>(
@@ -42,7 +46,10 @@ export async function startRun(options: {
   );
   if (!project) throw notFound("Project");
   // The commit the run builds on: main as it is now, whatever moves main later.
-  const baseCommit = await branchHead(project.repo_path, "main");
+  const baseCommit =
+    options.baseCommit !== undefined
+      ? (options.baseCommit ?? undefined)
+      : await branchHead(project.repo_path, "main");
   const run = await db
     .transaction((tx) => insertRun(tx, { ...options, baseCommit }))
     .catch((error) => {
@@ -62,6 +69,7 @@ export async function startRun(options: {
     runNumber: run.runNumber,
     trigger: run.trigger,
     baseCommit,
+    ...(options.replay ? { replayOf: options.replay.of } : {}),
   });
   return run;
 }
@@ -78,6 +86,7 @@ async function insertRun(
     trigger: string;
     spec?: SpecSnapshot;
     baseCommit: string | undefined;
+    replay?: { of: string; asksModel: boolean };
   },
 ): Promise<StartedRun | "no-slot" | "refused"> {
   const cap = concurrentBuilds[options.tier];
@@ -116,8 +125,9 @@ async function insertRun(
   }
   const [row] = await tx.query<{ id: string; run_number: number; created_at: Date }>(
     `insert into runs (id, project_id, user_id, run_number, status, trigger, spec_version,
-                       spec_snapshot, base_commit, token_budget)
-     select $1, $2, $3, coalesce(max(run_number), 0) + 1, 'decomposing', $4, $5, $6, $7, $8
+                       spec_snapshot, base_commit, token_budget, replay_of, replay_asks_model)
+     select $1, $2, $3, coalesce(max(run_number), 0) + 1, 'decomposing', $4, $5, $6, $7, $8,
+            $9, $10
        from runs where project_id = $2
      returning id, run_number, created_at`,
     [
@@ -129,6 +139,8 @@ async function insertRun(
       JSON.stringify(spec),
       options.baseCommit ?? null,
       getEnv().KILN_RUN_TOKEN_BUDGET,
+      options.replay?.of ?? null,
+      options.replay?.asksModel ?? false,
     ],
   );
   const run = row as { id: string; run_number: number; created_at: Date };

@@ -8,7 +8,8 @@ import { finishRun } from "./run-state";
 // run.verify: the merged worktree is installed, built and tested (verifyRun, lib/runs/verify.ts)
 // and the outcome stored. A run that passes moves the project repository's main to its result
 // (only if main is still the commit the run started from: a build never overwrites work it did
-// not see) and succeeds, the project built; one that does not fails, the project failed.
+// not see) and succeeds, the project built; one that does not fails, the project failed. A
+// replay reproduces a run and never moves main: the run it replays had that say.
 
 /** What run.verify calls: lib/runs/verify.ts's verifyRun. */
 export type VerifyRun = (options: {
@@ -54,6 +55,10 @@ export function verifyRunJob(verify: VerifyRun): JobHandler {
         JSON.stringify(result),
       ]);
       if (!result.passed) return tools.fail("Verification failed: the app did not pass its checks");
+      if (run.replay_of) {
+        await finishRun(db, { runId: run.id, status: "succeeded", exceptJob: job.id });
+        return;
+      }
       const [project] = await db.query<{ repo_path: string }>(
         "select repo_path from projects where id = $1",
         [run.project_id],

@@ -1,15 +1,23 @@
 import "server-only";
-import { generateText, type ModelMessage, NoObjectGeneratedError, Output } from "ai";
+import {
+  generateText,
+  type LanguageModel,
+  type ModelMessage,
+  NoObjectGeneratedError,
+  Output,
+} from "ai";
 import type { z } from "zod";
-import { type LlmCallRecord, startLlmCall } from "@/lib/ai/llm-calls";
+import { type LlmCallRecord, type LlmReply, promptHash, startLlmCall } from "@/lib/ai/llm-calls";
 import { providerFailure, providerFailureReason } from "@/lib/ai/model-errors";
+import { recordedReplyModel } from "@/lib/ai/recorded-reply-model";
 import type { ResolvedModel } from "@/lib/ai/resolve-model";
 import { KilnError } from "@/lib/errors";
 
 // A structured answer from the model that Kiln checks before using: the schema first (the
 // SDK's structured output), then the caller's own rules. What fails goes back to the model
 // with the problems named, up to `attempts` calls in all; after that the request fails with
-// the reason (502) and nothing has been stored. Every call is recorded with its purpose.
+// the reason (502) and nothing has been stored. Every call is recorded with its purpose, its
+// attempt and the answer's text; a replay answers calls from such records instead of the model.
 
 export const defaultAttempts = 3;
 
@@ -32,6 +40,17 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
   recordCall?: ((call: LlmCallRecord) => Promise<void>) | undefined;
   /** Told when each call starts, and what was wrong with an answer that goes back. */
   onProgress?: ((progress: GenerateProgress) => void) | undefined;
+  /**
+   * A recorded answer for the call, which then goes through the same parsing and checks as the
+   * model's own would, with no call to the model; undefined asks the model.
+   */
+  answer?:
+    | ((call: {
+        purpose: string;
+        attempt: number;
+        promptHash: string;
+      }) => Promise<LlmReply | undefined>)
+    | undefined;
 }): Promise<R> {
   const { resolved } = options;
   const attempts = options.attempts ?? defaultAttempts;
@@ -39,20 +58,20 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
   let problems: string[] = [];
   for (let attempt = 1; attempt <= attempts; attempt++) {
     options.onProgress?.({ step: "asking", purpose: options.purpose, attempt, attempts });
+    const purpose = attempt === 1 ? options.purpose : `${options.purpose}_retry`;
+    const prompt = [options.system, messages];
+    const recorded = await options.answer?.({ purpose, attempt, promptHash: promptHash(prompt) });
+    const model: LanguageModel =
+      recorded === undefined ? resolved.model : recordedReplyModel(recorded, resolved);
     const record = startLlmCall(
-      {
-        userId: options.userId,
-        purpose: attempt === 1 ? options.purpose : `${options.purpose}_retry`,
-        model: resolved,
-        prompt: [options.system, messages],
-      },
+      { userId: options.userId, purpose, attempt, model: resolved, prompt },
       { recordCall: options.recordCall },
     );
     let output: z.output<S> | undefined;
     let text = "";
     try {
       const result = await generateText({
-        model: resolved.model,
+        model,
         system: options.system,
         messages,
         output: Output.object({ schema: options.schema }),
@@ -64,7 +83,7 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
       text = result.text;
       const checked = options.check(output);
       if (checked.ok) {
-        await record({ outcome: "ok", usage: result.usage });
+        await record({ outcome: "ok", usage: result.usage, reply: { text, output } });
         return checked.value;
       }
       problems = checked.problems;
@@ -72,6 +91,7 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
         outcome: "invalid_output",
         error: problems.join("; "),
         usage: result.usage,
+        reply: { text, output },
       });
     } catch (error) {
       if (!NoObjectGeneratedError.isInstance(error)) {
@@ -81,7 +101,7 @@ export async function generateChecked<S extends z.ZodType, R>(options: {
       // Not JSON, or not the schema's shape: as much a problem to send back as a broken rule.
       text = error.text ?? "";
       problems = [schemaProblem(error)];
-      await record({ outcome: "invalid_output", error: problems[0] });
+      await record({ outcome: "invalid_output", error: problems[0], reply: { text } });
     }
     options.onProgress?.({
       step: "rejected",

@@ -181,6 +181,7 @@ const sampleBodies: Record<string, unknown> = {
   "PUT /api/settings/github": { token: "ghp_sample0123456789abcdef" },
   "POST /api/v1/projects/{projectId}/export": { runId: "run_abc", format: "zip" },
   "POST /api/v1/projects/{projectId}/runs": { trigger: "manual" },
+  "POST /api/v1/projects/{projectId}/runs/{runId}/replay": { onMissingAnswer: "fail" },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",
     baseURL: "https://models.example.test/v1",
