@@ -27,6 +27,21 @@ describe("the fake's plans", () => {
     expect(plan.ok && plan.addedEdges).toEqual([["settings-b", "settings-a"]]);
   });
 
+  test("a plan of independent tasks passes as it is: no task waits, none overlaps", () => {
+    const plan = checked("Bench 20 independent tasks");
+    expect(plan.ok).toBe(true);
+    if (!plan.ok) return;
+    expect(plan.tasks).toHaveLength(20);
+    expect(plan.tasks.every((t) => t.dependencies.length === 0)).toBe(true);
+    expect(plan.addedEdges).toEqual([]);
+    expect(plan.tasks[19]).toMatchObject({
+      slug: "part-20",
+      sequence: 20,
+      expectedOutputs: ["src/part-20/index.js"],
+    });
+    expect(new Set(plan.tasks.flatMap((t) => t.requirements))).toEqual(new Set(requirements));
+  });
+
   test("the unplannable plan is rejected for its unknown dependency", () => {
     const plan = checked("Unplannable Board");
     expect(plan.ok ? [] : plan.problems).toContain(

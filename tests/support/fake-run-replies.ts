@@ -8,7 +8,9 @@ import { decomposeSystem, taskSystem } from "../../lib/runs/prompts.ts";
 //   branches cannot merge;
 // - a name with "unplannable": a plan that depends on a task that does not exist, every time;
 // - a name with "tested": an app with a package.json whose `npm test` runs node:test files
-//   naming AC-1 and AC-2 (with "failing" too, one of those tests fails).
+//   naming AC-1 and AC-2 (with "failing" too, one of those tests fails);
+// - a name with "<n> independent tasks" (1 to 99): n tasks that depend on nothing, each writing
+//   a file of its own under src/part-NN/, the requirements shared out between them.
 // A task's reply writes each of its expected outputs, naming the task and the project (the task's
 // instructions carry the name), so a test can match a task's prompt by project name too.
 
@@ -65,6 +67,24 @@ export function planFor(name: string): { tasks: PlanTask[]; mergeOrder: string[]
         }),
       ],
       mergeOrder: ["everything"],
+    };
+  }
+  const independent = /\b(\d{1,2}) independent tasks\b/i.exec(name);
+  if (independent && Number(independent[1]) > 0) {
+    const slugs = Array.from(
+      { length: Number(independent[1]) },
+      (_, i) => `part-${String(i + 1).padStart(2, "0")}`,
+    );
+    return {
+      tasks: slugs.map((slug, i) =>
+        task(name, slug, {
+          dependencies: [],
+          pathScope: [`src/${slug}/**`],
+          expectedOutputs: [`src/${slug}/index.js`],
+          requirements: [i % 2 === 0 ? "FR-1" : "FR-2"],
+        }),
+      ),
+      mergeOrder: slugs,
     };
   }
   if (/tested/i.test(name)) {
