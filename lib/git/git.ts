@@ -49,7 +49,7 @@ export function git(
     cwd: options.cwd,
     env,
     maxBuffer: 64 * 1024 * 1024,
-    // git may exit before reading all of it; its exit status says why, not a broken pipe.
+    // To git's stdin; git may exit before reading all of it, and its exit status then says why.
     input: options.input,
   }).then(({ error, stdout, stderr }) => {
     if (error) throw new GitError(args, stderr || error);
