@@ -80,6 +80,7 @@ describe("the OpenAPI document", () => {
 const notOperations = new Set([
   "ANY /api/{...path}", // the JSON 404 for unknown /api paths
   "GET /auth/callback", // where Supabase's email links land: a browser redirect
+  "GET /auth/github", // "Continue with GitHub": a browser redirect to Supabase
   "ANY /api/sandbox/{id}/preview/{...path}", // an older preview address: a redirect to its origin
 ]);
 
