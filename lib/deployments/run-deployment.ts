@@ -1,0 +1,112 @@
+import "server-only";
+import { getDb } from "@/lib/db/client";
+import { KilnError } from "@/lib/errors";
+import { log } from "@/lib/log";
+import { decryptSecret } from "@/lib/secrets";
+import type { DeploymentRow } from "./deployment-rows";
+import type { AppProcessEvents } from "./local/app-process";
+import { buildAndStart, startAgain, stopLocalDeployment } from "./local/local-deployments";
+import { parseMemoryLimit } from "./schemas";
+
+// Brings a deployment's app up on the local provider and keeps its row saying what is true:
+// live once it serves, failed (with the reason) when it cannot build or start, and a count of
+// the automatic restarts of its supervisor.
+
+const MiB = 1024 * 1024;
+const defaultMemoryBytes = 1024 * MiB;
+
+function runOptions(row: DeploymentRow) {
+  const environment: Record<string, string> = row.environment_sealed
+    ? JSON.parse(decryptSecret(row.environment_sealed))
+    : {};
+  const events: AppProcessEvents = {
+    onRestarted: () => {
+      void setRow(
+        row.id,
+        "restart_count = restart_count + 1, status = 'live', error = null",
+        "live",
+      );
+    },
+    onGaveUp: (message) => {
+      void setRow(row.id, "status = 'failed', error = $2, stopped_at = now()", "live", message);
+      void stopLocalDeployment(row.id);
+    },
+    // The app's output is its own: kept from the log, where environment values could show.
+    onOutput: () => {},
+  };
+  return {
+    id: row.id,
+    environment,
+    memoryBytes: (row.memory_limit && parseMemoryLimit(row.memory_limit)) || defaultMemoryBytes,
+    healthPath: row.health_check_path,
+    events,
+  };
+}
+
+/** Builds and starts a new deployment in the background; its row follows. */
+export function launchDeployment(row: DeploymentRow, repoPath: string): void {
+  buildAndStart({ ...runOptions(row), repoPath, commit: row.commit_sha }).then(
+    () =>
+      setRow(row.id, "status = 'live', started_at = now(), error = null", "deploying").then(
+        async (updated) => {
+          // Stopped or deleted while it was coming up: what came up goes again.
+          if (!updated) await stopLocalDeployment(row.id);
+        },
+      ),
+    async (error) => {
+      await stopLocalDeployment(row.id);
+      await setRow(
+        row.id,
+        "status = 'failed', error = $2, stopped_at = now()",
+        "deploying",
+        failureMessage(error),
+      );
+    },
+  );
+}
+
+/** Starts a deployment's built app again; resolves once it serves, or throws why it cannot. */
+export async function startDeploymentAgain(row: DeploymentRow): Promise<void> {
+  try {
+    await startAgain(runOptions(row));
+  } catch (error) {
+    await stopLocalDeployment(row.id);
+    await setRow(
+      row.id,
+      "status = 'failed', error = $2, stopped_at = now()",
+      "deploying",
+      failureMessage(error),
+    );
+    throw error instanceof KilnError
+      ? error
+      : new KilnError("INTERNAL_ERROR", `The deployment did not start: ${failureMessage(error)}`);
+  }
+  await setRow(row.id, "status = 'live', started_at = now(), error = null", "deploying");
+}
+
+function failureMessage(error: unknown): string {
+  if (error instanceof KilnError) return error.message;
+  log.warn("deployment failed", { error });
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Updates the row if its status is still `from`; true when it was. */
+async function setRow(
+  id: string,
+  assignments: string,
+  from: string,
+  error?: string,
+): Promise<boolean> {
+  try {
+    const db = await getDb();
+    const rows = await db.query(
+      `update deployments set ${assignments}, updated_at = now()
+        where id = $1 and status = $${error === undefined ? 2 : 3} returning id`,
+      error === undefined ? [id, from] : [id, error, from],
+    );
+    return rows.length > 0;
+  } catch (failure) {
+    log.warn("deployment row not updated", { deploymentId: id, error: failure });
+    return false;
+  }
+}
