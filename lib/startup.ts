@@ -2,6 +2,7 @@ import "server-only";
 import { flushLlmCalls } from "@/lib/ai/llm-calls";
 import { deleteExpiredSessions } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
+import { registerDeploymentHooks } from "@/lib/deployments/local/local-deployments";
 import { getEnv } from "@/lib/env";
 import { sweepExpiredExports } from "@/lib/exports/sweep-expired-exports";
 import { jobHandlers } from "@/lib/job-handlers";
@@ -19,6 +20,7 @@ const startup = processSlot("startup", () => ({ isStarted: false }));
 /** Registers the upgrade handlers and the work to finish on the way out (lib/process-lifetime.ts). */
 export function registerProcessHooks(): void {
   registerLocalSandboxHooks();
+  registerDeploymentHooks();
   // Model-call rows are written in batches (lib/ai/llm-calls.ts): the last batch is written
   // before the process exits.
   onShutdown("llm-calls", flushLlmCalls);

@@ -1,13 +1,14 @@
 import "server-only";
 import type { Server } from "node:net";
+import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
-import { processSlot } from "@/lib/process-lifetime";
+import { onShutdown, processSlot } from "@/lib/process-lifetime";
 import {
   servePreviewTarget,
   stopServingPreviewTarget,
 } from "@/lib/sandbox/local/preview/preview-targets";
-import { removeWorkspace } from "@/lib/sandbox/local/workspace-volume";
+import { removeWorkspace, unmountWorkspaces } from "@/lib/sandbox/local/workspace-volume";
 import { AppProcess, type AppProcessEvents } from "./app-process";
 import { closeHostPort, listenOnHostPort } from "./host-port";
 import { type BuiltApp, buildApp, deploymentDir, reopenApp } from "./local-build";
@@ -32,6 +33,17 @@ function entry(id: string): LocalDeployment {
     found = created;
   }
   return found;
+}
+
+/**
+ * Stops every app on the way out and unmounts their workspace volumes (lib/startup.ts registers
+ * it); the built workspaces stay on disk for the next start.
+ */
+export function registerDeploymentHooks(): void {
+  onShutdown("local-deployments", async () => {
+    await Promise.allSettled([...deployments.keys()].map((id) => stopLocalDeployment(id)));
+    await unmountWorkspaces(path.join(getEnv().dataDir, "deployments"));
+  });
 }
 
 /** Binds the deployment's host port now, before any work: a port taken is PORT_IN_USE. */
