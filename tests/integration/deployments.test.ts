@@ -117,7 +117,7 @@ const nodeApp = {
     "http.createServer((req, res) => {",
     "  if (req.url === '/crash') { res.end('bye'); setTimeout(() => process.exit(1), 10); return; }",
     "  res.setHeader('content-type', 'text/plain');",
-    "  res.end(`node says ${process.env.GREETING} (${process.env.NODE_ENV}) since ${started}`);",
+    "  res.end('node says ' + process.env.GREETING + ' (' + process.env.NODE_ENV + ') since ' + started);",
     "}).listen(Number(process.env.PORT), '0.0.0.0');",
     "",
   ].join("\n"),
