@@ -3,6 +3,7 @@ import { flushLlmCalls } from "@/lib/ai/llm-calls";
 import { deleteExpiredSessions } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
 import { registerDeploymentHooks } from "@/lib/deployments/local/local-deployments";
+import { resumeDeployments } from "@/lib/deployments/resume-deployments";
 import { getEnv } from "@/lib/env";
 import { sweepExpiredExports } from "@/lib/exports/sweep-expired-exports";
 import { jobHandlers } from "@/lib/job-handlers";
@@ -43,6 +44,13 @@ export function startBackground(): void {
       () => {},
     );
   }
+  void db.then(
+    () =>
+      resumeDeployments()
+        .then((count) => count > 0 && log.info("deployments started again", { count }))
+        .catch((error) => log.warn("deployments not resumed", { error })),
+    () => {},
+  );
   const sweep = setInterval(
     () => deleteExpiredSessions().catch((error) => log.warn("session sweep failed", { error })),
     60 * 60 * 1000,

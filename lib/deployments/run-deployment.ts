@@ -84,6 +84,21 @@ export async function startDeploymentAgain(row: DeploymentRow): Promise<void> {
   await setRow(row.id, "status = 'live', started_at = now(), error = null", "deploying");
 }
 
+/** Starts a live deployment's app again after Kiln restarted; a failure fails the row. */
+export async function resumeDeployment(row: DeploymentRow): Promise<void> {
+  try {
+    await startAgain(runOptions(row));
+  } catch (error) {
+    await stopLocalDeployment(row.id);
+    await setRow(
+      row.id,
+      "status = 'failed', error = $2, stopped_at = now()",
+      "live",
+      `Not started again after Kiln restarted: ${failureMessage(error)}`,
+    );
+  }
+}
+
 function failureMessage(error: unknown): string {
   if (error instanceof KilnError) return error.message;
   log.warn("deployment failed", { error });

@@ -127,6 +127,8 @@ const databaseUrl = process.env.TEST_DATABASE_URL;
 
 describe.runIf(databaseUrl)("deployments on the local provider", () => {
   let kiln: KilnServer;
+  let kilnEnv: Record<string, string>;
+  let dataDir: string;
   let db: pg.Client;
   let admin: pg.Client;
   let dbName: string;
@@ -154,9 +156,10 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
     await admin.query(`create database ${dbName}`);
     const ownUrl = new URL(databaseUrl!);
     ownUrl.pathname = `/${dbName}`;
-    kiln = await startKiln({
-      env: { ...suiteEnv, DATABASE_URL: ownUrl.toString(), KILN_RATE_LIMIT_DEPLOY: "100000/1m" },
-    });
+    kilnEnv = { ...suiteEnv, DATABASE_URL: ownUrl.toString(), KILN_RATE_LIMIT_DEPLOY: "100000/1m" };
+    // A data directory of the test's own, so that a second Kiln can start on it.
+    dataDir = mkdtempSync(path.join(tmpdir(), "kiln-deploy-data-"));
+    kiln = await startKiln({ env: kilnEnv, dataDir });
     db = new pg.Client({ connectionString: ownUrl.toString() });
     await db.connect();
     alice = new TestClient(kiln.url);
@@ -185,6 +188,7 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
     await kiln?.stop();
     await admin?.query(`drop database if exists ${dbName} with (force)`);
     await admin?.end();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const deployment = async (id: string, client = alice) => {
@@ -417,5 +421,30 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
       expect((await settled(nextId)).status).toBe("live");
       expect((await onPort()).body).toContain("A static deployment");
     });
+  });
+
+  test("a live deployment is started again on its port when Kiln restarts", async () => {
+    const port = await freePort();
+    const response = await deploy({
+      run_id: runs.node,
+      name: "survivor",
+      port,
+      environment: { GREETING: "still here" },
+    });
+    expect(response.status, await response.clone().text()).toBe(202);
+    const { id } = ((await response.json()) as Envelope<{ id: string }>).data;
+    expect((await settled(id)).status).toBe("live");
+    const onPort = () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
+    const before = await onPort();
+
+    await kiln.stop();
+    await expect(onPort()).rejects.toThrow();
+    kiln = await startKiln({ env: kilnEnv, dataDir });
+    await expect
+      .poll(() => onPort().catch(() => ""), { timeout: 60_000, interval: 250 })
+      .toMatch(/^node says still here \(production\)/);
+    expect(await onPort()).not.toBe(before);
+    const [row] = (await db.query("select status from deployments where id = $1", [id])).rows;
+    expect(row.status).toBe("live");
   });
 });
