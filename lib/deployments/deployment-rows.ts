@@ -22,6 +22,7 @@ export interface DeploymentRow {
   memory_limit: string | null;
   health_check_path: string;
   restart_count: number;
+  last_exit: string | null;
   error: string | null;
   created_at: Date;
   started_at: Date | null;
@@ -60,6 +61,7 @@ export function toDeployment(row: DeploymentRow, origin: string): Deployment {
     cpu_limit: row.cpu_limit,
     memory_limit: row.memory_limit,
     restart_count: row.restart_count,
+    last_exit: row.last_exit,
     error: row.error,
     created_at: iso(row.created_at),
     started_at: row.started_at ? iso(row.started_at) : null,

@@ -20,11 +20,12 @@ function runOptions(row: DeploymentRow) {
     ? JSON.parse(decryptSecret(row.environment_sealed))
     : {};
   const events: AppProcessEvents = {
-    onRestarted: () => {
+    onRestarted: (why) => {
       void setRow(
         row.id,
-        "restart_count = restart_count + 1, status = 'live', error = null",
+        "restart_count = restart_count + 1, last_exit = $2, error = null",
         "live",
+        why,
       );
     },
     onGaveUp: (message) => {
@@ -38,6 +39,7 @@ function runOptions(row: DeploymentRow) {
     id: row.id,
     environment,
     memoryBytes: (row.memory_limit && parseMemoryLimit(row.memory_limit)) || defaultMemoryBytes,
+    cpus: row.cpu_limit ? Number(row.cpu_limit) : undefined,
     healthPath: row.health_check_path,
     events,
   };

@@ -41,7 +41,8 @@ const memoryLimitSchema = z
   .refine((value) => parseMemoryLimit(value) !== undefined, {
     error: 'must be a size such as "512m" or "1g"',
   })
-  .refine((value) => (parseMemoryLimit(value) ?? 0) >= 64 * MiB, {
+  // An unreadable size is refused once, by the check above.
+  .refine((value) => (parseMemoryLimit(value) ?? Number.POSITIVE_INFINITY) >= 64 * MiB, {
     error: "must be at least 64m",
   })
   .refine((value) => (parseMemoryLimit(value) ?? 0) <= 16 * 1024 * MiB, {
@@ -165,6 +166,8 @@ export const deploymentSchema = z.object({
   cpu_limit: z.string().nullable(),
   memory_limit: z.string().nullable(),
   restart_count: z.number().int(),
+  /** Why the app last exited on its own and was started again: "exit code 1", "memory", ... */
+  last_exit: z.string().nullable(),
   error: z.string().nullable(),
   created_at: timestamp,
   started_at: timestamp.nullable(),

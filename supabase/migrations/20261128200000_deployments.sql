@@ -25,6 +25,8 @@ create table deployments (
   health_check_path text not null default '/',
   -- Times the supervisor started the app again after it exited on its own.
   restart_count integer not null default 0,
+  -- Why the app last exited on its own: "exit code 1", or the limit that ended it ("memory").
+  last_exit text,
   error text,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),

@@ -37,6 +37,7 @@ interface Deployment {
   cpu_limit: string | null;
   memory_limit: string | null;
   restart_count: number;
+  last_exit: string | null;
   error: string | null;
   started_at: string | null;
 }
@@ -107,8 +108,8 @@ async function freePort(): Promise<number> {
 const staticApp = {
   "index.html": "<!doctype html><title>Static</title><h1>A static deployment</h1>\n",
 };
-// A Node.js server with no dependencies: it greets with an environment variable, and /crash
-// makes it exit as a crashing app would.
+// A Node.js server with no dependencies: it greets with an environment variable, /crash makes
+// it exit as a crashing app would, and /hog allocates memory without end.
 const nodeApp = {
   "package.json": JSON.stringify({ name: "node-app", scripts: { start: "node server.js" } }),
   "server.js": [
@@ -116,6 +117,7 @@ const nodeApp = {
     "const started = Date.now();",
     "http.createServer((req, res) => {",
     "  if (req.url === '/crash') { res.end('bye'); setTimeout(() => process.exit(1), 10); return; }",
+    "  if (req.url === '/hog') { res.end('eating'); const kept = []; setInterval(() => kept.push(Buffer.alloc(32 * 1024 * 1024, 1)), 20); return; }",
     "  res.setHeader('content-type', 'text/plain');",
     "  res.end('node says ' + process.env.GREETING + ' (' + process.env.NODE_ENV + ') since ' + started);",
     "}).listen(Number(process.env.PORT), '0.0.0.0');",
@@ -336,21 +338,36 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
       expect(names).not.toContain("outside");
     });
 
-    test("the app is started again by itself after it crashes", async () => {
-      const before = await onPort();
-      expect((await onPort("/crash")).body).toBe("bye");
-      await expect
+    /** Waits until a process other than the one that answered `before` serves the page. */
+    const servedAfresh = (before: string) =>
+      expect
         .poll(async () => (await onPort().catch(() => ({ status: 0, body: "" }))).body, {
           timeout: 60_000,
           interval: 200,
         })
-        .toMatch(new RegExp(`^node says ${secret}`));
+        .toSatisfy((body: string) => body.startsWith(`node says ${secret}`) && body !== before);
+
+    test("the app is started again by itself after it crashes", async () => {
+      const before = (await onPort()).body;
+      expect((await onPort("/crash")).body).toBe("bye");
       // A new process: it started after the first one.
-      expect((await onPort()).body).not.toBe(before.body);
+      await servedAfresh(before);
       await expect
         .poll(async () => (await deployment(id)).restart_count, { timeout: 10_000 })
         .toBe(1);
-      expect((await deployment(id)).status).toBe("live");
+      expect(await deployment(id)).toMatchObject({ status: "live", last_exit: "exit code 1" });
+    });
+
+    test("the memory limit holds: an app that allocates past it is killed and started again", async () => {
+      const { restart_count: countBefore } = await deployment(id);
+      const before = (await onPort()).body;
+      expect((await onPort("/hog")).body).toBe("eating");
+      await servedAfresh(before);
+      await expect
+        .poll(async () => (await deployment(id)).restart_count, { timeout: 10_000 })
+        .toBe(countBefore + 1);
+      // Killed by its memory limit, not by the machine running out.
+      expect(await deployment(id)).toMatchObject({ status: "live", last_exit: "memory" });
     });
 
     test("stop frees the port and restart brings it back", async () => {

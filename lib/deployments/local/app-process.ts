@@ -31,8 +31,8 @@ const unhealthyAfter = 3;
 const wallMs = 24 * 60 * 60 * 1000;
 
 export interface AppProcessEvents {
-  /** The app exited or stopped answering and was started again; it serves again. */
-  onRestarted(): void;
+  /** The app exited (`why`: "exit code 1", a limit) and was started again; it serves again. */
+  onRestarted(why: string): void;
   /** It could not be brought back: nothing serves it any more. */
   onGaveUp(message: string): void;
   onOutput(text: string): void;
@@ -47,6 +47,8 @@ export class AppProcess {
   private retry: NodeJS.Timeout | undefined;
   private health: NodeJS.Timeout | undefined;
   private lastOutput = "";
+  private lastExit = "";
+  private unhealthy = false;
 
   constructor(
     private readonly options: {
@@ -55,6 +57,7 @@ export class AppProcess {
       /** The user's variables, over the runtime's own. */
       environment: Record<string, string>;
       memoryBytes: number;
+      cpus: number | undefined;
       healthPath: string;
       events: AppProcessEvents;
     },
@@ -107,7 +110,12 @@ export class AppProcess {
       command: ["/bin/sh", "-c", app.command],
       env: { ...app.env, ...this.options.environment, PORT: String(appPort) },
       readOnlyBinds: app.binds,
-      limits: { wallMs, memoryBytes: this.options.memoryBytes, processes: 256 },
+      limits: {
+        wallMs,
+        memoryBytes: this.options.memoryBytes,
+        processes: 256,
+        ...(this.options.cpus === undefined ? {} : { cpus: this.options.cpus }),
+      },
       streamOnly: true,
       bwrap: getEnv().KILN_SANDBOX_BWRAP,
       onStdout: collect,
@@ -117,7 +125,11 @@ export class AppProcess {
     const exited = run.done.then((result) => {
       // Before it serves, an exit is launch()'s failure to report, not a crash to recover from.
       if (this.run === run && this.serving) {
-        void this.exited(result.limit ?? `exit code ${result.exitCode}`);
+        const why = this.unhealthy
+          ? "health check failed"
+          : (result.limit ?? `exit code ${result.exitCode}`);
+        this.unhealthy = false;
+        void this.exited(why);
       }
       return result;
     });
@@ -179,6 +191,7 @@ export class AppProcess {
             misses += 1;
             if (misses >= unhealthyAfter && this.run === run) {
               log.warn("deployment unhealthy, restarting", { deploymentId: this.options.id });
+              this.unhealthy = true;
               run.kill();
             }
           },
@@ -195,6 +208,7 @@ export class AppProcess {
     await this.end();
     if (!this.isWanted) return;
     if (servedFor >= stableMs) this.failures = 0;
+    this.lastExit = why;
     log.warn("deployment exited, restarting", { deploymentId: this.options.id, why });
     this.scheduleRestart();
   }
@@ -217,7 +231,7 @@ export class AppProcess {
     this.retry = setTimeout(() => {
       if (!this.isWanted) return;
       this.launch().then(
-        () => this.options.events.onRestarted(),
+        () => this.options.events.onRestarted(this.lastExit),
         () => {
           if (this.isWanted && !this.run) this.scheduleRestart();
         },

@@ -61,6 +61,7 @@ export interface RunOptions {
   id: string;
   environment: Record<string, string>;
   memoryBytes: number;
+  cpus: number | undefined;
   healthPath: string;
   events: AppProcessEvents;
 }
@@ -94,6 +95,7 @@ async function start(local: LocalDeployment, app: BuiltApp, options: RunOptions)
     app,
     environment: options.environment,
     memoryBytes: options.memoryBytes,
+    cpus: options.cpus,
     healthPath: options.healthPath,
     events: options.events,
   });
