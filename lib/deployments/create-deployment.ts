@@ -1,5 +1,7 @@
 import "server-only";
 import { getDb } from "@/lib/db/client";
+import type { Queryable } from "@/lib/db/types";
+import { getEnv } from "@/lib/env";
 import { KilnError, notFound } from "@/lib/errors";
 import { prefixedId } from "@/lib/ids";
 import { getProjectRepoOrThrow } from "@/lib/project-files/get-project-repo-or-throw";
@@ -68,28 +70,32 @@ async function createDeployment(options: CreateOptions): Promise<DeploymentRow> 
   const keys = Object.keys(environment).sort();
   let row: DeploymentRow;
   try {
-    [row] = (await db.query<DeploymentRow>(
-      `insert into deployments (id, user_id, project_id, run_id, name, provider, commit_sha, port,
+    row = await db.transaction(async (tx) => {
+      await claimDeploymentSlot(tx, userId);
+      const [inserted] = await tx.query<DeploymentRow>(
+        `insert into deployments (id, user_id, project_id, run_id, name, provider, commit_sha, port,
                                 environment_sealed, environment_keys, cpu_limit, memory_limit,
                                 health_check_path)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        returning *`,
-      [
-        id,
-        userId,
-        projectId,
-        run.id,
-        options.name ?? `${repo.name} run ${run.run_number}`,
-        options.provider,
-        run.result_commit,
-        options.port ?? null,
-        keys.length > 0 ? encryptSecret(JSON.stringify(environment)) : null,
-        keys,
-        options.cpuLimit ?? null,
-        options.memoryLimit ?? null,
-        options.healthCheckPath ?? "/",
-      ],
-    )) as [DeploymentRow];
+        [
+          id,
+          userId,
+          projectId,
+          run.id,
+          options.name ?? `${repo.name} run ${run.run_number}`,
+          options.provider,
+          run.result_commit,
+          options.port ?? null,
+          keys.length > 0 ? encryptSecret(JSON.stringify(environment)) : null,
+          keys,
+          options.cpuLimit ?? null,
+          options.memoryLimit ?? null,
+          options.healthCheckPath ?? "/",
+        ],
+      );
+      return inserted as DeploymentRow;
+    });
   } catch (error) {
     if ((error as { code?: string }).code === "23505" && options.port !== undefined) {
       throw portInUse(options.port);
@@ -107,6 +113,28 @@ async function createDeployment(options: CreateOptions): Promise<DeploymentRow> 
   }
   launchDeployment(row, repo.repoPath);
   return row;
+}
+
+// Every claim takes this one lock, so the count it reads cannot change before its row is in
+// (as sandbox reservations do: lib/sandbox/sandboxes.ts).
+const slotLockKey = 0x6b646570;
+
+/** Refuses a user who has KILN_DEPLOY_MAX_PER_USER deployments deploying or live already. */
+export async function claimDeploymentSlot(tx: Queryable, userId: string): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock($1)", [slotLockKey]);
+  const [count] = await tx.query<{ active: number | string }>(
+    `select count(*) as active from deployments
+      where user_id = $1 and status in ('deploying', 'live')`,
+    [userId],
+  );
+  const max = getEnv().KILN_DEPLOY_MAX_PER_USER;
+  if (Number(count?.active ?? 0) >= max) {
+    throw new KilnError(
+      "CONFLICT",
+      `You have ${max} deployments deploying or live, the most allowed: stop or delete one first`,
+      { reason: "deployment_limit" },
+    );
+  }
 }
 
 export function portInUse(port: number): KilnError {

@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb } from "@/lib/db/client";
 import { KilnError } from "@/lib/errors";
-import { portInUse } from "./create-deployment";
+import { claimDeploymentSlot, portInUse } from "./create-deployment";
 import type { DeploymentRow } from "./deployment-rows";
 import { getDeploymentRowOrThrow } from "./get-deployment-or-throw";
 import { holdHostPort, stopLocalDeployment } from "./local/local-deployments";
@@ -32,12 +32,17 @@ export async function restartDeployment(options: {
   const db = await getDb();
   let claimed: DeploymentRow | undefined;
   try {
-    [claimed] = await db.query<DeploymentRow>(
-      `update deployments set status = 'deploying', error = null, stopped_at = null,
-              updated_at = now()
-        where id = $1 and status = $2 returning *`,
-      [row.id, row.status],
-    );
+    claimed = await db.transaction(async (tx) => {
+      // A live deployment holds its slot already; a stopped or failed one takes one again.
+      if (row.status !== "live") await claimDeploymentSlot(tx, options.userId);
+      const [updated] = await tx.query<DeploymentRow>(
+        `update deployments set status = 'deploying', error = null, stopped_at = null,
+                updated_at = now()
+          where id = $1 and status = $2 returning *`,
+        [row.id, row.status],
+      );
+      return updated;
+    });
   } catch (error) {
     if ((error as { code?: string }).code === "23505" && row.port !== null) {
       throw portInUse(row.port);

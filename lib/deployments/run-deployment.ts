@@ -5,7 +5,12 @@ import { log } from "@/lib/log";
 import { decryptSecret } from "@/lib/secrets";
 import type { DeploymentRow } from "./deployment-rows";
 import type { AppProcessEvents } from "./local/app-process";
-import { buildAndStart, startAgain, stopLocalDeployment } from "./local/local-deployments";
+import {
+  buildAndStart,
+  removeLocalDeployment,
+  startAgain,
+  stopLocalDeployment,
+} from "./local/local-deployments";
 import { parseMemoryLimit } from "./schemas";
 
 // Brings a deployment's app up on the local provider and keeps its row saying what is true:
@@ -52,11 +57,11 @@ export function launchDeployment(row: DeploymentRow, repoPath: string): void {
       setRow(row.id, "status = 'live', started_at = now(), error = null", "deploying").then(
         async (updated) => {
           // Stopped or deleted while it was coming up: what came up goes again.
-          if (!updated) await stopLocalDeployment(row.id);
+          if (!updated) await letGo(row.id);
         },
       ),
     async (error) => {
-      await stopLocalDeployment(row.id);
+      await letGo(row.id);
       await setRow(
         row.id,
         "status = 'failed', error = $2, stopped_at = now()",
@@ -65,6 +70,14 @@ export function launchDeployment(row: DeploymentRow, repoPath: string): void {
       );
     },
   );
+}
+
+/** Stops what runs of a deployment; and removes its files too when its row is gone (deleted). */
+async function letGo(id: string) {
+  const db = await getDb().catch(() => undefined);
+  const rows = db ? await db.query("select 1 from deployments where id = $1", [id]) : [{}];
+  if (rows.length === 0) await removeLocalDeployment(id);
+  else await stopLocalDeployment(id);
 }
 
 /** Starts a deployment's built app again; resolves once it serves, or throws why it cannot. */

@@ -158,7 +158,12 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
     await admin.query(`create database ${dbName}`);
     const ownUrl = new URL(databaseUrl!);
     ownUrl.pathname = `/${dbName}`;
-    kilnEnv = { ...suiteEnv, DATABASE_URL: ownUrl.toString(), KILN_RATE_LIMIT_DEPLOY: "100000/1m" };
+    kilnEnv = {
+      ...suiteEnv,
+      DATABASE_URL: ownUrl.toString(),
+      KILN_RATE_LIMIT_DEPLOY: "100000/1m",
+      KILN_DEPLOY_MAX_PER_USER: "3",
+    };
     // A data directory of the test's own, so that a second Kiln can start on it.
     dataDir = mkdtempSync(path.join(tmpdir(), "kiln-deploy-data-"));
     kiln = await startKiln({ env: kilnEnv, dataDir });
@@ -199,15 +204,15 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
     return ((await response.json()) as Envelope<Deployment>).data;
   };
   // Not expect.poll: it is also used in a beforeAll, where expect.poll is not allowed.
-  const settled = async (id: string) => {
+  const settled = async (id: string, client = alice) => {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const shown = await deployment(id);
+      const shown = await deployment(id, client);
       if (shown.status !== "deploying" || Date.now() > deadline) return shown;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   };
-  const deploy = async (body: Record<string, unknown>, client = alice) =>
+  const deploy = (body: Record<string, unknown>, client = alice) =>
     client.fetch("/api/v1/deploy", { method: "POST", json: { project_id: project.id, ...body } });
   const expectError = async (response: Response, status: number, code: string) => {
     const text = await response.text();
@@ -438,6 +443,51 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
       expect((await settled(nextId)).status).toBe("live");
       expect((await onPort()).body).toContain("A static deployment");
     });
+  });
+
+  test("a user has at most KILN_DEPLOY_MAX_PER_USER deployments deploying or live", async () => {
+    const carol = new TestClient(kiln.url);
+    const carolId = (await carol.signUp()).user.id;
+    const created = await carol.fetch("/api/v1/projects", {
+      method: "POST",
+      json: { name: "Carol's app" },
+    });
+    const own = ((await created.json()) as Envelope<{ id: string; repoPath: string }>).data;
+    const runId = `run_carol${randomBytes(4).toString("hex")}`;
+    await db.query(
+      `insert into runs (id, project_id, user_id, run_number, spec_version, status, result_commit)
+       values ($1, $2, $3, 1, 1, 'succeeded', $4)`,
+      [runId, own.id, carolId, commitApp(own.repoPath, staticApp)],
+    );
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const response = await deploy({ project_id: own.id, name: `carol ${n}` }, carol);
+      expect(response.status, await response.clone().text()).toBe(202);
+      ids.push(((await response.json()) as Envelope<{ id: string }>).data.id);
+    }
+    const refused = await expectError(
+      await deploy({ project_id: own.id, name: "carol 4" }, carol),
+      409,
+      "CONFLICT",
+    );
+    expect(refused.details).toMatchObject({ reason: "deployment_limit" });
+    // A stopped one frees its slot, and takes one again when restarted.
+    for (const id of ids) await settled(id, carol);
+    const stopped = await carol.fetch(`/api/v1/deployments/${ids[0]}/stop`, { method: "POST" });
+    expect(stopped.status).toBe(200);
+    const fourth = await deploy({ project_id: own.id, name: "carol 4" }, carol);
+    expect(fourth.status, await fourth.clone().text()).toBe(202);
+    await expectError(
+      await carol.fetch(`/api/v1/deployments/${ids[0]}/restart`, { method: "POST" }),
+      409,
+      "CONFLICT",
+    );
+    const fourthId = ((await fourth.json()) as Envelope<{ id: string }>).data.id;
+    await settled(fourthId, carol);
+    for (const id of [...ids, fourthId]) {
+      const deleted = await carol.fetch(`/api/v1/deployments/${id}`, { method: "DELETE" });
+      expect(deleted.status).toBe(200);
+    }
   });
 
   test("a live deployment is started again on its port when Kiln restarts", async () => {
