@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { projectParamsSchema } from "@/lib/projects/schemas";
 import { defineContract } from "@/lib/route-contract";
+import { streamLogsQuerySchema } from "./deployment-logs-query";
 import {
   deployAcceptedSchema,
   deployBodySchema,
@@ -101,4 +103,17 @@ export const restartDeploymentContract = defineContract({
   rateLimit: "deploy",
   params: deploymentParamsSchema,
   response: deploymentActionSchema,
+});
+
+export const streamDeploymentLogsContract = defineContract({
+  method: "GET",
+  path: "/api/v1/deployments/{id}/logs",
+  summary:
+    "The deployment's build and app output as server-sent events: `event: log`, `id: <seq>`, and as data { step (build | app), stream (stdout | stderr), text, seq, createdAt }. Replays from Last-Event-ID (or `?after=`), then follows live, with a heartbeat comment every KILN_SSE_HEARTBEAT_MS.",
+  tags: ["deployments"],
+  auth: "user",
+  params: deploymentParamsSchema,
+  query: streamLogsQuerySchema,
+  response: z.string(),
+  mediaType: "text/event-stream",
 });

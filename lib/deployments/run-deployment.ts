@@ -3,6 +3,7 @@ import { getDb } from "@/lib/db/client";
 import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { decryptSecret } from "@/lib/secrets";
+import { deploymentLog } from "./deployment-logs";
 import type { DeploymentRow } from "./deployment-rows";
 import type { AppProcessEvents } from "./local/app-process";
 import {
@@ -24,6 +25,7 @@ function runOptions(row: DeploymentRow) {
   const environment: Record<string, string> = row.environment_sealed
     ? JSON.parse(decryptSecret(row.environment_sealed))
     : {};
+  const appLog = deploymentLog(row.id, "app");
   const events: AppProcessEvents = {
     onRestarted: (why) => {
       void setRow(
@@ -37,8 +39,8 @@ function runOptions(row: DeploymentRow) {
       void setRow(row.id, "status = 'failed', error = $2, stopped_at = now()", "live", message);
       void stopLocalDeployment(row.id);
     },
-    // The app's output is its own: kept from the log, where environment values could show.
-    onOutput: () => {},
+    // Kept as the deployment's own log rows, never in Kiln's log (it may show the environment).
+    onOutput: (stream, text) => appLog.write(stream, text),
   };
   return {
     id: row.id,
@@ -52,24 +54,32 @@ function runOptions(row: DeploymentRow) {
 
 /** Builds and starts a new deployment in the background; its row follows. */
 export function launchDeployment(row: DeploymentRow, repoPath: string): void {
-  buildAndStart({ ...runOptions(row), repoPath, commit: row.commit_sha }).then(
-    () =>
-      setRow(row.id, "status = 'live', started_at = now(), error = null", "deploying").then(
-        async (updated) => {
-          // Stopped or deleted while it was coming up: what came up goes again.
-          if (!updated) await letGo(row.id);
-        },
-      ),
-    async (error) => {
-      await letGo(row.id);
-      await setRow(
-        row.id,
-        "status = 'failed', error = $2, stopped_at = now()",
-        "deploying",
-        failureMessage(error),
-      );
-    },
-  );
+  const buildLog = deploymentLog(row.id, "build");
+  buildAndStart({
+    ...runOptions(row),
+    repoPath,
+    commit: row.commit_sha,
+    onBuildOutput: (stream, text) => buildLog.write(stream, text),
+  })
+    .finally(() => buildLog.close())
+    .then(
+      () =>
+        setRow(row.id, "status = 'live', started_at = now(), error = null", "deploying").then(
+          async (updated) => {
+            // Stopped or deleted while it was coming up: what came up goes again.
+            if (!updated) await letGo(row.id);
+          },
+        ),
+      async (error) => {
+        await letGo(row.id);
+        await setRow(
+          row.id,
+          "status = 'failed', error = $2, stopped_at = now()",
+          "deploying",
+          failureMessage(error),
+        );
+      },
+    );
 }
 
 /** Stops what runs of a deployment; and removes its files too when its row is gone (deleted). */

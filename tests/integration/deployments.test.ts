@@ -96,6 +96,57 @@ function viaKiln(kiln: string, url: string, pathname = "/") {
   });
 }
 
+interface LogFrame {
+  seq: number;
+  step: "build" | "app";
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+/** Reads a deployment's log stream until a frame satisfies `until`; every frame read. */
+async function readLogs(
+  client: TestClient,
+  id: string,
+  until: (frame: LogFrame) => boolean,
+  headers: Record<string, string> = {},
+): Promise<LogFrame[]> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 30_000);
+  const frames: LogFrame[] = [];
+  try {
+    const response = await client.fetch(`/api/v1/deployments/${id}/logs`, {
+      headers: { accept: "text/event-stream", ...headers },
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return frames;
+      buffer += value;
+      let end = buffer.indexOf("\n\n");
+      while (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf("\n\n");
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!data || !/^event: log$/m.test(block)) continue;
+        const frame = JSON.parse(data) as LogFrame;
+        expect(/^id: (\d+)$/m.exec(block)?.[1]).toBe(String(frame.seq));
+        frames.push(frame);
+        if (until(frame)) {
+          abort.abort();
+          return frames;
+        }
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A port nothing listens on right now. */
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -138,6 +189,7 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
   let bob: TestClient;
   let aliceId: string;
   let project: { id: string; repoPath: string };
+  let staticId: string;
   const runs: Record<string, string> = {};
   const outside: Server[] = [];
 
@@ -234,6 +286,7 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
       status: "deploying",
       provider: "local",
     });
+    staticId = started.deploymentId!;
     const done = await settled(started.deploymentId!);
     expect(done.error).toBeNull();
     expect(done.status).toBe("live");
@@ -253,6 +306,26 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
     const page = await viaKiln(kiln.url, seed001.url!);
     expect(page.status).toBe(200);
     expect(page.body).toContain("<h1>A static deployment</h1>");
+  });
+
+  test("its output streams over SSE as log rows, resumed after Last-Event-ID", async () => {
+    const { url } = await deployment(staticId);
+    expect((await viaKiln(kiln.url, url, "/first-visit")).status).toBe(404);
+    // Python's file server logs each request to stderr.
+    const first = await readLogs(alice, staticId, (f) => f.text.includes("GET /first-visit"));
+    const seen = first.at(-1)!;
+    expect(seen).toMatchObject({ step: "app", stream: "stderr" });
+    expect(first.map((f) => f.seq)).toEqual([...first.map((f) => f.seq)].sort((a, b) => a - b));
+
+    expect((await viaKiln(kiln.url, url, "/second-visit")).status).toBe(404);
+    const resumed = await readLogs(alice, staticId, (f) => f.text.includes("GET /second-visit"), {
+      "last-event-id": String(seen.seq),
+    });
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(resumed.every((f) => f.seq > seen.seq)).toBe(true);
+    expect(resumed.some((f) => f.text.includes("GET /first-visit"))).toBe(false);
+    // Another user cannot read them.
+    await expectError(await bob.fetch(`/api/v1/deployments/${staticId}/logs`), 404, "NOT_FOUND");
   });
 
   test("only a run that succeeded deploys; an app with nothing to start fails with the reason", async () => {
@@ -313,6 +386,9 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
         restart_count: 0,
       });
       expect(shown.health_check_url).toBe(shown.url);
+      // npm's banner for the start script is in the app's log.
+      const logs = await readLogs(alice, id, (f) => f.text.includes("node server.js"));
+      expect(logs.at(-1)).toMatchObject({ step: "app", stream: "stdout" });
       expect((await viaKiln(kiln.url, shown.url)).body).toBe(direct.body);
       // Neither the API nor the row holds the value in clear.
       const listed = await alice.fetch(`/api/v1/deployments?project_id=${project.id}`);

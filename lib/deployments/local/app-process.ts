@@ -35,7 +35,7 @@ export interface AppProcessEvents {
   onRestarted(why: string): void;
   /** It could not be brought back: nothing serves it any more. */
   onGaveUp(message: string): void;
-  onOutput(text: string): void;
+  onOutput(stream: "stdout" | "stderr", text: string): void;
 }
 
 export class AppProcess {
@@ -101,9 +101,9 @@ export class AppProcess {
     await this.end();
     const { app, id } = this.options;
     this.lastOutput = "";
-    const collect = (text: string) => {
+    const collect = (stream: "stdout" | "stderr") => (text: string) => {
       this.lastOutput = (this.lastOutput + text).slice(-4000);
-      this.options.events.onOutput(text);
+      this.options.events.onOutput(stream, text);
     };
     const run = runInSandbox({
       workspace: app.workspace,
@@ -118,8 +118,8 @@ export class AppProcess {
       },
       streamOnly: true,
       bwrap: getEnv().KILN_SANDBOX_BWRAP,
-      onStdout: collect,
-      onStderr: collect,
+      onStdout: collect("stdout"),
+      onStderr: collect("stderr"),
     });
     this.run = run;
     const exited = run.done.then((result) => {

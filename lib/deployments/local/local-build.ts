@@ -38,7 +38,7 @@ export async function buildApp(options: {
   id: string;
   repoPath: string;
   commit: string;
-  onOutput(text: string): void;
+  onOutput(stream: "stdout" | "stderr", text: string): void;
 }): Promise<BuiltApp> {
   const dir = deploymentDir(options.id);
   await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
@@ -66,11 +66,11 @@ export async function buildApp(options: {
     if (step.skipped) continue;
     if (step.error) throw buildFailed(step.name, step.error);
     if (step.name === "install" && context.beforeInstall) await context.beforeInstall();
-    options.onOutput(`$ ${step.command}\n`);
+    options.onOutput("stdout", `$ ${step.command}\n`);
     let tail = "";
-    const collect = (text: string) => {
+    const collect = (stream: "stdout" | "stderr") => (text: string) => {
       tail = (tail + text).slice(-4000);
-      options.onOutput(text);
+      options.onOutput(stream, text);
     };
     const result = await runInSandbox({
       workspace,
@@ -85,8 +85,8 @@ export async function buildApp(options: {
         fileBytes: 1024 * MiB,
       },
       streamOnly: true,
-      onStdout: collect,
-      onStderr: collect,
+      onStdout: collect("stdout"),
+      onStderr: collect("stderr"),
       bwrap: getEnv().KILN_SANDBOX_BWRAP,
     }).done;
     if (result.limit || result.exitCode !== 0) {

@@ -68,14 +68,18 @@ export interface RunOptions {
 
 /** Builds `commit` of the repository and starts it; resolves once it serves. */
 export async function buildAndStart(
-  options: RunOptions & { repoPath: string; commit: string },
+  options: RunOptions & {
+    repoPath: string;
+    commit: string;
+    onBuildOutput(stream: "stdout" | "stderr", text: string): void;
+  },
 ): Promise<void> {
   const local = entry(options.id);
   local.app = await buildApp({
     id: options.id,
     repoPath: options.repoPath,
     commit: options.commit,
-    onOutput: options.events.onOutput,
+    onOutput: options.onBuildOutput,
   });
   await start(local, local.app, options);
 }
