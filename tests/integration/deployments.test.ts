@@ -512,6 +512,8 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
       expect(deleted.status).toBe(200);
       await expectError(await alice.fetch(`/api/v1/deployments/${id}`), 404, "NOT_FOUND");
       await expect(onPort()).rejects.toThrow();
+      const logs = await db.query("select 1 from events where stream = $1", [`deployment:${id}`]);
+      expect(logs.rows).toEqual([]);
       // The port is free for the next deployment.
       const next = await deploy({ run_id: runs.static, name: "port reused", port });
       expect(next.status, await next.clone().text()).toBe(202);
