@@ -179,6 +179,10 @@ const envSchema = z.object({
     .min(1)
     .default(7 * 24 * 3600),
   KILN_EXPORT_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  // The host address a deployment's own port listens on, when a deployment asks for a port.
+  KILN_DEPLOY_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  // Deployments one user may have deploying or live at once.
+  KILN_DEPLOY_MAX_PER_USER: z.coerce.number().int().min(1).max(10_000).default(5),
 });
 
 /** Every variable Kiln reads; .env.example lists each of them (a unit test checks). */

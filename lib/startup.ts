@@ -2,6 +2,8 @@ import "server-only";
 import { flushLlmCalls } from "@/lib/ai/llm-calls";
 import { deleteExpiredSessions } from "@/lib/auth/sessions";
 import { getDb } from "@/lib/db/client";
+import { registerDeploymentHooks } from "@/lib/deployments/local/local-deployments";
+import { resumeDeployments } from "@/lib/deployments/resume-deployments";
 import { getEnv } from "@/lib/env";
 import { sweepExpiredExports } from "@/lib/exports/sweep-expired-exports";
 import { jobHandlers } from "@/lib/job-handlers";
@@ -19,6 +21,7 @@ const startup = processSlot("startup", () => ({ isStarted: false }));
 /** Registers the upgrade handlers and the work to finish on the way out (lib/process-lifetime.ts). */
 export function registerProcessHooks(): void {
   registerLocalSandboxHooks();
+  registerDeploymentHooks();
   // Model-call rows are written in batches (lib/ai/llm-calls.ts): the last batch is written
   // before the process exits.
   onShutdown("llm-calls", flushLlmCalls);
@@ -41,6 +44,13 @@ export function startBackground(): void {
       () => {},
     );
   }
+  void db.then(
+    () =>
+      resumeDeployments()
+        .then((count) => count > 0 && log.info("deployments started again", { count }))
+        .catch((error) => log.warn("deployments not resumed", { error })),
+    () => {},
+  );
   const sweep = setInterval(
     () => deleteExpiredSessions().catch((error) => log.warn("session sweep failed", { error })),
     60 * 60 * 1000,

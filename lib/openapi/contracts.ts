@@ -2,6 +2,7 @@ import * as ai from "@/lib/ai/contracts";
 import * as apiKeys from "@/lib/api-keys/contracts";
 import * as auth from "@/lib/auth/contracts";
 import * as chat from "@/lib/chat/contracts";
+import * as deployments from "@/lib/deployments/contracts";
 import * as exports from "@/lib/exports/contracts";
 import * as files from "@/lib/files/contracts";
 import * as github from "@/lib/github/contracts";
@@ -31,5 +32,6 @@ export const allContracts: RouteContract[] = [
   ...Object.values(projectFiles),
   ...Object.values(runs),
   ...Object.values(files),
+  ...Object.values(deployments),
   openApiContract,
 ];

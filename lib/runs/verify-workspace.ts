@@ -40,7 +40,8 @@ export async function copyIntoWorkspace(dir: string): Promise<VerifyWorkspace> {
   return { workspace, remove };
 }
 
-async function copyTree(from: string, to: string): Promise<void> {
+/** Regular files and directories of `from` into `to`, skipping .git and node_modules. */
+export async function copyTree(from: string, to: string): Promise<void> {
   for (const entry of await readdir(from, { withFileTypes: true })) {
     if (skipped.has(entry.name)) continue;
     const source = path.join(from, entry.name);

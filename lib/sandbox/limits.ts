@@ -16,6 +16,8 @@ export interface SandboxLimits {
   fileBytes: number;
   /** stdout and stderr together; beyond this the output is cut and the run killed. */
   outputBytes: number;
+  /** CPU time as a number of CPUs (0.5: half of one), where a cpu cgroup is writable; none unless given. */
+  cpus?: number;
 }
 
 export type SandboxLimit = "wall" | "memory" | "processes" | "file_size" | "disk" | "output";
@@ -40,6 +42,7 @@ export const sandboxLimitsSchema = z
     processes: count(1, 4096),
     fileBytes: count(1, 64 * 1024 * MiB),
     outputBytes: count(1, 256 * MiB),
+    cpus: z.number().min(0.01).max(1024),
   })
   .partial();
 

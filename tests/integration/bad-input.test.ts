@@ -122,6 +122,7 @@ function validParams(contract: RouteContract): Record<string, string> {
     if (contract.path.includes("/chats/")) return "chat_abc";
     if (contract.path.includes("/sandbox/")) return "sbx_abc";
     if (contract.path.includes("/api-keys/")) return "key_abc";
+    if (name === "deploymentId" || contract.path.includes("/deployments/{id}")) return "dep_abc";
     if (name === "projectId") return "proj_abc";
     if (name === "version") return "1";
     if (name === "exportId") return "exp_abc";
@@ -182,6 +183,15 @@ const sampleBodies: Record<string, unknown> = {
   "POST /api/v1/projects/{projectId}/export": { runId: "run_abc", format: "zip" },
   "POST /api/v1/projects/{projectId}/runs": { trigger: "manual" },
   "POST /api/v1/projects/{projectId}/runs/{runId}/replay": { onMissingAnswer: "fail" },
+  "POST /api/v1/projects/{projectId}/deploy": { runId: "run_abc", provider: "local" },
+  "POST /api/v1/deploy": {
+    project_id: "proj_abc",
+    name: "myproject-staging",
+    port: 8091,
+    environment: { NODE_ENV: "staging" },
+    cpu_limit: "0.5",
+    memory_limit: "256m",
+  },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",
     baseURL: "https://models.example.test/v1",

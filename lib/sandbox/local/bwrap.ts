@@ -77,7 +77,7 @@ export function runInSandbox(options: RunInSandboxOptions): SandboxRun {
   const asSandboxUser = sandboxUid !== undefined;
   const args = bwrapArgs(options, limits, asSandboxUser);
   const cgroups = createCgroups(limits);
-  const cgroupDirs = [cgroups.memory, cgroups.pids].filter((dir) => dir !== undefined);
+  const cgroupDirs = [cgroups.memory, cgroups.pids, cgroups.cpu].filter((dir) => dir !== undefined);
   const prlimit = [`--fsize=${limits.fileBytes}`];
   if (!cgroups.memory) prlimit.push(`--as=${limits.memoryBytes}`);
   if (!cgroups.pids) prlimit.push(`--nproc=${limits.processes}`);

@@ -43,7 +43,10 @@ export function limitFromFailure(options: {
 export interface Cgroups {
   memory?: string;
   pids?: string;
+  cpu?: string;
 }
+
+const cfsPeriodUs = 100_000;
 
 // Memory and process counts are held by a cgroup v1 leaf per run, which the launcher joins before
 // it execs bwrap, so nothing the command starts is outside it. RLIMIT_NPROC is no substitute: it
@@ -74,7 +77,23 @@ export function createCgroups(limits: SandboxLimits): Cgroups {
       pids: Boolean(pids),
     });
   }
-  return { ...(memory ? { memory } : {}), ...(pids ? { pids } : {}) };
+  // A CPU quota only when asked for (deployments' cpu_limit): CFS throttles the whole group.
+  const cpu =
+    limits.cpus === undefined
+      ? undefined
+      : createCgroup("cpu", id, (dir) => {
+          writeFileSync(path.join(dir, "cpu.cfs_period_us"), String(cfsPeriodUs));
+          const quota = Math.max(1000, Math.round((limits.cpus ?? 1) * cfsPeriodUs));
+          writeFileSync(path.join(dir, "cpu.cfs_quota_us"), String(quota));
+        });
+  if (limits.cpus !== undefined && !cpu) {
+    log.warn("cpu cgroup unavailable: the sandbox's cpu limit is not held");
+  }
+  return {
+    ...(memory ? { memory } : {}),
+    ...(pids ? { pids } : {}),
+    ...(cpu ? { cpu } : {}),
+  };
 }
 
 function createCgroup(controller: string, id: string, configure: (dir: string) => void) {

@@ -5,6 +5,7 @@ import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
 import { onPreviewHost, onShutdown } from "@/lib/process-lifetime";
 import { previewHostHandlers } from "@/lib/sandbox/local/preview/preview-host";
+import { previewTargetByLabel } from "@/lib/sandbox/local/preview/preview-targets";
 import { checkPreviewHostLabel } from "@/lib/sandbox/local/preview/preview-token";
 import { takeSpareKernel } from "@/lib/sandbox/local/python/python-spare";
 import type { CreateSandboxOptions, SandboxProvider } from "@/lib/sandbox/provider";
@@ -35,7 +36,9 @@ import {
  * sandbox mounts its volume again.
  */
 export function registerLocalSandboxHooks(): void {
-  const targetOf = (label: string) => localSandboxByPreviewLabel(label)?.previewTarget();
+  // Deployments (lib/deployments) serve their apps on preview origins of their own too.
+  const targetOf = (label: string) =>
+    localSandboxByPreviewLabel(label)?.previewTarget() ?? previewTargetByLabel(label);
   onPreviewHost(previewHostHandlers(targetOf));
   // The warm Next.js spare stops before the volumes are unmounted.
   onShutdown("local-workspace-volumes", async () => {
