@@ -105,15 +105,18 @@ describe("runInSandbox", () => {
 
   test("bwrap itself starts with a minimal environment", async () => {
     let environ = "";
+    let cmdline = "";
     const started = start("import time; print('up', flush=True); time.sleep(5)", {
-      // By the first output the launcher has become bwrap, which still holds its pid.
+      // By the first output the launcher has become bwrap, which still holds its pid (right
+      // after spawn it may not have exec'd yet, and would still show Node's own).
       onStdout: () => {
         environ = readFileSync(`/proc/${started.run.pid}/environ`, "utf8");
+        cmdline = readFileSync(`/proc/${started.run.pid}/cmdline`, "utf8");
         started.run.kill();
       },
     });
-    expect(readFileSync(`/proc/${started.run.pid}/cmdline`, "utf8")).toContain(started.marker);
     await finish(started);
+    expect(cmdline).toContain(started.marker);
     expect(environ.split("\0").filter(Boolean)).toEqual([
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       "PWD=/",
