@@ -39,7 +39,9 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `node tests/support/fake-openai-server.ts --port ${modelPort}`,
+      // Slow enough that a test can act while a fragment is still being written (Stop, the
+      // Auto-run switch, the code growing), however fast the machine is.
+      command: `node tests/support/fake-openai-server.ts --port ${modelPort} --chunk-delay 30`,
       url: `http://127.0.0.1:${modelPort}/v1/models`,
       reuseExistingServer: false,
       timeout: 30_000,
