@@ -42,7 +42,12 @@ export function RunControls({
         Auto-run
       </label>
       {streaming ? (
-        <span role="status" className="animate-pulse text-xs text-orange-300">
+        <span role="status" className="inline-flex items-center gap-1.5 text-xs text-orange-300">
+          {/* Only the dot pulses: text fading in and out would drop below readable contrast. */}
+          <span
+            aria-hidden="true"
+            className="h-1.5 w-1.5 animate-pulse rounded-full bg-orange-400"
+          />
           Writing…
         </span>
       ) : unrunnable ? (

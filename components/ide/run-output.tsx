@@ -43,7 +43,8 @@ export function RunOutput({
             ) : null}
           </div>
         ) : (
-          <p role="status" className="animate-pulse text-sm text-orange-300">
+          <p role="status" className="flex items-center gap-2 text-sm text-orange-300">
+            <span aria-hidden="true" className="h-2 w-2 animate-pulse rounded-full bg-orange-400" />
             Starting…
           </p>
         )}
