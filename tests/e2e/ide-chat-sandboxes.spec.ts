@@ -156,7 +156,7 @@ test("an edit runs by itself, in the chat's sandbox", async ({ page }) => {
 
 test("a fragment stopped half-written cannot run, and says why", async ({ page }) => {
   await signUp(page, "half-written");
-  await page.getByLabel("Prompt").fill("Build a click counter page");
+  await page.getByLabel("Prompt").fill("Build a click counter page, slowly");
   await page.getByRole("button", { name: "Build", exact: true }).click();
   await expect(page.getByTestId("code-view")).toContainText("<title>");
   await page.getByRole("button", { name: "Stop", exact: true }).click();

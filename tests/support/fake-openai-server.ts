@@ -249,6 +249,8 @@ const fake = await startFakeOpenAI({
       };
     }
     return {
+      // "…, slowly": the same page written at a crawl, for a test that must act mid-stream.
+      ...(request.prompt.includes("slowly") ? { chunkDelayMs: 150 } : {}),
       json: {
         commentary: "A static page with a click counter.",
         template: "static-html",
