@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { projectIdSchema } from "@/lib/projects/schemas";
+import { pageFields } from "@/lib/query-numbers";
 import { runIdSchema } from "@/lib/runs/schemas";
 
 // Deployments on /api/v1: seed 001's project-scoped deploy and status (camelCase), and seed
@@ -191,18 +192,8 @@ export const deploymentActionSchema = z.object({
 });
 export type DeploymentAction = z.infer<typeof deploymentActionSchema>;
 
-const whole = (min: number, max?: number) => {
-  let n = z.coerce
-    .number({ error: "must be a whole number" })
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` });
-  if (max !== undefined) n = n.max(max, { error: `must be at most ${max}` });
-  return n;
-};
-
 export const listDeploymentsQuerySchema = z.strictObject({
-  page: whole(1).default(1),
-  pageSize: whole(1, 100).default(20),
+  ...pageFields,
   status: z
     .enum(deploymentStatuses, { error: `must be one of ${deploymentStatuses.join(", ")}` })
     .optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { wholeNumber as whole } from "@/lib/query-numbers";
 import { projectStatuses } from "./states";
 
 // Projects on /api/v1, as seed 001 names them, with seed 002's fields on the same objects
@@ -44,15 +45,6 @@ export type UpdateProjectBody = z.infer<typeof updateProjectBodySchema>;
 const flag = z
   .enum(["true", "false"], { error: "must be true or false" })
   .transform((v) => v === "true");
-const whole = (min: number, max?: number) => {
-  let n = z.coerce
-    .number({ error: "must be a whole number" })
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` });
-  if (max !== undefined) n = n.max(max, { error: `must be at most ${max}` });
-  return n;
-};
-
 /** Seed 001's page/pageSize, or seed 002's limit/offset; not both. */
 export const listProjectsQuerySchema = z
   .object({

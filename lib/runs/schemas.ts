@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { projectIdSchema } from "@/lib/projects/schemas";
+import { pageFields } from "@/lib/query-numbers";
 
 // Build runs and their tasks on /api/v1, as seed 001 names them ("Builds (Runs)", "Tasks").
 
@@ -46,18 +47,8 @@ export const startRunBodySchema = z.strictObject({
 });
 export type StartRunBody = z.infer<typeof startRunBodySchema>;
 
-const whole = (min: number, max?: number) => {
-  let n = z.coerce
-    .number({ error: "must be a whole number" })
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` });
-  if (max !== undefined) n = n.max(max, { error: `must be at most ${max}` });
-  return n;
-};
-
 export const listRunsQuerySchema = z.strictObject({
-  page: whole(1).default(1),
-  pageSize: whole(1, 100).default(20),
+  ...pageFields,
   status: z.enum(runStatuses, { error: `must be one of ${runStatuses.join(", ")}` }).optional(),
 });
 export type ListRunsQuery = z.infer<typeof listRunsQuerySchema>;
