@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { cleanEnv } from "../tests/support/kiln-server.ts";
+import { cleanEnv, serverFlags } from "../tests/support/kiln-server.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const runs = 3;
@@ -15,7 +15,7 @@ async function timeToHealthy(dataDir: string): Promise<number> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["server.ts", "--port", String(port), "--hostname", "127.0.0.1"],
+    [...serverFlags, "server.ts", "--port", String(port), "--hostname", "127.0.0.1"],
     { cwd: root, env: cleanEnv({ NODE_ENV: "production", DATA_DIR: dataDir }), stdio: "ignore" },
   );
   try {

@@ -17,6 +17,9 @@ export interface KilnServer {
 
 const root = path.resolve(import.meta.dirname, "../..");
 
+/** Node's flags for server.ts, as `./kiln start` and `npm start` give them (see server.ts). */
+export const serverFlags = ["--experimental-async-context-frame"];
+
 /** The environment a child process gets: nothing of ours but PATH, HOME and what is asked for. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: Record<string, string> = {
@@ -49,7 +52,7 @@ export async function startKiln(
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "kiln-test-"));
   const child: ChildProcess = spawn(
     process.execPath,
-    ["server.ts", ...(options.args ?? ["--port", "0", "--hostname", "127.0.0.1"])],
+    [...serverFlags, "server.ts", ...(options.args ?? ["--port", "0", "--hostname", "127.0.0.1"])],
     {
       cwd: root,
       // The cheapest password hashing Kiln accepts: suites sign up many accounts.
@@ -114,10 +117,14 @@ export function runKilnToExit(
   env: Record<string, string | undefined>,
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["server.ts", "--port", "0", "--hostname", "127.0.0.1"], {
-      cwd: root,
-      env: cleanEnv({ NODE_ENV: "production", ...env }),
-    });
+    const child = spawn(
+      process.execPath,
+      [...serverFlags, "server.ts", "--port", "0", "--hostname", "127.0.0.1"],
+      {
+        cwd: root,
+        env: cleanEnv({ NODE_ENV: "production", ...env }),
+      },
+    );
     let output = "";
     child.stdout.on("data", (c) => (output += c));
     child.stderr.on("data", (c) => (output += c));
