@@ -15,7 +15,10 @@ import { RunFiles } from "./run-files";
 import { RunStatusBadge } from "./run-status-badge";
 import { TaskList } from "./task-list";
 
-/** A build run: its tasks and their progress, its events live, and cancel or retry. */
+/**
+ * A build run: its tasks and their progress, its events live, and cancel, retry or replay (a new
+ * run answered from this one's recorded model answers: the same tasks and files, no tokens).
+ */
 export function RunView({ initial }: { initial: RunDetail }) {
   const router = useRouter();
   const [run, setRun] = useState(initial);
@@ -41,7 +44,7 @@ export function RunView({ initial }: { initial: RunDetail }) {
     return () => clearTimeout(timer);
   }, [events.length, reload]);
 
-  async function act(action: "cancel" | "retry") {
+  async function act(action: "cancel" | "retry" | "replay") {
     setIsBusy(true);
     setError(undefined);
     try {
@@ -49,8 +52,8 @@ export function RunView({ initial }: { initial: RunDetail }) {
         method: "POST",
         json: {},
       });
-      if (action === "retry") router.push(`/projects/${run.projectId}/runs/${result.id}`);
-      else await reload();
+      if (action === "cancel") await reload();
+      else router.push(`/projects/${run.projectId}/runs/${result.id}`);
     } catch (caught) {
       setError(errorMessage(caught));
     } finally {
@@ -84,10 +87,32 @@ export function RunView({ initial }: { initial: RunDetail }) {
                 Retry
               </Button>
             ) : null}
+            {isActive ? null : (
+              <Button
+                variant="secondary"
+                disabled={isBusy}
+                title="Build again from this run's recorded model answers, without asking the model"
+                onClick={() => act("replay")}
+              >
+                Replay
+              </Button>
+            )}
           </div>
         </div>
         <p className="text-xs text-zinc-400">
           From spec version {run.specVersion} · {run.tokensUsed.toLocaleString()} tokens used
+          {run.replayOf ? (
+            <>
+              {" · "}
+              <Link
+                href={`/projects/${run.projectId}/runs/${run.replayOf}`}
+                className="underline hover:text-zinc-100"
+              >
+                replays an earlier build
+              </Link>{" "}
+              from its recorded model answers
+            </>
+          ) : null}
         </p>
       </header>
       {error ? <Alert tone="error">{error}</Alert> : null}

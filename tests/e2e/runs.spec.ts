@@ -116,7 +116,7 @@ test("start a build, follow its events live, cancel it and retry", async ({ page
 test("a finished build: browse its files at its result and a task's branch, export it as a zip", async ({
   page,
 }) => {
-  test.setTimeout(150_000);
+  test.setTimeout(270_000);
   await page.setViewportSize(desktop);
   await signUp(page, "runfiles");
   const project = await approvedProject(page, { name: "Files board" });
@@ -164,4 +164,21 @@ test("a finished build: browse its files at its result and a task's branch, expo
   expect(zip.subarray(0, 2).toString()).toBe("PK");
   expect(zip.includes(Buffer.from("files-board-run-1/src/store/boards.js"))).toBe(true);
   await shots(page, "07-run-exported");
+
+  // Replay: build #2 from build #1's recorded answers, the model not asked again, the same files.
+  await expect(page.getByText(/ [1-9][\d,]* tokens used/)).toBeVisible();
+  await page.getByRole("button", { name: "Replay" }).click();
+  await expect(page.getByRole("heading", { name: "Build #2" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "replays an earlier build" })).toBeVisible();
+  await expect(page.getByTestId("run-status").first()).toHaveText("succeeded", {
+    timeout: 120_000,
+  });
+  await expect(page.getByText(/ · 0 tokens used/)).toBeVisible();
+  await files.getByRole("button", { name: "src/" }).click();
+  await files.getByRole("button", { name: "store/" }).click();
+  await files.getByRole("button", { name: /^boards\.js/ }).click();
+  await expect(page.getByRole("textbox", { name: "Code of src/store/boards.js" })).toContainText(
+    "written for the task store",
+  );
+  await shots(page, "08-run-replayed");
 });
