@@ -2,12 +2,13 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TestClient } from "../support/client";
+import type { TestClient } from "../support/client";
 import type { FakeOpenAI, RecordedOpenAIRequest } from "../support/fake-openai";
 import { isPlanPrompt, isTaskPrompt, runReply } from "../support/fake-run-replies";
 import { specReply } from "../support/fake-spec-replies";
 import type { KilnServer } from "../support/kiln-server";
 import { startBuildServers } from "./build-servers";
+import { runSteps } from "./run-steps";
 
 // Replaying a run from its recorded model calls, over /api/v1 against the fake model server: a
 // run that succeeded (after a rejected plan and a task whose first call failed) replayed while
@@ -17,11 +18,6 @@ import { startBuildServers } from "./build-servers";
 // Postgres, an answer altered in the database fails the replay naming the step.
 
 type Json = Record<string, unknown>;
-interface Envelope<T> {
-  success: boolean;
-  data: T;
-  error: { code: string; message: string; details: Json };
-}
 interface Run {
   id: string;
   projectId: string;
@@ -72,33 +68,7 @@ describe.each(backends)("run replay on $name", (backend) => {
     await fake?.close();
   });
 
-  const signedUp = async () => {
-    const client = new TestClient(kiln.url);
-    await client.signUp();
-    return client;
-  };
-  const call = async <T = Json>(
-    client: TestClient,
-    method: string,
-    target: string,
-    json?: unknown,
-  ) => {
-    const response = await client.fetch(target, { method, json });
-    return { status: response.status, body: (await response.json()) as Envelope<T> };
-  };
-  async function approvedProject(client: TestClient, name: string): Promise<string> {
-    const created = await call<{ id: string }>(client, "POST", "/api/v1/projects", {
-      name,
-      description: "A kanban board",
-    });
-    const id = created.body.data.id;
-    expect((await call(client, "POST", `/api/v1/projects/${id}/clarify`)).status).toBe(200);
-    expect(
-      (await call(client, "POST", `/api/v1/projects/${id}/answers`, { answers: [] })).status,
-    ).toBe(200);
-    expect((await call(client, "POST", `/api/v1/projects/${id}/approve`)).status).toBe(200);
-    return id;
-  }
+  const { signedUp, call, approvedProject } = runSteps(() => kiln);
   /** Polls the run until it has ended (or `done` holds), then returns it. */
   async function settled(client: TestClient, runPath: string, done?: (run: Run) => boolean) {
     const deadline = Date.now() + 80_000;

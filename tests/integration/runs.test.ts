@@ -12,6 +12,7 @@ import { cleanEnv, type KilnServer, startKiln } from "../support/kiln-server";
 import { ownPostgresDatabase } from "../support/own-database";
 import { startBuildServers } from "./build-servers";
 import { suiteEnv } from "./global-setup";
+import { type Envelope, runSteps } from "./run-steps";
 
 // Build runs over /api/v1 against a fake model server: a whole pipeline of three tasks (one
 // waiting on another), merged and verified in a sandbox (the app's own tests run), the tier's concurrent builds under five requests at
@@ -20,12 +21,6 @@ import { suiteEnv } from "./global-setup";
 // to check it ends with exactly one final event; on Postgres its model calls are read directly.
 
 type Json = Record<string, unknown>;
-interface Envelope<T> {
-  success: boolean;
-  data: T;
-  pagination?: { page: number; pageSize: number; total: number; totalPages: number };
-  error: { code: string; message: string; details: Json };
-}
 interface Run {
   id: string;
   projectId: string;
@@ -82,34 +77,7 @@ describe.each(backends)("runs on $name", (backend) => {
     await fake?.close();
   });
 
-  const signedUp = async () => {
-    const client = new TestClient(kiln.url);
-    await client.signUp();
-    return client;
-  };
-  const call = async <T = Json>(
-    client: TestClient,
-    method: string,
-    path: string,
-    json?: unknown,
-  ) => {
-    const response = await client.fetch(path, { method, json });
-    return { status: response.status, body: (await response.json()) as Envelope<T> };
-  };
-  /** A project whose spec is approved, through the real endpoints (the fake writes the spec). */
-  async function approvedProject(client: TestClient, name: string): Promise<string> {
-    const created = await call<{ id: string }>(client, "POST", "/api/v1/projects", {
-      name,
-      description: "A kanban board",
-    });
-    const id = created.body.data.id;
-    expect((await call(client, "POST", `/api/v1/projects/${id}/clarify`)).status).toBe(200);
-    expect(
-      (await call(client, "POST", `/api/v1/projects/${id}/answers`, { answers: [] })).status,
-    ).toBe(200);
-    expect((await call(client, "POST", `/api/v1/projects/${id}/approve`)).status).toBe(200);
-    return id;
-  }
+  const { signedUp, call, approvedProject } = runSteps(() => kiln);
   /** Polls the run until `done` holds for it (the run advances in background jobs). */
   async function until(
     client: TestClient,
