@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { TestClient } from "../tests/support/client.ts";
 import { startFakeOpenAI } from "../tests/support/fake-openai.ts";
 import { startKiln } from "../tests/support/kiln-server.ts";
+import { kilnNodeOptions } from "./kiln-node-options.ts";
 import { summary } from "./stats.ts";
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -75,14 +76,7 @@ const kiln = await startKiln({
     OPENAI_BASE_URL: fake.url,
     // BENCH_DATABASE_URL runs Kiln on that Postgres instead of the embedded PGlite.
     DATABASE_URL: process.env.BENCH_DATABASE_URL,
-    // BENCH_NODE_OPTIONS tries Node flags on Kiln's process (BENCH_PROFILE adds a CPU profile).
-    NODE_OPTIONS:
-      [
-        process.env.BENCH_NODE_OPTIONS ?? "",
-        process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : "",
-      ]
-        .join(" ")
-        .trim() || undefined,
+    NODE_OPTIONS: kilnNodeOptions(),
     KILN_RATE_LIMIT_GENERAL: "1000000000/15m",
     KILN_RATE_LIMIT_SESSION_GENERAL: "1000000000/1m",
     KILN_RATE_LIMIT_SESSION_LLM: "1000000000/1m",

@@ -12,6 +12,7 @@ import http from "node:http";
 import pg from "pg";
 import { TestClient } from "../tests/support/client.ts";
 import { type KilnServer, startKiln } from "../tests/support/kiln-server.ts";
+import { kilnNodeOptions } from "./kiln-node-options.ts";
 import { summary } from "./stats.ts";
 
 const shared = process.env.BENCH_DATABASE_URL;
@@ -230,6 +231,7 @@ try {
     env: {
       DATABASE_URL: databaseUrl,
       KILN_WORKERS: "0",
+      NODE_OPTIONS: kilnNodeOptions(),
       KILN_RATE_LIMIT_GENERAL: "1000000000/15m",
       KILN_RATE_LIMIT_TIER_FREE: "1000000000",
     },

@@ -22,6 +22,7 @@ import { type FakeReply, startFakeOpenAI } from "../tests/support/fake-openai.ts
 import { isPlanPrompt, isTaskPrompt, runReply } from "../tests/support/fake-run-replies.ts";
 import { specReply } from "../tests/support/fake-spec-replies.ts";
 import { type KilnServer, startKiln } from "../tests/support/kiln-server.ts";
+import { kilnNodeOptions } from "./kiln-node-options.ts";
 import { summary } from "./stats.ts";
 
 const taskCount = 20;
@@ -84,14 +85,7 @@ async function startBuilder(workers: number) {
       OPENAI_BASE_URL: fake.url,
       DATABASE_URL: shared ? await ownDatabase(`w${workers}`) : undefined,
       KILN_WORKERS: String(workers),
-      // BENCH_NODE_OPTIONS tries Node flags on Kiln's process (BENCH_PROFILE adds a CPU profile).
-      NODE_OPTIONS:
-        [
-          process.env.BENCH_NODE_OPTIONS ?? "",
-          process.env.BENCH_PROFILE ? `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` : "",
-        ]
-          .join(" ")
-          .trim() || undefined,
+      NODE_OPTIONS: kilnNodeOptions(),
       KILN_RATE_LIMIT_GENERAL: "1000000000/15m",
       KILN_RATE_LIMIT_TIER_FREE: "1000000000",
     },

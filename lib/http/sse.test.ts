@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { KilnError } from "@/lib/errors";
-import { eventStream, type SseWriter, sseFrame } from "./sse";
+import { encodeFrame, eventStream, type SseWriter, sseFrame } from "./sse";
 
 // The exact bytes on the wire: what any EventSource or SSE parser downstream must read.
 
@@ -93,6 +93,29 @@ describe("eventStream", () => {
       'event: exit\ndata: {"exitCode":0}\n\n';
     expect(body.bytes().equals(Buffer.from(expected, "utf8"))).toBe(true);
     expect(body.text()).toBe(expected);
+  });
+
+  test("frames given as bytes and as text keep their order, and shared bytes reach every client", async () => {
+    const shared = encodeFrame(sseFrame("log", { line: "é" }, "7"));
+    const streamOf = () =>
+      reading(
+        eventStream(post(), async (events) => {
+          events.send("start", {});
+          events.sendFrame(shared);
+          events.sendFrame("event: text\ndata: 1\n\n");
+          events.sendFrame(shared);
+        }),
+      );
+    const [first, second] = [streamOf(), streamOf()];
+    await Promise.all([first.ended, second.ended]);
+    const expected =
+      ": stream open\n\n" +
+      "event: start\ndata: {}\n\n" +
+      'id: 7\nevent: log\ndata: {"line":"é"}\n\n' +
+      "event: text\ndata: 1\n\n" +
+      'id: 7\nevent: log\ndata: {"line":"é"}\n\n';
+    expect(first.text()).toBe(expected);
+    expect(second.text()).toBe(expected);
   });
 
   test("the caller's headers are kept beside the stream's own", async () => {

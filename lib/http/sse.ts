@@ -9,8 +9,11 @@ import { errorBody } from "./responses";
 export interface SseWriter {
   /** `id` becomes the frame's `id:` line, what a reconnecting client sends as Last-Event-ID. */
   send(event: string, data: unknown, options?: { id?: string }): void;
-  /** Sends a frame `sseFrame` made: one frame for many clients is serialized once. */
-  sendFrame(frame: string): void;
+  /**
+   * Sends a frame `sseFrame` made: one frame for many clients is serialized once, and when given
+   * as bytes (`encodeFrame`), encoded once too.
+   */
+  sendFrame(frame: string | Uint8Array): void;
   /** True once the client went away or the stream was closed. */
   readonly closed: boolean;
   /** Aborted when the client disconnects. */
@@ -29,6 +32,9 @@ export function sseFrame(event: string, data: unknown, id?: string): string {
   // JSON.stringify never emits a raw newline, so one data line always suffices.
   return `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${payload}\n\n`;
 }
+
+/** A frame as the bytes every stream sends, for a frame that goes to many clients. */
+export const encodeFrame = (frame: string): Uint8Array => encoder.encode(frame);
 
 /** Whether the client asked for the streamed (text/event-stream) form of an endpoint. */
 export function wantsEventStream(request: Request): boolean {
@@ -60,14 +66,20 @@ export function eventStream(
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
   // Frames written in one turn of the event loop (a follower's batch) go out as one chunk: each
-  // chunk costs a trip through the response's streams, whatever its size.
-  let pending = "";
+  // chunk costs a trip through the response's streams, whatever its size. Text is encoded here;
+  // frames that come as bytes (shared by every client of a run) are copied, not encoded again.
+  let parts: Uint8Array[] = [];
+  let text = "";
+  let isScheduled = false;
   const flush = () => {
-    if (!pending || closed) return;
-    const text = pending;
-    pending = "";
+    isScheduled = false;
+    if (text) parts.push(encoder.encode(text));
+    const chunk = parts.length === 1 ? parts[0] : parts.length > 1 ? Buffer.concat(parts) : null;
+    parts = [];
+    text = "";
+    if (!chunk || closed) return;
     try {
-      controller.enqueue(encoder.encode(text));
+      controller.enqueue(chunk);
     } catch {
       closed = true;
     }
@@ -86,10 +98,18 @@ export function eventStream(
     abort.abort();
     finish();
   }
-  const write = (text: string) => {
+  const write = (frame: string | Uint8Array) => {
     if (closed) return;
-    if (!pending) queueMicrotask(flush);
-    pending += text;
+    if (!isScheduled) {
+      isScheduled = true;
+      queueMicrotask(flush);
+    }
+    if (typeof frame === "string") text += frame;
+    else {
+      if (text) parts.push(encoder.encode(text));
+      text = "";
+      parts.push(frame);
+    }
   };
   const writer: SseWriter = {
     send: (event, data, sendOptions) => write(sseFrame(event, data, sendOptions?.id)),

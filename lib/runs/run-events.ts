@@ -2,7 +2,7 @@ import "server-only";
 import { getDb } from "@/lib/db/client";
 import type { Database } from "@/lib/db/types";
 import { followEvents, listEvents, type StoredEvent } from "@/lib/events/events";
-import { type SseWriter, sseFrame } from "@/lib/http/sse";
+import { encodeFrame, type SseWriter, sseFrame } from "@/lib/http/sse";
 import type { ListRunEventsQuery, RunEvent } from "./event-schemas";
 import { finalRunEventTypes, runStream } from "./event-types";
 import { getRunRowOrThrow } from "./run-rows";
@@ -63,13 +63,13 @@ export const streamData = (event: RunEvent) => ({
 });
 
 // Every follower of a run in this process is handed the same event object: its frame is made
-// once, not once per client.
-const frames = new WeakMap<StoredEvent, string>();
-function frameOf(runId: string, stored: StoredEvent): string {
+// and encoded once, not once per client.
+const frames = new WeakMap<StoredEvent, Uint8Array>();
+function frameOf(runId: string, stored: StoredEvent): Uint8Array {
   let frame = frames.get(stored);
   if (frame === undefined) {
     const event = toRunEvent(runId, stored);
-    frame = sseFrame(event.eventType, streamData(event), String(event.seq));
+    frame = encodeFrame(sseFrame(event.eventType, streamData(event), String(event.seq)));
     frames.set(stored, frame);
   }
   return frame;
