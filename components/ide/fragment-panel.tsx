@@ -36,6 +36,7 @@ export function FragmentPanel({
   view,
   onView: setView,
   chatId,
+  workspacePath,
   onVersionSaved,
 }: {
   fragment: FragmentView | undefined;
@@ -54,6 +55,8 @@ export function FragmentPanel({
   view: View;
   onView: (view: View) => void;
   chatId: string | undefined;
+  /** The workspace folder the chat was opened on, if it was. */
+  workspacePath: string | null;
   onVersionSaved: (message: MessageView) => void;
 }) {
   if (!fragment) {
@@ -149,6 +152,7 @@ export function FragmentPanel({
           previous={previous}
           streaming={streaming}
           chatId={chatId}
+          workspacePath={workspacePath}
           onSaved={onVersionSaved}
         />
       </div>

@@ -54,18 +54,31 @@ export function Ide() {
       const { chat, messages } = await loadChat(id);
       const key = load(id, messages, chat.template);
       await restore(key, id, chat.sbxId);
+      return { key, messages };
     },
     [loadChat, load, restore],
   );
 
-  // The open chat lives in the address (?chat=…), so a reload or a shared link reopens it.
+  // The open chat lives in the address (?chat=…), so a reload or a shared link reopens it;
+  // with &run=1 (a workspace folder opened to run) its app runs once it is shown.
+  const startRun = run.run;
   useEffect(() => {
-    const wanted = new URLSearchParams(window.location.search).get("chat");
-    if (wanted)
-      void show(wanted).catch((error) =>
+    const params = new URLSearchParams(window.location.search);
+    const wanted = params.get("chat");
+    if (!wanted) return;
+    void show(wanted)
+      .then(({ key, messages }) => {
+        if (params.get("run") !== "1") return;
+        const url = new URL(window.location.href);
+        url.searchParams.delete("run");
+        window.history.replaceState(null, "", url);
+        const app = messages.findLast((m) => m.fragment && m.status === "complete")?.fragment;
+        if (app) void startRun(key, wanted, app);
+      })
+      .catch((error) =>
         setMissingChat(error instanceof ApiError && [400, 404].includes(error.status)),
       );
-  }, [show]);
+  }, [show, startRun]);
   useEffect(() => {
     if (!isHistoryOpen) return;
     const onKey = (event: KeyboardEvent) => {
@@ -249,6 +262,9 @@ export function Ide() {
             view={view}
             onView={chooseView}
             chatId={session.chatId}
+            workspacePath={
+              data.chats?.find((chat) => chat.id === session.chatId)?.workspacePath ?? null
+            }
             onVersionSaved={session.appendMessage}
           />
         </div>

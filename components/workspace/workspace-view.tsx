@@ -10,6 +10,7 @@ import type { TreeNode } from "@/lib/files/schemas";
 import { FileEditor } from "./file-editor";
 import { FileTreeView, TopLevelDrop } from "./file-tree-view";
 import { GithubSync } from "./github-sync";
+import { OpenAsApp } from "./open-as-app";
 
 // The workspace: files that outlive chats and sandboxes. A tree to pick from, an editor for the
 // chosen file, new files and folders, rename and delete; GitHub import and push beside it.
@@ -135,6 +136,7 @@ export function WorkspaceView() {
             </Button>
           </div>
         </form>
+        {workspace.tree?.length ? <OpenAsApp folder={folder} onError={setError} /> : null}
         {selected ? (
           <div className="flex flex-wrap gap-2">
             <Button variant="ghost" onClick={onRename}>

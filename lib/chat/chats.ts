@@ -15,9 +15,12 @@ interface ChatRow {
   template: string | null;
   model: string | null;
   sbx_id: string | null;
+  workspace_path: string | null;
   created_at: Date;
   updated_at: Date;
 }
+
+const summaryColumns = "id, title, template, model, sbx_id, workspace_path, created_at, updated_at";
 
 interface MessageRow {
   id: string;
@@ -36,6 +39,7 @@ const toSummary = (r: ChatRow): ChatSummary => ({
   template: r.template,
   model: r.model,
   sbxId: r.sbx_id,
+  workspacePath: r.workspace_path,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -87,8 +91,7 @@ export async function createChatWithMessage(options: {
 export async function getChat(userId: string, chatId: string): Promise<ChatSummary> {
   const db = await getDb();
   const [row] = await db.query<ChatRow>(
-    `select id, title, template, model, sbx_id, created_at, updated_at from chats
-      where id = $1 and user_id = $2`,
+    `select ${summaryColumns} from chats where id = $1 and user_id = $2`,
     [chatId, userId],
   );
   if (!row) throw notFound("Chat");
@@ -102,7 +105,7 @@ export async function listChats(
   const db = await getDb();
   const [rows, [count]] = await Promise.all([
     db.query<ChatRow>(
-      `select id, title, template, model, sbx_id, created_at, updated_at from chats
+      `select ${summaryColumns} from chats
         where user_id = $1 order by updated_at desc, id limit $2 offset $3`,
       [userId, options.limit, options.offset],
     ),
@@ -130,7 +133,7 @@ export async function renameChat(options: {
   const db = await getDb();
   const [row] = await db.query<ChatRow>(
     `update chats set title = $3 where id = $1 and user_id = $2
-     returning id, title, template, model, sbx_id, created_at, updated_at`,
+     returning ${summaryColumns}`,
     [options.chatId, options.userId, options.title],
   );
   if (!row) throw notFound("Chat");
@@ -146,6 +149,79 @@ export async function deleteChat(userId: string, chatId: string): Promise<string
   );
   if (rows.length === 0) throw notFound("Chat");
   return rows[0]?.sbx_id ?? null;
+}
+
+/**
+ * A chat on a folder of the workspace: its first request, and the folder's files as the app
+ * its later requests edit; `versions` are the files' versions, for saving back.
+ */
+export async function createWorkspaceChat(options: {
+  id: string;
+  userId: string;
+  title: string;
+  request: string;
+  fragment: Fragment;
+  folder: string;
+  versions: Record<string, number>;
+}): Promise<void> {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `insert into chats (id, user_id, title, template, workspace_path, workspace_versions)
+       values ($1, $2, $3, $4, $5, $6)`,
+      [
+        options.id,
+        options.userId,
+        options.title,
+        options.fragment.template,
+        options.folder,
+        JSON.stringify(options.versions),
+      ],
+    );
+    await tx.query(
+      `insert into chat_messages (id, chat_id, role, content, fragment)
+       values ($1, $3, 'user', $4, null), ($2, $3, 'assistant', $5, $6)`,
+      [
+        prefixedId("msg"),
+        prefixedId("msg"),
+        options.id,
+        options.request,
+        options.fragment.commentary,
+        JSON.stringify(options.fragment),
+      ],
+    );
+  });
+}
+
+/** The workspace folder a chat the caller owns was opened on, with its files' versions. */
+export async function getWorkspaceSource(
+  userId: string,
+  chatId: string,
+): Promise<{ chat: ChatSummary; folder: string; versions: Record<string, number> } | undefined> {
+  const db = await getDb();
+  const [row] = await db.query<ChatRow & { workspace_versions: Record<string, number> | null }>(
+    `select ${summaryColumns}, workspace_versions from chats where id = $1 and user_id = $2`,
+    [chatId, userId],
+  );
+  if (!row) throw notFound("Chat");
+  if (row.workspace_path === null) return undefined;
+  return {
+    chat: toSummary(row),
+    folder: row.workspace_path,
+    versions: row.workspace_versions ?? {},
+  };
+}
+
+/** The versions a chat's next save back starts from. */
+export async function setWorkspaceVersions(
+  chatId: string,
+  versions: Record<string, number>,
+): Promise<void> {
+  const db = await getDb();
+  await db.query("update chats set workspace_versions = $2 where id = $1", [
+    chatId,
+    JSON.stringify(versions),
+  ]);
 }
 
 /** Links a chat the caller owns to the sandbox its fragments now run in. */

@@ -44,6 +44,8 @@ export const chatSummarySchema = z.object({
   model: z.string().nullable(),
   /** The sandbox the chat's fragments run in (it may since have stopped or expired). */
   sbxId: z.string().nullable(),
+  /** The workspace folder the chat was opened on ("" for the whole workspace), else null. */
+  workspacePath: z.string().nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

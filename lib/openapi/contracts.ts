@@ -14,6 +14,7 @@ import * as runs from "@/lib/runs/contracts";
 import * as sandbox from "@/lib/sandbox/contracts";
 import * as specs from "@/lib/specs/contracts";
 import * as templates from "@/lib/templates/contracts";
+import * as workspaceApps from "@/lib/workspace-apps/contracts";
 import { openApiContract } from "./openapi-contract";
 
 /** Every endpoint Kiln serves. A test checks that each route file's methods appear here. */
@@ -33,5 +34,6 @@ export const allContracts: RouteContract[] = [
   ...Object.values(runs),
   ...Object.values(files),
   ...Object.values(deployments),
+  ...Object.values(workspaceApps),
   openApiContract,
 ];

@@ -220,6 +220,14 @@ const sampleBodies: Record<string, unknown> = {
       { path: "bin/b.dat", content: "AAE=", encoding: "base64" },
     ],
   },
+  "POST /api/files/run": { path: "apps/counter", template: "static-html" },
+  "POST /api/files/chat": { path: "apps/counter", template: "static-html" },
+  "POST /api/files/from-sandbox": {
+    sbxId: "sbx_abc",
+    path: "apps/counter",
+    expectedVersions: { "index.html": 2 },
+  },
+  "POST /api/chats/{id}/workspace": { source: "sandbox" },
 };
 
 /** Every path to a string in `value`, with the value at each. */

@@ -1,0 +1,59 @@
+import "server-only";
+import { KilnError } from "@/lib/errors";
+import { workspaceError } from "@/lib/sandbox/sandbox-paths";
+import { getSandboxOrThrow } from "./open-sandbox";
+
+// A sandbox's own files, to keep: everything under its workspace that the app's author wrote or
+// changed, walked a directory at a time. What running the app made (installed packages, caches,
+// build output: `skipDirs`) and links are left out, and so are binary files, which a sandbox's
+// files API reads as text only: they are answered as `binary`, so the caller can say so. A tree
+// past `maxFiles` files or a file past `maxFileBytes` is refused whole rather than kept in part.
+
+export async function readSandboxTree(options: {
+  userId: string;
+  sbxId: string;
+  skipDirs: ReadonlySet<string>;
+  maxFiles: number;
+  maxFileBytes: number;
+}): Promise<{ files: { path: string; content: string }[]; binary: string[] }> {
+  const { handle } = await getSandboxOrThrow(options.userId, options.sbxId);
+  const found: { path: string; size: number }[] = [];
+  const pending = ["."];
+  while (pending.length > 0) {
+    const dir = pending.shift()!;
+    const entries = await handle.listFiles(dir).catch((error: unknown) => {
+      throw workspaceError(error, dir);
+    });
+    for (const entry of entries) {
+      const path = dir === "." ? entry.name : `${dir}/${entry.name}`;
+      if (entry.type === "directory" && !options.skipDirs.has(entry.name)) pending.push(path);
+      if (entry.type !== "file") continue;
+      if (entry.size > options.maxFileBytes) {
+        throw new KilnError(
+          "PAYLOAD_TOO_LARGE",
+          `${path} in the sandbox is ${Math.ceil(entry.size / 1024)} KB, more than a workspace file may be (${Math.floor(options.maxFileBytes / 1024)} KB)`,
+          { details: { path } },
+        );
+      }
+      found.push({ path, size: entry.size });
+      if (found.length > options.maxFiles) {
+        throw new KilnError(
+          "PAYLOAD_TOO_LARGE",
+          `The sandbox holds more than ${options.maxFiles} files outside installed packages and build output`,
+          { details: { limit: options.maxFiles } },
+        );
+      }
+    }
+  }
+  const files: { path: string; content: string }[] = [];
+  const binary: string[] = [];
+  for (const file of found) {
+    const content = await handle.readFile(file.path).catch((error: unknown) => {
+      throw workspaceError(error, file.path);
+    });
+    // Read as UTF-8, bytes that are not text come back as U+FFFD; a NUL is no text's either.
+    if (content.includes("\uFFFD") || content.includes("\u0000")) binary.push(file.path);
+    else files.push({ path: file.path, content });
+  }
+  return { files, binary };
+}
