@@ -139,7 +139,7 @@ function ProviderForm(props: {
           {isSaving ? "Saving…" : "Save"}
         </Button>
       </form>
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-400">
         Create one at{" "}
         <a className="underline" href={tokenPages[provider]} target="_blank" rel="noreferrer">
           {new URL(tokenPages[provider]).host}
