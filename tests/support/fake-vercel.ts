@@ -33,6 +33,11 @@ export interface FakeVercelOptions {
   failBuildWith?: string;
   /** Answer every call with 500, as an outage would. */
   down: boolean;
+  /**
+   * Accept the next uploads without keeping them, as files Vercel has let expire: the next
+   * deployment then finds them missing.
+   */
+  forgetUploads: boolean;
 }
 
 export interface FakeVercel extends FakeServer {
@@ -49,7 +54,12 @@ const vercelError = (status: number, code: string, message: string, extra = {}):
 export async function startFakeVercel(
   options: Partial<FakeVercelOptions> = {},
 ): Promise<FakeVercel> {
-  const settings: FakeVercelOptions = { readyAfterPolls: 2, down: false, ...options };
+  const settings: FakeVercelOptions = {
+    readyAfterPolls: 2,
+    down: false,
+    forgetUploads: false,
+    ...options,
+  };
   const tokens = new Set<string>();
   // Uploaded files are kept per token (Vercel keeps them per account), by digest.
   const blobs = new Map<string, Map<string, Buffer>>();
@@ -95,6 +105,7 @@ export async function startFakeVercel(
     if (createHash("sha1").update(request.body).digest("hex") !== digest) {
       return vercelError(400, "invalid_digest", "The file's SHA1 does not match x-vercel-digest");
     }
+    if (settings.forgetUploads) return [200, {}];
     const own = blobs.get(token) ?? new Map<string, Buffer>();
     blobs.set(token, own);
     own.set(digest, request.body);
@@ -126,6 +137,7 @@ export async function startFakeVercel(
       } else files.set(entry.file, bytes);
     }
     if (missing.size > 0) {
+      settings.forgetUploads = false;
       return vercelError(400, "missing_files", "Missing files", { missing: [...missing] });
     }
     const id = `dpl_${randomBytes(12).toString("hex")}`;
