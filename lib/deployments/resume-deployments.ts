@@ -5,7 +5,7 @@ import { log } from "@/lib/log";
 import type { DeploymentRow } from "./deployment-rows";
 import { deploymentDir } from "./local/local-build";
 import { holdHostPort, stopLocalDeployment } from "./local/local-deployments";
-import { resumeRemoteDeployments } from "./providers/remote-deployments";
+import { resumeRemoteDeployments } from "./providers/follow-remote";
 import { resumeDeployment } from "./run-deployment";
 
 // After Kiln starts, every local deployment that should be live is started again from its

@@ -92,6 +92,8 @@ const databaseUrl = process.env.TEST_DATABASE_URL;
 
 describe.runIf(databaseUrl)("deployments on Vercel and Netlify", () => {
   let kiln: KilnServer;
+  let kilnEnv: Record<string, string>;
+  let dataDir: string;
   let vercel: FakeVercel;
   let netlify: FakeNetlify;
   let db: pg.Client;
@@ -148,19 +150,19 @@ describe.runIf(databaseUrl)("deployments on Vercel and Netlify", () => {
     await admin.query(`create database ${dbName}`);
     const ownUrl = new URL(databaseUrl!);
     ownUrl.pathname = `/${dbName}`;
-    kiln = await startKiln({
-      env: {
-        ...suiteEnv,
-        DATABASE_URL: ownUrl.toString(),
-        KILN_RATE_LIMIT_DEPLOY: "100000/1m",
-        KILN_DEPLOY_MAX_PER_USER: "100",
-        VERCEL_API_URL: vercel.url,
-        NETLIFY_API_URL: netlify.url,
-        KILN_DEPLOY_POLL_MS: "50",
-        KILN_DEPLOY_PROVIDER_TIMEOUT_MS: "1500",
-        KILN_DEPLOY_REMOTE_TIMEOUT_MS: "4000",
-      },
-    });
+    kilnEnv = {
+      ...suiteEnv,
+      DATABASE_URL: ownUrl.toString(),
+      KILN_RATE_LIMIT_DEPLOY: "100000/1m",
+      KILN_DEPLOY_MAX_PER_USER: "100",
+      VERCEL_API_URL: vercel.url,
+      NETLIFY_API_URL: netlify.url,
+      KILN_DEPLOY_POLL_MS: "50",
+      KILN_DEPLOY_PROVIDER_TIMEOUT_MS: "1500",
+      KILN_DEPLOY_REMOTE_TIMEOUT_MS: "4000",
+    };
+    dataDir = mkdtempSync(path.join(tmpdir(), "kiln-remote-data-"));
+    kiln = await startKiln({ env: kilnEnv, dataDir });
     db = new pg.Client({ connectionString: ownUrl.toString() });
     await db.connect();
     alice = new TestClient(kiln.url);
@@ -189,6 +191,7 @@ describe.runIf(databaseUrl)("deployments on Vercel and Netlify", () => {
     await admin?.end();
     await vercel?.close();
     await netlify?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   test("tokens are saved in Settings, shown only as hints, and checked for their provider", async () => {
@@ -450,5 +453,34 @@ describe.runIf(databaseUrl)("deployments on Vercel and Netlify", () => {
     const all = [...bodies, kiln.output(), ...events.rows.map((r) => r.p as string)].join("\n");
     expect(all).not.toContain(vercelToken);
     expect(all).not.toContain(netlifyToken);
+  });
+
+  test("a remote deployment still deploying when Kiln dies is followed again when it starts", async () => {
+    vercel.options.readyAfterPolls = 1_000_000;
+    let id: string;
+    try {
+      await call(alice, "/api/settings/deploy-providers/vercel", {
+        method: "PUT",
+        json: { token: vercelToken },
+      });
+      const started = await deploy({ provider: "vercel" });
+      expect(started.status).toBe(202);
+      id = started.body.data.id;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await call(alice, `/api/v1/deployments/${id}`)).body.data.status).toBe("deploying");
+      await kiln.kill();
+    } finally {
+      vercel.options.readyAfterPolls = 2;
+    }
+    // On the same port, so the signed-in clients still reach it.
+    const { hostname, port } = new URL(kiln.url);
+    kiln = await startKiln({
+      env: kilnEnv,
+      dataDir,
+      args: ["--port", port, "--hostname", hostname],
+    });
+    const done = await settled(id);
+    expect(done).toMatchObject({ status: "live", error: null });
+    expect(kiln.output()).not.toContain(vercelToken);
   });
 });

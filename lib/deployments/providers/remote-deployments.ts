@@ -1,28 +1,22 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { getDb } from "@/lib/db/client";
-import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { listTreeFiles, readBlob } from "@/lib/project-files/git-objects";
 import { deploymentLog } from "../deployment-logs";
 import type { DeploymentRow } from "../deployment-rows";
-import { netlifyAdapter, netlifyName } from "../netlify/netlify-adapter";
-import { vercelAdapter, vercelName } from "../vercel/vercel-adapter";
-import { findProviderAccess, type ProviderAccess, providerAccessFor } from "./credentials";
-import type { DeployFile, RemoteAdapter } from "./remote-adapter";
+import { netlifyName } from "../netlify/netlify-adapter";
+import { vercelName } from "../vercel/vercel-adapter";
+import { adapters } from "./adapters";
+import { findProviderAccess, providerAccessFor } from "./credentials";
+import { follow, setRemoteStatus } from "./follow-remote";
+import type { DeployFile } from "./remote-adapter";
 import { providerNames, type RemoteProvider } from "./schemas";
 
 // A deployment on Vercel or Netlify: the commit's files (bytes as committed) go up while the
 // deploy request waits, so a provider that refuses the token or cannot be reached answers that
-// request (400 or 502); then Kiln asks for the deployment's state every KILN_DEPLOY_POLL_MS
-// until it is ready (live, at the provider's URL) or failed, and gives up after
-// KILN_DEPLOY_REMOTE_TIMEOUT_MS with the deployment failed and why.
-
-const adapters: Record<RemoteProvider, RemoteAdapter> = {
-  vercel: vercelAdapter,
-  netlify: netlifyAdapter,
-};
+// request (400 or 502); follow-remote.ts then polls it until it is ready or failed.
 
 /** What one deployment may upload: both providers refuse far less per file anyway. */
 const maxTreeBytes = 512 * 1024 * 1024;
@@ -91,7 +85,7 @@ export async function startRemoteDeployment(
   } catch (error) {
     const message = error instanceof KilnError ? error.message : failure(error);
     buildLog.write("stderr", `${message}\n`);
-    await setStatus(row.id, "failed", message);
+    await setRemoteStatus(row.id, "failed", message);
     throw error instanceof KilnError
       ? new KilnError(error.code, error.message, {
           reason: error.reason,
@@ -100,71 +94,6 @@ export async function startRemoteDeployment(
       : new KilnError("INTERNAL_ERROR", `The deployment to ${providerNames[provider]} failed`);
   } finally {
     await buildLog.close();
-  }
-}
-
-/** Asks for the remote deployment's state until it is ready, failed, or out of time. */
-async function follow(row: DeploymentRow, access: ProviderAccess, since: number): Promise<void> {
-  const provider = row.provider as RemoteProvider;
-  const name = providerNames[provider];
-  const { KILN_DEPLOY_POLL_MS: everyMs, KILN_DEPLOY_REMOTE_TIMEOUT_MS: limitMs } = getEnv();
-  let lastTrouble = "";
-  for (;;) {
-    if (Date.now() - since > limitMs) {
-      await setStatus(
-        row.id,
-        "failed",
-        `${name} did not report the deployment ready within ${Math.round(limitMs / 1000)} s${lastTrouble ? ` (last: ${lastTrouble})` : ""}`,
-      );
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs).unref());
-    if (!(await isStillDeploying(row.id))) return;
-    try {
-      const shown = await adapters[provider].status({ access, remoteId: row.remote_id! });
-      if (shown.state === "ready") {
-        await setStatus(row.id, "live", null, shown.url);
-        return;
-      }
-      if (shown.state === "error") {
-        await setStatus(row.id, "failed", shown.message);
-        return;
-      }
-    } catch (error) {
-      // A token refused now will be refused again; an unreachable provider may come back.
-      if (error instanceof KilnError && error.code !== "BAD_GATEWAY") {
-        await setStatus(row.id, "failed", error.message);
-        return;
-      }
-      lastTrouble = error instanceof Error ? error.message : String(error);
-    }
-  }
-}
-
-async function isStillDeploying(id: string): Promise<boolean> {
-  const db = await getDb();
-  const rows = await db.query("select 1 from deployments where id = $1 and status = 'deploying'", [
-    id,
-  ]);
-  return rows.length > 0;
-}
-
-async function setStatus(
-  id: string,
-  status: "live" | "failed",
-  error: string | null,
-  url?: string,
-): Promise<void> {
-  try {
-    const db = await getDb();
-    await db.query(
-      `update deployments set status = $2, error = $3, remote_url = coalesce($4, remote_url),
-              ${status === "live" ? "started_at = now()" : "stopped_at = now()"}, updated_at = now()
-        where id = $1 and status = 'deploying'`,
-      [id, status, error, url ?? null],
-    );
-  } catch (failure) {
-    log.warn("deployment row not updated", { deploymentId: id, error: failure });
   }
 }
 
@@ -184,26 +113,6 @@ export async function removeRemoteDeployment(row: DeploymentRow): Promise<string
     siteId: row.remote_site_id,
   });
   return undefined;
-}
-
-/** After Kiln restarts: remote deployments still deploying are followed again, or failed. */
-export async function resumeRemoteDeployments(): Promise<void> {
-  const db = await getDb();
-  const rows = await db.query<DeploymentRow>(
-    "select * from deployments where provider <> 'local' and status = 'deploying'",
-  );
-  for (const row of rows) {
-    const access = await findProviderAccess(row.user_id, row.provider as RemoteProvider);
-    if (!row.remote_id || !access) {
-      await setStatus(
-        row.id,
-        "failed",
-        "Kiln stopped before this deployment was created at its provider: deploy the run again",
-      );
-      continue;
-    }
-    void follow(row, access, new Date(row.created_at).getTime());
-  }
 }
 
 function failure(error: unknown): string {
