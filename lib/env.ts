@@ -183,6 +183,14 @@ const envSchema = z.object({
   KILN_DEPLOY_HOST: z.string().trim().min(1).default("127.0.0.1"),
   // Deployments one user may have deploying or live at once.
   KILN_DEPLOY_MAX_PER_USER: z.coerce.number().int().min(1).max(10_000).default(5),
+  // Remote deployment providers, reached with each user's own token (saved in Settings).
+  VERCEL_API_URL: z.url().default("https://api.vercel.com"),
+  NETLIFY_API_URL: z.url().default("https://api.netlify.com"),
+  // How long one call to a provider may take, how often a remote deployment's state is asked
+  // for, and how long it may take to become ready before Kiln fails it.
+  KILN_DEPLOY_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  KILN_DEPLOY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
+  KILN_DEPLOY_REMOTE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(600_000),
 });
 
 /** Every variable Kiln reads; .env.example lists each of them (a unit test checks). */

@@ -19,7 +19,7 @@ export const deployRunContract = defineContract({
   method: "POST",
   path: "/api/v1/projects/{projectId}/deploy",
   summary:
-    "Deploy a succeeded run's result (409 for any other run): built and started in the background, status deploying, then live or failed.",
+    "Deploy a succeeded run's result (409 for any other run). provider local (default): built and started in the background on this machine. provider vercel or netlify: the commit's files are uploaded with your token from Settings (none saved, or one the provider refuses: 400; the provider unreachable or failing: 502) before the answer, then Kiln polls the provider. Status deploying, then live or failed.",
   tags: ["deployments"],
   auth: "user",
   rateLimit: "deploy",
@@ -43,7 +43,7 @@ export const deployContract = defineContract({
   method: "POST",
   path: "/api/v1/deploy",
   summary:
-    "Deploy a project's run (run_id, else its latest succeeded run) with a name, an optional host port, environment (stored encrypted, never shown) and limits. A port already taken is 400 PORT_IN_USE.",
+    "Deploy a project's run (run_id, else its latest succeeded run) with a name, an optional host port, environment (stored encrypted, never shown) and limits. A port already taken is 400 PORT_IN_USE. provider vercel or netlify deploys the commit's files there with your token from Settings (port, limits and environment are for local only); url is then the provider's. No token or a refused one is 400, the provider unreachable or failing 502.",
   tags: ["deployments"],
   auth: "user",
   rateLimit: "deploy",
@@ -76,7 +76,8 @@ export const getDeploymentContract = defineContract({
 export const deleteDeploymentContract = defineContract({
   method: "DELETE",
   path: "/api/v1/deployments/{id}",
-  summary: "Stop a deployment and remove it, its built app and its port.",
+  summary:
+    "Stop a deployment and remove it, its built app and its port. A Vercel or Netlify deployment is deleted at the provider first (Netlify: the site Kiln made for it); if the provider cannot be reached the answer is 502 and nothing is removed.",
   tags: ["deployments"],
   auth: "user",
   params: deploymentParamsSchema,
@@ -86,7 +87,8 @@ export const deleteDeploymentContract = defineContract({
 export const stopDeploymentContract = defineContract({
   method: "POST",
   path: "/api/v1/deployments/{id}/stop",
-  summary: "Stop a deployment's app and free its port; its build is kept for a restart.",
+  summary:
+    "Stop a deployment's app and free its port; its build is kept for a restart. Vercel and Netlify cannot stop a deployment and keep it: 409, delete it instead.",
   tags: ["deployments"],
   auth: "user",
   params: deploymentParamsSchema,
@@ -97,7 +99,7 @@ export const restartDeploymentContract = defineContract({
   method: "POST",
   path: "/api/v1/deployments/{id}/restart",
   summary:
-    "Start a deployment's app again (live or stopped); answers once it serves. Its port taken meanwhile is 400 PORT_IN_USE.",
+    "Start a deployment's app again (live or stopped); answers once it serves. Its port taken meanwhile is 400 PORT_IN_USE. A Vercel or Netlify deployment is 409: deploy the run again.",
   tags: ["deployments"],
   auth: "user",
   rateLimit: "deploy",

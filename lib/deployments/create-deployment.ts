@@ -7,8 +7,9 @@ import { prefixedId } from "@/lib/ids";
 import { getProjectRepoOrThrow } from "@/lib/project-files/get-project-repo-or-throw";
 import { objectIdPattern } from "@/lib/project-files/git-objects";
 import { encryptSecret } from "@/lib/secrets";
-import { type DeploymentRow, deploymentUrl } from "./deployment-rows";
+import { type DeploymentRow, rowUrl } from "./deployment-rows";
 import { holdHostPort, removeLocalDeployment } from "./local/local-deployments";
+import { assertProviderConnected, startRemoteDeployment } from "./providers/remote-deployments";
 import { launchDeployment } from "./run-deployment";
 import type { DeployBody, DeploymentProvider, DeployResult, DeployRunBody } from "./schemas";
 
@@ -65,6 +66,7 @@ async function createDeployment(options: CreateOptions): Promise<DeploymentRow> 
   if (!objectIdPattern.test(run.result_commit)) {
     throw new KilnError("CONFLICT", `Run ${run.run_number} has no result commit to deploy`);
   }
+  await assertProviderConnected(userId, options.provider);
   const id = prefixedId("dep");
   const environment = options.environment ?? {};
   const keys = Object.keys(environment).sort();
@@ -111,6 +113,7 @@ async function createDeployment(options: CreateOptions): Promise<DeploymentRow> 
       throw error;
     }
   }
+  if (row.provider !== "local") return startRemoteDeployment(row, repo.repoPath);
   launchDeployment(row, repo.repoPath);
   return row;
 }
@@ -183,7 +186,7 @@ export async function deployProject(options: {
       row.port === null ? `Deployment ${row.id} created` : `Deployment created on port ${row.port}`,
     id: row.id,
     status: row.status,
-    url: deploymentUrl(row.id, options.origin),
+    url: rowUrl(row, options.origin),
     port: row.port,
   };
 }

@@ -1,7 +1,12 @@
 import "server-only";
 import { getEnv } from "@/lib/env";
 import { previewOriginUrl } from "@/lib/sandbox/local/preview/preview-token";
-import type { Deployment, DeploymentStatus, ProjectDeployment } from "./schemas";
+import type {
+  Deployment,
+  DeploymentProvider,
+  DeploymentStatus,
+  ProjectDeployment,
+} from "./schemas";
 
 // How a deployments row reads on the API: seed 002's snake_case object and seed 001's
 // camelCase one. Environment values are sealed in the row and never read back here.
@@ -12,7 +17,7 @@ export interface DeploymentRow {
   project_id: string;
   run_id: string | null;
   name: string;
-  provider: "local";
+  provider: DeploymentProvider;
   status: DeploymentStatus;
   commit_sha: string;
   port: number | null;
@@ -27,6 +32,10 @@ export interface DeploymentRow {
   created_at: Date;
   started_at: Date | null;
   stopped_at: Date | null;
+  /** A remote provider's ids for it, and the URL it serves at there. */
+  remote_id: string | null;
+  remote_site_id: string | null;
+  remote_url: string | null;
 }
 
 const iso = (d: Date) => new Date(d).toISOString();
@@ -36,6 +45,11 @@ export function deploymentUrl(id: string, origin: string): string {
   return previewOriginUrl(id, origin);
 }
 
+/** Where the row's app is served: through Kiln, or at its remote provider's URL. */
+export function rowUrl(row: DeploymentRow, origin: string): string {
+  return row.provider === "local" ? deploymentUrl(row.id, origin) : (row.remote_url ?? "");
+}
+
 function portUrl(port: number): string {
   const host = getEnv().KILN_DEPLOY_HOST;
   const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
@@ -43,7 +57,7 @@ function portUrl(port: number): string {
 }
 
 export function toDeployment(row: DeploymentRow, origin: string): Deployment {
-  const url = deploymentUrl(row.id, origin);
+  const url = rowUrl(row, origin);
   return {
     id: row.id,
     project_id: row.project_id,
@@ -56,7 +70,7 @@ export function toDeployment(row: DeploymentRow, origin: string): Deployment {
     container_id: row.id,
     url,
     port_url: row.port === null ? null : portUrl(row.port),
-    health_check_url: new URL(row.health_check_path, url).href,
+    health_check_url: url ? new URL(row.health_check_path, url).href : "",
     environment: Object.fromEntries(row.environment_keys.map((key) => [key, "[hidden]"])),
     cpu_limit: row.cpu_limit,
     memory_limit: row.memory_limit,
@@ -76,7 +90,7 @@ export function toProjectDeployment(row: DeploymentRow, origin: string): Project
     runId: row.run_id,
     status: row.status,
     provider: row.provider,
-    url: deploymentUrl(row.id, origin),
+    url: rowUrl(row, origin),
     commitSha: row.commit_sha,
     error: row.error,
     createdAt: iso(row.created_at),

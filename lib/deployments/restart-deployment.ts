@@ -5,6 +5,7 @@ import { claimDeploymentSlot, portInUse } from "./create-deployment";
 import type { DeploymentRow } from "./deployment-rows";
 import { getDeploymentRowOrThrow } from "./get-deployment-or-throw";
 import { holdHostPort, stopLocalDeployment } from "./local/local-deployments";
+import { refuseOnRemote } from "./providers/remote-actions";
 import { startDeploymentAgain } from "./run-deployment";
 import type { DeploymentAction } from "./schemas";
 
@@ -17,6 +18,7 @@ export async function restartDeployment(options: {
   deploymentId: string;
 }): Promise<DeploymentAction> {
   const row = await getDeploymentRowOrThrow(options);
+  refuseOnRemote(row, "restart");
   if (row.status === "deploying") {
     throw new KilnError(
       "CONFLICT",

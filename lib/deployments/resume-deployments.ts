@@ -5,6 +5,7 @@ import { log } from "@/lib/log";
 import type { DeploymentRow } from "./deployment-rows";
 import { deploymentDir } from "./local/local-build";
 import { holdHostPort, stopLocalDeployment } from "./local/local-deployments";
+import { resumeRemoteDeployments } from "./providers/follow-remote";
 import { resumeDeployment } from "./run-deployment";
 
 // After Kiln starts, every local deployment that should be live is started again from its
@@ -14,6 +15,9 @@ import { resumeDeployment } from "./run-deployment";
 
 export async function resumeDeployments(): Promise<number> {
   const db = await getDb();
+  await resumeRemoteDeployments().catch((error) =>
+    log.warn("remote deployments not followed again", { error }),
+  );
   const rows = await db.query<DeploymentRow>(
     `select * from deployments where provider = 'local' and status in ('live', 'deploying')
       order by created_at`,

@@ -47,6 +47,12 @@ describe("deployBodySchema", () => {
     expect(issue({ ...base, environment: { PORT: "1" } })).toEqual(["environment"]);
     expect(issue({ ...base, environment: { "1BAD": "x" } })).toEqual(["environment.1BAD"]);
     expect(issue({ ...base, provider: "railway" })).toEqual(["provider"]);
+    expect(issue({ ...base, provider: "vercel", port: 8091 })).toEqual(["port"]);
+    expect(issue({ ...base, provider: "netlify", memory_limit: "256m" })).toEqual(["memory_limit"]);
+    expect(issue({ ...base, provider: "netlify", environment: { A: "1" } })).toEqual([
+      "environment",
+    ]);
+    expect(issue({ ...base, provider: "vercel" })).toBeUndefined();
     expect(issue({ ...base, extra: true })).toEqual([""]);
   });
 });

@@ -13,11 +13,11 @@ export const deploymentIdSchema = z
 export const deploymentStatuses = ["deploying", "live", "failed", "stopped"] as const;
 export type DeploymentStatus = (typeof deploymentStatuses)[number];
 
-export const deploymentProviders = ["local"] as const;
+export const deploymentProviders = ["local", "vercel", "netlify"] as const;
 export type DeploymentProvider = (typeof deploymentProviders)[number];
 
 const providerSchema = z.enum(deploymentProviders, {
-  error: "must be local (remote providers are not available on this server yet)",
+  error: "must be local, vercel or netlify",
 });
 
 export const deploymentParamsSchema = z.object({ id: deploymentIdSchema });
@@ -142,6 +142,27 @@ export const deployBodySchema = z
   .refine((body) => !(body.project_id && body.projectId && body.project_id !== body.projectId), {
     error: "project_id and projectId disagree",
     path: ["project_id"],
+  })
+  // A remote provider runs the app on its own machines: a host port, limits and environment
+  // here would mean nothing there.
+  .superRefine((body, context) => {
+    if (body.provider === "local") return;
+    for (const field of ["port", "cpu_limit", "memory_limit"] as const) {
+      if (body[field] !== undefined) {
+        context.addIssue({
+          code: "custom",
+          path: [field],
+          message: "is for the local provider only",
+        });
+      }
+    }
+    if (Object.keys(body.environment).length > 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["environment"],
+        message: "is for the local provider only: set it in the provider's project settings",
+      });
+    }
   });
 export type DeployBody = z.infer<typeof deployBodySchema>;
 

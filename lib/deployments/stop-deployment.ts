@@ -2,6 +2,7 @@ import "server-only";
 import { getDb } from "@/lib/db/client";
 import { getDeploymentRowOrThrow } from "./get-deployment-or-throw";
 import { stopLocalDeployment } from "./local/local-deployments";
+import { refuseOnRemote } from "./providers/remote-actions";
 import type { DeploymentAction } from "./schemas";
 
 /** Stops a deployment's app and frees its port; stopping a stopped one changes nothing. */
@@ -10,6 +11,7 @@ export async function stopDeployment(options: {
   deploymentId: string;
 }): Promise<DeploymentAction> {
   const row = await getDeploymentRowOrThrow(options);
+  refuseOnRemote(row, "stop");
   const db = await getDb();
   // The row first: a build finishing now sees it stopped and takes its app down again.
   await db.query(

@@ -3,6 +3,7 @@ import * as apiKeys from "@/lib/api-keys/contracts";
 import * as auth from "@/lib/auth/contracts";
 import * as chat from "@/lib/chat/contracts";
 import * as deployments from "@/lib/deployments/contracts";
+import * as deployProviders from "@/lib/deployments/providers/contracts";
 import * as exports from "@/lib/exports/contracts";
 import * as files from "@/lib/files/contracts";
 import * as github from "@/lib/github/contracts";
@@ -34,6 +35,7 @@ export const allContracts: RouteContract[] = [
   ...Object.values(runs),
   ...Object.values(files),
   ...Object.values(deployments),
+  ...Object.values(deployProviders),
   ...Object.values(workspaceApps),
   openApiContract,
 ];

@@ -114,6 +114,31 @@ export async function readTree(gitDir: string, tree: string): Promise<TreeEntry[
   return entries;
 }
 
+export interface TreeFile {
+  /** Its path from the root, with "/" between names. */
+  path: string;
+  blob: string;
+  mode: string;
+  size: number;
+}
+
+/** Every regular file of `commit`'s tree, in git's order; links and submodules are left out. */
+export async function listTreeFiles(gitDir: string, commit: string): Promise<TreeFile[]> {
+  if (!objectIdPattern.test(commit)) throw new Error(`not an object id: ${commit}`);
+  const out = await run(gitDir, ["ls-tree", "-r", "-z", "--long", `${commit}^{tree}`], {
+    maxBytes: 256 * 1024 * 1024,
+  });
+  const files: TreeFile[] = [];
+  for (const record of out.toString("utf8").split("\0")) {
+    if (!record) continue;
+    const tab = record.indexOf("\t");
+    const [mode = "", kind = "", blob = "", size = "0"] = record.slice(0, tab).split(/ +/);
+    if (kind !== "blob" || mode === "120000") continue;
+    files.push({ path: record.slice(tab + 1), blob, mode, size: Number(size) });
+  }
+  return files;
+}
+
 /** A blob's bytes. */
 export async function readBlob(gitDir: string, blob: string, size: number): Promise<Buffer> {
   if (!objectIdPattern.test(blob)) throw new Error(`not an object id: ${blob}`);

@@ -117,6 +117,7 @@ async function expectRefusal(
 function validParams(contract: RouteContract): Record<string, string> {
   const names = [...contract.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const sample = (name: string) => {
+    if (name === "provider" && contract.path.includes("/deploy-providers/")) return "vercel";
     if (name === "provider") return "openai";
     if (name === "commandId") return "cmd_abc";
     if (contract.path.includes("/chats/")) return "chat_abc";
@@ -191,6 +192,10 @@ const sampleBodies: Record<string, unknown> = {
     environment: { NODE_ENV: "staging" },
     cpu_limit: "0.5",
     memory_limit: "256m",
+  },
+  "PUT /api/settings/deploy-providers/{provider}": {
+    token: "vercel-sample-token-0123456789",
+    teamId: "team_abc123",
   },
   "PUT /api/settings/model-providers/{provider}": {
     apiKey: "sk-provider-key-123",

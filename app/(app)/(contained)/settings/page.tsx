@@ -1,4 +1,5 @@
 import { ApiKeysPanel } from "@/components/settings/api-keys-panel";
+import { DeployProvidersPanel } from "@/components/settings/deploy-providers-panel";
 import { GithubPanel } from "@/components/settings/github-panel";
 import { ModelProvidersPanel } from "@/components/settings/model-providers-panel";
 import { UsagePanel } from "@/components/settings/usage-panel";
@@ -13,7 +14,7 @@ export default async function SettingsPage() {
     <>
       <PageHeader
         title="Settings"
-        description="Your account, the keys that let scripts act as you, your model providers, GitHub and usage."
+        description="Your account, the keys that let scripts act as you, your model providers, GitHub, deployment providers and usage."
       />
       <div className="space-y-10">
         <section aria-labelledby="account-title" className="rounded-lg border border-zinc-800 p-5">
@@ -34,6 +35,7 @@ export default async function SettingsPage() {
         <ApiKeysPanel />
         <ModelProvidersPanel />
         <GithubPanel />
+        <DeployProvidersPanel />
         <UsagePanel />
       </div>
     </>
