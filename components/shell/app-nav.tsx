@@ -3,11 +3,12 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-// Only what works is listed: Tasks and Deployments join when their pages do.
+// Only what works is listed: Tasks joins when its page does.
 const items = [
   { href: "/ide", label: "IDE" },
   { href: "/projects", label: "Projects" },
   { href: "/workspace", label: "Workspace" },
+  { href: "/deployments", label: "Deployments" },
   { href: "/settings", label: "Settings" },
 ] as const;
 

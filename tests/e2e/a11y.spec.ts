@@ -1,19 +1,11 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { expectNoSeriousViolations } from "./axe";
 import { build, shot, signUp } from "./ide-steps";
 
 // Accessibility: axe-core finds no serious or critical violation on any page, in the dark and
 // the light theme, and the IDE works from the keyboard: a skip link to the prompt, tabs on the
 // arrow keys, the focus kept on Run while it runs, Esc out of the terminal, and a history whose
 // Delete a keyboard and a finger can reach.
-
-async function expectNoSeriousViolations(page: Page, where: string) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const serious = violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, where).toEqual([]);
-}
 
 for (const colorScheme of ["dark", "light"] as const) {
   test(`every page passes axe in the ${colorScheme} theme`, async ({ page, baseURL }) => {

@@ -37,7 +37,13 @@ test("on a phone, one pane shows at a time and a tall output leaves the prompt o
   const main = page.getByRole("navigation", { name: "Main" });
   await expect(main.getByRole("link", { name: "Settings" })).toBeVisible();
   // Only the areas that work are listed.
-  await expect(main.getByRole("link")).toHaveText(["IDE", "Projects", "Workspace", "Settings"]);
+  await expect(main.getByRole("link")).toHaveText([
+    "IDE",
+    "Projects",
+    "Workspace",
+    "Deployments",
+    "Settings",
+  ]);
   await expect(page.getByRole("button", { name: "Log out" })).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(main).toBeHidden();

@@ -10,7 +10,9 @@ import { decomposeSystem, taskSystem } from "../../lib/runs/prompts.ts";
 // - a name with "tested": an app with a package.json whose `npm test` runs node:test files
 //   naming AC-1 and AC-2 (with "failing" too, one of those tests fails);
 // - a name with "<n> independent tasks" (1 to 99): n tasks that depend on nothing, each writing
-//   a file of its own under src/part-NN/, the requirements shared out between them.
+//   a file of its own under src/part-NN/, the requirements shared out between them;
+// - a name with "website": one task writing public/index.html and server.js, which serves it on
+//   $PORT: an app that verifies (its JavaScript is checked) and deploys.
 // A task's reply writes each of its expected outputs, naming the task and the project (the task's
 // instructions carry the name), so a test can match a task's prompt by project name too.
 
@@ -87,6 +89,19 @@ export function planFor(name: string): { tasks: PlanTask[]; mergeOrder: string[]
       mergeOrder: slugs,
     };
   }
+  if (/website/i.test(name)) {
+    return {
+      tasks: [
+        task(name, "page", {
+          dependencies: [],
+          pathScope: ["public/**", "server.js"],
+          expectedOutputs: ["public/index.html", "server.js"],
+          requirements: ["FR-1", "FR-2"],
+        }),
+      ],
+      mergeOrder: ["page"],
+    };
+  }
   if (/tested/i.test(name)) {
     return {
       tasks: [
@@ -145,6 +160,25 @@ export function fileContent(slug: string, file: string, instructions: string): s
       "",
       'test("AC-1 the page has a title", () => assert.equal(title, "Boards"));',
       `test("AC-2 a board is listed", () => assert.deepEqual(boards(), [${JSON.stringify(expected)}]));`,
+      "",
+    ].join("\n");
+  }
+  if (file === "public/index.html") {
+    const project = /^Build the \S+ part of (.*)\.$/.exec(instructions)?.[1] ?? "the board";
+    return `<!doctype html>\n<html><head><title>${project}</title></head><body><h1>${project} is live</h1></body></html>\n`;
+  }
+  if (file === "server.js") {
+    return [
+      'const http = require("node:http");',
+      'const fs = require("node:fs");',
+      'const path = require("node:path");',
+      'const page = fs.readFileSync(path.join(__dirname, "public", "index.html"));',
+      "http",
+      "  .createServer((_request, response) => {",
+      '    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });',
+      "    response.end(page);",
+      "  })",
+      '  .listen(Number(process.env.PORT) || 3000, () => console.log("Serving", page.length, "bytes"));',
       "",
     ].join("\n");
   }

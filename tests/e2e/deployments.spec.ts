@@ -1,0 +1,89 @@
+import { expect, type Page, test } from "@playwright/test";
+import { expectNoSeriousViolations } from "./axe";
+import { signUp } from "./ide-steps";
+
+// The Deployments page: a project's build deployed on this machine, live at its own address
+// (opened in the browser), its logs shown live, stopped, restarted and deleted. The fake model
+// builds a "website" project as one page in public/index.html (tests/support/fake-run-replies.ts).
+
+const desktop = { width: 1440, height: 900 };
+const phone = { width: 390, height: 844 };
+
+async function shots(page: Page, name: string) {
+  for (const size of [desktop, phone]) {
+    await page.setViewportSize(size);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    await page.screenshot({
+      path: test.info().outputPath(`${name}-${size.width}.png`),
+      fullPage: true,
+    });
+    expect(width, `${name} at ${size.width} px`).toBe(size.width);
+  }
+  await page.setViewportSize(desktop);
+}
+
+async function apiPost(page: Page, path: string, data: unknown = {}) {
+  const response = await page.request.post(path, {
+    data,
+    headers: { origin: new URL(page.url()).origin },
+  });
+  expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
+  return (await response.json()).data;
+}
+
+test("deploy a build, open it, follow its logs, stop, restart and delete it", async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.setViewportSize(desktop);
+  await signUp(page, "deploy");
+  const project = await apiPost(page, "/api/v1/projects", { name: "Launch website" });
+  await apiPost(page, `/api/v1/projects/${project.id}/clarify`);
+  await apiPost(page, `/api/v1/projects/${project.id}/answers`, { answers: [] });
+  await apiPost(page, `/api/v1/projects/${project.id}/approve`);
+  const run = await apiPost(page, `/api/v1/projects/${project.id}/runs`);
+  const built = async () => {
+    const { data } = await (
+      await page.request.get(`/api/v1/projects/${project.id}/runs/${run.id}`)
+    ).json();
+    return `${data.status}${data.error ? `: ${data.error}` : ""}`;
+  };
+  await expect.poll(built, { timeout: 120_000 }).toBe("succeeded");
+
+  await page.getByRole("link", { name: "Deployments" }).first().click();
+  await expect(page.getByText("Nothing is deployed yet.")).toBeVisible();
+  await page.getByLabel("Project").selectOption({ label: "Launch website" });
+  await page.getByLabel("Name").fill("Launch site");
+  await page.getByRole("button", { name: "Deploy", exact: true }).click();
+
+  const deployment = page.getByTestId("deployment");
+  await expect(deployment.getByTestId("deployment-status")).toHaveText("live", {
+    timeout: 90_000,
+  });
+  const address = deployment.getByRole("link").first();
+  const url = await address.getAttribute("href");
+  expect(url).toMatch(/^http/);
+  await deployment.getByRole("button", { name: "Logs" }).click();
+  await expect(page.getByTestId("logs-state")).toHaveText("Live");
+  await expect(page.getByTestId("deployment-logs")).toContainText(/app Serving \d+ bytes/, {
+    timeout: 30_000,
+  });
+  await expectNoSeriousViolations(page, "/deployments, live with its logs open");
+  await shots(page, "deployments-01-live");
+
+  // The app, at its own address.
+  const app = await page.context().newPage();
+  await app.goto(url as string);
+  await expect(app.getByRole("heading", { name: "Launch website is live" })).toBeVisible();
+  await app.close();
+
+  await deployment.getByRole("button", { name: "Stop" }).click();
+  await expect(deployment.getByTestId("deployment-status")).toHaveText("stopped");
+  await deployment.getByRole("button", { name: "Restart" }).click();
+  await expect(deployment.getByTestId("deployment-status")).toHaveText("live", {
+    timeout: 60_000,
+  });
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await deployment.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByText("Nothing is deployed yet.")).toBeVisible();
+  await shots(page, "deployments-02-deleted");
+});
