@@ -43,7 +43,7 @@ export const deployContract = defineContract({
   method: "POST",
   path: "/api/v1/deploy",
   summary:
-    "Deploy a project's run (run_id, else its latest succeeded run) with a name, an optional host port, environment (stored encrypted, never shown) and limits. A port already taken is 400 PORT_IN_USE. provider vercel or netlify deploys the commit's files there with your token from Settings (port, limits and environment are for local only); url is then the provider's. No token or a refused one is 400, the provider unreachable or failing 502.",
+    "Deploy one source: a project's run (project_id, with run_id or else its latest succeeded run), a chat's newest app (chatId), an app given inline (fragment, as POST /api/sandbox takes it), or a folder of your workspace (workspace: {path}); naming none or several is 400. With a name, an optional host port, environment (stored encrypted, never shown) and limits. A port already taken is 400 PORT_IN_USE. provider vercel or netlify deploys the commit's files there with your token from Settings (port, limits and environment are for local only); url is then the provider's. No token or a refused one is 400, the provider unreachable or failing 502.",
   tags: ["deployments"],
   auth: "user",
   rateLimit: "deploy",

@@ -8,19 +8,23 @@ import { getProjectRepoOrThrow } from "@/lib/project-files/get-project-repo-or-t
 import { objectIdPattern } from "@/lib/project-files/git-objects";
 import { encryptSecret } from "@/lib/secrets";
 import { type DeploymentRow, rowUrl } from "./deployment-rows";
+import { type DeploymentTarget, filesTarget, removeSourceRepo } from "./deployment-sources";
 import { holdHostPort, removeLocalDeployment } from "./local/local-deployments";
 import { assertProviderConnected, startRemoteDeployment } from "./providers/remote-deployments";
 import { launchDeployment } from "./run-deployment";
 import type { DeployBody, DeploymentProvider, DeployResult, DeployRunBody } from "./schemas";
 
-// A new deployment of a run's result: only a run that succeeded deploys (else 409). The row and
-// its host port are taken before anything else, so two deployments never hold one port; the
-// build and start run in the background, and the row says how they went.
+// A new deployment of a run's result (only a run that succeeded deploys, else 409), or of a
+// chat's app, a fragment or workspace files (deployment-sources.ts). The row and its host port
+// are taken before anything else, so two deployments never hold one port; the build and start
+// run in the background, and the row says how they went.
 
 interface CreateOptions {
   userId: string;
-  projectId: string;
-  runId: string | undefined;
+  /** What deploys: a project's run (its latest that succeeded without `runId`), or files. */
+  source:
+    | { projectId: string; runId: string | undefined }
+    | Parameters<typeof filesTarget>[0]["source"];
   name: string | undefined;
   provider: DeploymentProvider;
   port?: number | undefined;
@@ -30,8 +34,12 @@ interface CreateOptions {
   healthCheckPath?: string;
 }
 
-async function createDeployment(options: CreateOptions): Promise<DeploymentRow> {
-  const { userId, projectId } = options;
+/** A run's result, as a deployment names it; only a run that succeeded deploys (else 409). */
+async function runTarget(
+  userId: string,
+  projectId: string,
+  runId: string | undefined,
+): Promise<DeploymentTarget & { name: string }> {
   const repo = await getProjectRepoOrThrow({ userId, projectId });
   const db = await getDb();
   const [run] = await db.query<{
@@ -40,16 +48,16 @@ async function createDeployment(options: CreateOptions): Promise<DeploymentRow> 
     status: string;
     result_commit: string | null;
   }>(
-    options.runId
+    runId
       ? `select id, run_number, status, result_commit from runs
           where id = $3 and project_id = $1 and user_id = $2`
       : `select id, run_number, status, result_commit from runs
           where project_id = $1 and user_id = $2 and status = 'succeeded'
           order by run_number desc limit 1`,
-    options.runId ? [projectId, userId, options.runId] : [projectId, userId],
+    runId ? [projectId, userId, runId] : [projectId, userId],
   );
   if (!run) {
-    if (options.runId) throw notFound("Run");
+    if (runId) throw notFound("Run");
     throw new KilnError(
       "CONFLICT",
       "This project has no succeeded run to deploy: build it first, or name a run",
@@ -66,8 +74,40 @@ async function createDeployment(options: CreateOptions): Promise<DeploymentRow> 
   if (!objectIdPattern.test(run.result_commit)) {
     throw new KilnError("CONFLICT", `Run ${run.run_number} has no result commit to deploy`);
   }
-  await assertProviderConnected(userId, options.provider);
+  return {
+    repoPath: repo.repoPath,
+    commit: run.result_commit,
+    projectId,
+    runId: run.id,
+    source: "run",
+    sourceRef: null,
+    name: `${repo.name} run ${run.run_number}`,
+  };
+}
+
+async function createDeployment(options: CreateOptions): Promise<DeploymentRow> {
+  const { userId, source } = options;
   const id = prefixedId("dep");
+  const target =
+    "projectId" in source
+      ? await runTarget(userId, source.projectId, source.runId)
+      : await filesTarget({ userId, deploymentId: id, source });
+  try {
+    return await insertAndLaunch(id, options, target);
+  } catch (error) {
+    if (target.source !== "run") await removeSourceRepo(id);
+    throw error;
+  }
+}
+
+async function insertAndLaunch(
+  id: string,
+  options: CreateOptions,
+  target: DeploymentTarget & { name?: string },
+): Promise<DeploymentRow> {
+  const { userId } = options;
+  const db = await getDb();
+  await assertProviderConnected(userId, options.provider);
   const environment = options.environment ?? {};
   const keys = Object.keys(environment).sort();
   let row: DeploymentRow;
@@ -77,23 +117,25 @@ async function createDeployment(options: CreateOptions): Promise<DeploymentRow> 
       const [inserted] = await tx.query<DeploymentRow>(
         `insert into deployments (id, user_id, project_id, run_id, name, provider, commit_sha, port,
                                 environment_sealed, environment_keys, cpu_limit, memory_limit,
-                                health_check_path)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                health_check_path, source, source_ref)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        returning *`,
         [
           id,
           userId,
-          projectId,
-          run.id,
-          options.name ?? `${repo.name} run ${run.run_number}`,
+          target.projectId,
+          target.runId,
+          options.name ?? target.name ?? "App",
           options.provider,
-          run.result_commit,
+          target.commit,
           options.port ?? null,
           keys.length > 0 ? encryptSecret(JSON.stringify(environment)) : null,
           keys,
           options.cpuLimit ?? null,
           options.memoryLimit ?? null,
           options.healthCheckPath ?? "/",
+          target.source,
+          target.sourceRef,
         ],
       );
       return inserted as DeploymentRow;
@@ -113,8 +155,8 @@ async function createDeployment(options: CreateOptions): Promise<DeploymentRow> 
       throw error;
     }
   }
-  if (row.provider !== "local") return startRemoteDeployment(row, repo.repoPath);
-  launchDeployment(row, repo.repoPath);
+  if (row.provider !== "local") return startRemoteDeployment(row, target.repoPath);
+  launchDeployment(row, target.repoPath);
   return row;
 }
 
@@ -154,8 +196,7 @@ export async function deployRun(options: {
 }) {
   const row = await createDeployment({
     userId: options.userId,
-    projectId: options.projectId,
-    runId: options.body.runId,
+    source: { projectId: options.projectId, runId: options.body.runId },
     name: undefined,
     provider: options.body.provider,
   });
@@ -169,10 +210,16 @@ export async function deployProject(options: {
   origin: string;
 }): Promise<DeployResult> {
   const { body } = options;
+  const projectId = body.project_id ?? body.projectId;
   const row = await createDeployment({
     userId: options.userId,
-    projectId: (body.project_id ?? body.projectId)!,
-    runId: body.run_id ?? body.runId,
+    source: projectId
+      ? { projectId, runId: body.run_id ?? body.runId }
+      : body.chatId
+        ? { chatId: body.chatId }
+        : body.fragment
+          ? { fragment: body.fragment }
+          : { workspace: body.workspace?.path ?? "" },
     name: body.name,
     provider: body.provider,
     port: body.port,

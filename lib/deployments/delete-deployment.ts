@@ -1,6 +1,7 @@
 import "server-only";
 import { getDb } from "@/lib/db/client";
 import { deploymentStream } from "./deployment-logs";
+import { removeSourceRepo } from "./deployment-sources";
 import { getDeploymentRowOrThrow } from "./get-deployment-or-throw";
 import { removeLocalDeployment } from "./local/local-deployments";
 import { isRemote, removeRemoteDeployment } from "./providers/remote-deployments";
@@ -22,6 +23,7 @@ export async function deleteDeployment(options: {
     await tx.query("delete from deployments where id = $1", [row.id]);
   });
   if (row.provider === "local") await removeLocalDeployment(row.id);
+  if (row.source !== "run") await removeSourceRepo(row.id);
   const message = `Deployment ${row.id} deleted${leftRemote ? `: ${leftRemote}` : ""}`;
   return { message, id: row.id, status: null };
 }

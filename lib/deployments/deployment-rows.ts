@@ -4,6 +4,7 @@ import { previewOriginUrl } from "@/lib/sandbox/local/preview/preview-token";
 import type {
   Deployment,
   DeploymentProvider,
+  DeploymentSource,
   DeploymentStatus,
   ProjectDeployment,
 } from "./schemas";
@@ -14,8 +15,10 @@ import type {
 export interface DeploymentRow {
   id: string;
   user_id: string;
-  project_id: string;
+  project_id: string | null;
   run_id: string | null;
+  source: DeploymentSource;
+  source_ref: string | null;
   name: string;
   provider: DeploymentProvider;
   status: DeploymentStatus;
@@ -61,6 +64,7 @@ export function toDeployment(row: DeploymentRow, origin: string): Deployment {
   return {
     id: row.id,
     project_id: row.project_id,
+    source: row.source,
     run_id: row.run_id,
     name: row.name,
     provider: row.provider,
@@ -86,7 +90,8 @@ export function toDeployment(row: DeploymentRow, origin: string): Deployment {
 export function toProjectDeployment(row: DeploymentRow, origin: string): ProjectDeployment {
   return {
     id: row.id,
-    projectId: row.project_id,
+    // Seed 001 reads deployments through their project: this row has one.
+    projectId: row.project_id ?? "",
     runId: row.run_id,
     status: row.status,
     provider: row.provider,

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { chatIdSchema } from "@/lib/chat/schemas";
+import { workspacePath } from "@/lib/files/schemas";
+import { fragmentSchema } from "@/lib/fragments/schema";
 import { projectIdSchema } from "@/lib/projects/schemas";
 import { pageFields } from "@/lib/query-numbers";
 import { runIdSchema } from "@/lib/runs/schemas";
@@ -107,11 +110,20 @@ export const projectDeploymentSchema = z.object({
 });
 export type ProjectDeployment = z.infer<typeof projectDeploymentSchema>;
 
+export const deploymentSources = ["run", "chat", "fragment", "workspace"] as const;
+export type DeploymentSource = (typeof deploymentSources)[number];
+
 // Seed 002: POST /api/v1/deploy
 export const deployBodySchema = z
   .strictObject({
     project_id: projectIdSchema.optional(),
     projectId: projectIdSchema.optional(),
+    /** A chat of the caller's: its newest app deploys. */
+    chatId: chatIdSchema.optional(),
+    /** An app given inline, as POST /api/sandbox takes it. */
+    fragment: fragmentSchema.optional(),
+    /** A folder of the caller's workspace ("" or left out: all of it). */
+    workspace: z.strictObject({ path: workspacePath(true).default("") }).optional(),
     /** The run whose result deploys; the project's latest succeeded run when not given. */
     run_id: runIdSchema.optional(),
     runId: runIdSchema.optional(),
@@ -131,9 +143,20 @@ export const deployBodySchema = z
       .max(500)
       .default("/"),
   })
-  .refine((body) => body.project_id ?? body.projectId, {
-    error: "is required",
-    path: ["project_id"],
+  .refine(
+    (body) =>
+      [body.project_id ?? body.projectId, body.chatId, body.fragment, body.workspace].filter(
+        (source) => source !== undefined,
+      ).length === 1,
+    {
+      error:
+        "name exactly one source: project_id (a run's result), chatId (a chat's app), fragment, or workspace",
+      path: ["project_id"],
+    },
+  )
+  .refine((body) => !(body.run_id ?? body.runId) || (body.project_id ?? body.projectId), {
+    error: "is for a project's run: give project_id too",
+    path: ["run_id"],
   })
   .refine((body) => !(body.run_id && body.runId && body.run_id !== body.runId), {
     error: "run_id and runId disagree",
@@ -169,7 +192,10 @@ export type DeployBody = z.infer<typeof deployBodySchema>;
 /** Seed 002's view of a deployment. Environment values never leave the server. */
 export const deploymentSchema = z.object({
   id: deploymentIdSchema,
-  project_id: projectIdSchema,
+  /** Null for a deployment of a chat's app, a fragment or workspace files. */
+  project_id: projectIdSchema.nullable(),
+  /** What was deployed: a run's result, a chat's app, a fragment or workspace files. */
+  source: z.enum(deploymentSources),
   run_id: z.string().nullable(),
   name: z.string(),
   provider: z.enum(deploymentProviders),

@@ -84,6 +84,50 @@ export async function createBareRepository(
   return { commit };
 }
 
+/**
+ * A commit (with no parent) of `files` at their paths, in the bare repository at `gitDir`, made
+ * there first if it is not yet; kept from pruning under `ref`. Paths are relative, "/"-separated
+ * and already checked (no "..", empty parts or control characters).
+ */
+export async function commitFiles(
+  gitDir: string,
+  files: { path: string; content: string }[],
+  message: string,
+  ref: string,
+): Promise<string> {
+  await mkdir(gitDir, { recursive: true });
+  await git(["init", "--quiet", "--bare", "--initial-branch=main", gitDir]);
+  interface Dir {
+    blobs: Map<string, string>;
+    dirs: Map<string, Dir>;
+  }
+  const root: Dir = { blobs: new Map(), dirs: new Map() };
+  for (const file of files) {
+    const parts = file.path.split("/");
+    const name = parts.pop()!;
+    let dir = root;
+    for (const part of parts) {
+      const next = dir.dirs.get(part) ?? { blobs: new Map(), dirs: new Map() };
+      dir.dirs.set(part, next);
+      dir = next;
+    }
+    const blob = (
+      await git(["hash-object", "-w", "--stdin"], { gitDir, input: file.content })
+    ).trim();
+    dir.blobs.set(name, blob);
+  }
+  const writeTree = async (dir: Dir): Promise<string> => {
+    const entries = [...dir.blobs].map(([name, blob]) => `100644 blob ${blob}\t${name}`);
+    for (const [name, sub] of dir.dirs)
+      entries.push(`040000 tree ${await writeTree(sub)}\t${name}`);
+    return (await git(["mktree"], { gitDir, input: `${entries.join("\n")}\n` })).trim();
+  };
+  const tree = await writeTree(root);
+  const commit = (await git(["commit-tree", tree, "-m", message], { gitDir })).trim();
+  await git(["update-ref", ref, commit], { gitDir });
+  return commit;
+}
+
 /** The commit a branch points at, or undefined when there is no such branch. */
 export async function branchHead(gitDir: string, branch: string): Promise<string | undefined> {
   try {

@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,6 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
 import { type KilnServer, startKiln } from "../support/kiln-server";
+import { viaKiln } from "../support/via-kiln";
 import { suiteEnv } from "./global-setup";
 
 // Deployments on the local provider: a run's result built in a sandbox and kept running,
@@ -71,29 +71,6 @@ function commitApp(repoPath: string, files: Record<string, string>): string {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** A request to Kiln's socket with the Host a browser sends for `url` (a preview origin). */
-function viaKiln(kiln: string, url: string, pathname = "/") {
-  const { hostname, port } = new URL(kiln);
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const request = httpRequest({
-      hostname,
-      port,
-      path: pathname,
-      headers: { host: new URL(url).host },
-    });
-    request.on("response", (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk) => {
-        body += chunk;
-      });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on("error", reject);
-    request.end();
-  });
 }
 
 interface LogFrame {
