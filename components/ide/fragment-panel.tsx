@@ -1,9 +1,11 @@
 "use client";
 
 import { type Tab, TabList, tabId } from "@/components/ui/tab-list";
+import { useDeployment } from "@/hooks/use-deployment";
 import type { FragmentView, MessageView, SandboxRunState } from "@/lib/client/ide-types";
 import { fragmentFiles } from "@/lib/fragments/files";
 import { CodePane } from "./code-pane";
+import { DeploymentLine } from "./deployment-line";
 import { RunControls } from "./run-controls";
 import { RunOutput } from "./run-output";
 import { TerminalPanel } from "./terminal-panel";
@@ -59,6 +61,7 @@ export function FragmentPanel({
   workspacePath: string | null;
   onVersionSaved: (message: MessageView) => void;
 }) {
+  const deployment = useDeployment(chatId);
   if (!fragment) {
     return (
       <div className="flex h-full items-center justify-center p-8 text-center text-sm text-zinc-400">
@@ -84,17 +87,17 @@ export function FragmentPanel({
   return (
     <section aria-label="Fragment" className="flex h-full min-h-0 flex-col">
       <header className="border-b border-zinc-800 px-4 py-3" data-testid="fragment-card">
-        <div className="flex items-center gap-2">
-          <h2 className="truncate font-semibold text-zinc-100">
+        <div className="flex flex-wrap items-center gap-2">
+          <h2 className="min-w-0 max-w-full truncate font-semibold text-zinc-100">
             {fragment.title || "Untitled app"}
           </h2>
           {fragment.template ? (
-            <span className="rounded bg-zinc-900 px-2 py-0.5 font-mono text-xs text-orange-300">
+            <span className="whitespace-nowrap rounded bg-zinc-900 px-2 py-0.5 font-mono text-xs text-orange-300">
               {fragment.template}
             </span>
           ) : null}
           {fragment.port ? (
-            <span className="text-xs text-zinc-400">port {fragment.port}</span>
+            <span className="whitespace-nowrap text-xs text-zinc-400">port {fragment.port}</span>
           ) : null}
           <RunControls
             fragment={fragment}
@@ -109,6 +112,8 @@ export function FragmentPanel({
               onRun(version);
             }}
             onShowOutput={() => setView("output")}
+            onDeploy={fragment.port ? (version) => void deployment.deploy(version) : undefined}
+            isDeploying={deployment.state.status === "deploying"}
           />
         </div>
         {fragment.description ? (
@@ -117,6 +122,7 @@ export function FragmentPanel({
         {dependencies.length > 0 ? (
           <p className="mt-1 font-mono text-xs text-zinc-400">+ {dependencies.join(", ")}</p>
         ) : null}
+        <DeploymentLine state={deployment.state} />
       </header>
       <TabList
         label="View"

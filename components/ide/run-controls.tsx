@@ -4,7 +4,7 @@ import type { FragmentView } from "@/lib/client/ide-types";
 
 // Run, on the fragment's card: "Writing…" while the model writes, disabled with the reason on
 // a version that failed or was stopped half-written (the last valid version stays runnable),
-// and the Auto-run switch.
+// and the Auto-run switch; Deploy beside Run for an app that serves a page.
 
 export function RunControls({
   fragment,
@@ -16,6 +16,8 @@ export function RunControls({
   onAutoRun,
   onRun,
   onShowOutput,
+  onDeploy,
+  isDeploying,
 }: {
   fragment: FragmentView;
   streaming: boolean;
@@ -27,6 +29,9 @@ export function RunControls({
   onRun: (fragment: FragmentView) => void;
   /** Run pressed while a run (an auto-run, say) is going: it shows that run's output. */
   onShowOutput: () => void;
+  /** Deploys the newest valid version; absent for an app that serves no page. */
+  onDeploy?: ((fragment: FragmentView) => void) | undefined;
+  isDeploying: boolean;
 }) {
   const button =
     "rounded bg-orange-500 px-3 py-1 text-sm font-medium text-black hover:bg-orange-400 disabled:cursor-not-allowed disabled:opacity-50";
@@ -41,6 +46,17 @@ export function RunControls({
         />
         Auto-run
       </label>
+      {onDeploy && current && !streaming ? (
+        <button
+          type="button"
+          onClick={() => onDeploy(current)}
+          disabled={isDeploying}
+          title="Keep this app running at an address of its own (Deployments lists it)"
+          className="rounded border border-zinc-700 px-3 py-1 text-sm font-medium text-zinc-200 hover:bg-zinc-800 disabled:cursor-progress disabled:opacity-60"
+        >
+          {isDeploying ? "Deploying…" : "Deploy"}
+        </button>
+      ) : null}
       {streaming ? (
         <span role="status" className="inline-flex items-center gap-1.5 text-xs text-orange-300">
           {/* Only the dot pulses: text fading in and out would drop below readable contrast. */}

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import { expectNoSeriousViolations } from "./axe";
-import { signUp } from "./ide-steps";
+import { build, signUp } from "./ide-steps";
 
 // The Deployments page: a project's build deployed on this machine, live at its own address
 // (opened in the browser), its logs shown live, stopped, restarted and deleted. The fake model
@@ -86,4 +86,33 @@ test("deploy a build, open it, follow its logs, stop, restart and delete it", as
   await deployment.getByRole("button", { name: "Delete" }).click();
   await expect(page.getByText("Nothing is deployed yet.")).toBeVisible();
   await shots(page, "deployments-02-deleted");
+});
+
+test("the IDE's Deploy puts the chat's app live at an address of its own", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize(desktop);
+  await signUp(page, "ide-deploy");
+  await build(page, "Build a click counter page");
+  await page.getByRole("button", { name: "Deploy", exact: true }).click();
+  const line = page.getByTestId("deployment-line");
+  await expect(line).toContainText("Live at", { timeout: 90_000 });
+  const url = (await line.getByRole("link").first().getAttribute("href")) as string;
+  await shots(page, "deployments-03-ide-live");
+  // On a phone, the app's card with Run, Deploy and the address keeps to the screen's width.
+  await page.setViewportSize(phone);
+  await page.getByRole("button", { name: "Code", exact: true }).click();
+  await expect(line).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(phone.width);
+  await page.screenshot({ path: test.info().outputPath("deployments-04-ide-phone.png") });
+  await page.setViewportSize(desktop);
+
+  const app = await page.context().newPage();
+  await app.goto(url);
+  await expect(app.getByRole("heading", { name: "Click counter" })).toBeVisible();
+  await app.close();
+
+  await line.getByRole("link", { name: "Deployments" }).click();
+  const deployment = page.getByTestId("deployment");
+  await expect(deployment.getByTestId("deployment-status")).toHaveText("live");
+  await expect(deployment.getByRole("link").first()).toHaveAttribute("href", url);
 });
