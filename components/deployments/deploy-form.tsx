@@ -5,50 +5,67 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import { useLoaded } from "@/hooks/use-loaded";
-import { errorMessage, v1Fetch, v1FetchPage } from "@/lib/client/fetch-json";
+import { apiFetch, errorMessage, v1Fetch, v1FetchPage } from "@/lib/client/fetch-json";
 
-// Deploy a project's latest build that succeeded (POST /api/v1/deploy): on this machine, or on
-// Vercel or Netlify with the token saved in Settings.
+// Deploy (POST /api/v1/deploy) a project's latest build that succeeded, a chat's newest app or
+// a folder of the workspace: on this machine, or on Vercel or Netlify with the token saved in
+// Settings.
 
 interface ProjectItem {
   id: string;
   name: string;
   latestRun: { status: string } | null;
 }
+interface ChatItem {
+  id: string;
+  title: string;
+}
+type Source = "project" | "chat" | "workspace";
 
+const labelClass = "block text-sm font-medium text-zinc-300";
 const fieldClass =
   "w-full rounded-md border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100 focus-visible:outline-2 focus-visible:outline-orange-400";
 
 export function DeployForm({ onDeployed }: { onDeployed(): void }) {
-  const load = useCallback(
-    async () =>
-      (await v1FetchPage<ProjectItem>("/api/v1/projects?pageSize=100")).items.filter(
-        (project) => project.latestRun !== null,
-      ),
-    [],
-  );
-  const { data: projects, error: loadError } = useLoaded(load);
+  const load = useCallback(async () => {
+    const [projects, chats] = await Promise.all([
+      v1FetchPage<ProjectItem>("/api/v1/projects?pageSize=100"),
+      apiFetch<{ chats: ChatItem[] }>("/api/chats?pageSize=100"),
+    ]);
+    return {
+      projects: projects.items.filter((project) => project.latestRun !== null),
+      chats: chats.chats,
+    };
+  }, []);
+  const { data: choices, error: loadError } = useLoaded(load);
   const [error, setError] = useState<string>();
   const [isDeploying, setIsDeploying] = useState(false);
+  const [source, setSource] = useState<Source>("project");
   const [provider, setProvider] = useState("local");
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
-    const data = new FormData(form);
-    const projectId = String(data.get("project") ?? "");
-    const project = projects?.find((p) => p.id === projectId);
-    const port = String(data.get("port") ?? "").trim();
+    const fields = new FormData(form);
+    const value = (name: string) => String(fields.get(name) ?? "").trim();
+    const project = choices?.projects.find((p) => p.id === value("project"));
+    const chat = choices?.chats.find((c) => c.id === value("chat"));
+    const what =
+      source === "project"
+        ? { body: { project_id: value("project") }, name: project?.name }
+        : source === "chat"
+          ? { body: { chatId: value("chat") }, name: chat?.title }
+          : { body: { workspace: { path: value("folder") } }, name: value("folder") };
     setError(undefined);
     setIsDeploying(true);
     try {
       await v1Fetch("/api/v1/deploy", {
         method: "POST",
         json: {
-          project_id: projectId,
-          name: String(data.get("name") ?? "").trim() || project?.name || "App",
+          ...what.body,
+          name: value("name") || what.name || "App",
           provider,
-          ...(port && provider === "local" ? { port: Number(port) } : {}),
+          ...(value("port") && provider === "local" ? { port: Number(value("port")) } : {}),
         },
       });
       form.reset();
@@ -61,31 +78,62 @@ export function DeployForm({ onDeployed }: { onDeployed(): void }) {
     }
   }
 
-  if (projects?.length === 0) {
-    return (
-      <p className="text-sm text-zinc-400">
-        A project deploys once one of its builds has succeeded: build one from its page in Projects.
-      </p>
-    );
-  }
   return (
-    <form onSubmit={onSubmit} className="space-y-3" aria-label="Deploy a build">
+    <form onSubmit={onSubmit} className="space-y-3" aria-label="Deploy an app">
       {error || loadError ? <Alert tone="error">{error ?? loadError}</Alert> : null}
-      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-        <label className="block space-y-1.5">
-          <span className="block text-sm font-medium text-zinc-300">Project</span>
-          <select name="project" required className={fieldClass}>
-            {projects?.map((project) => (
-              <option key={project.id} value={project.id}>
-                {project.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <TextField id="deploy-name" name="name" label="Name" placeholder="Project's name" />
-        <label className="block space-y-1.5">
-          <span className="block text-sm font-medium text-zinc-300">Where</span>
+      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-5">
+        <div className="space-y-1.5">
+          <label htmlFor="deploy-source" className={labelClass}>
+            Deploy
+          </label>
           <select
+            id="deploy-source"
+            name="source"
+            value={source}
+            onChange={(event) => setSource(event.target.value as Source)}
+            className={fieldClass}
+          >
+            <option value="project">A project's build</option>
+            <option value="chat">A chat's app</option>
+            <option value="workspace">A workspace folder</option>
+          </select>
+        </div>
+        {source === "project" ? (
+          <div className="space-y-1.5">
+            <label htmlFor="deploy-project" className={labelClass}>
+              Project
+            </label>
+            <select id="deploy-project" name="project" required className={fieldClass}>
+              {choices?.projects.map((project) => (
+                <option key={project.id} value={project.id}>
+                  {project.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : source === "chat" ? (
+          <div className="space-y-1.5">
+            <label htmlFor="deploy-chat" className={labelClass}>
+              Chat
+            </label>
+            <select id="deploy-chat" name="chat" required className={fieldClass}>
+              {choices?.chats.map((chat) => (
+                <option key={chat.id} value={chat.id}>
+                  {chat.title}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : (
+          <TextField id="deploy-folder" name="folder" label="Folder" placeholder="sites/home" />
+        )}
+        <TextField id="deploy-name" name="name" label="Name" placeholder="Its name" />
+        <div className="space-y-1.5">
+          <label htmlFor="deploy-provider" className={labelClass}>
+            Where
+          </label>
+          <select
+            id="deploy-provider"
             name="provider"
             value={provider}
             onChange={(event) => setProvider(event.target.value)}
@@ -95,7 +143,7 @@ export function DeployForm({ onDeployed }: { onDeployed(): void }) {
             <option value="vercel">Vercel</option>
             <option value="netlify">Netlify</option>
           </select>
-        </label>
+        </div>
         {provider === "local" ? (
           <TextField
             id="deploy-port"
@@ -107,10 +155,16 @@ export function DeployForm({ onDeployed }: { onDeployed(): void }) {
         ) : null}
       </div>
       <p className="text-xs text-zinc-400">
-        The project's latest build that succeeded is deployed.
+        {source === "project"
+          ? choices?.projects.length === 0
+            ? "No project has a build yet: build one from its page in Projects."
+            : "The project's latest build that succeeded is deployed."
+          : source === "chat"
+            ? "The chat's newest app is deployed."
+            : "The folder's files are deployed as they are (empty: the whole workspace)."}
         {provider === "local" ? "" : " Vercel and Netlify use the token saved in Settings."}
       </p>
-      <Button type="submit" disabled={isDeploying || !projects}>
+      <Button type="submit" disabled={isDeploying || !choices}>
         {isDeploying ? "Deploying…" : "Deploy"}
       </Button>
     </form>

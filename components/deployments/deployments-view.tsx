@@ -67,7 +67,7 @@ export function DeploymentsView() {
     <div className="min-w-0 space-y-8">
       <section aria-labelledby="deploy-title" className="space-y-3">
         <h2 id="deploy-title" className="text-lg font-semibold">
-          Deploy a build
+          Deploy an app
         </h2>
         <DeployForm onDeployed={() => void reload()} />
       </section>

@@ -115,4 +115,21 @@ test("the IDE's Deploy puts the chat's app live at an address of its own", async
   const deployment = page.getByTestId("deployment");
   await expect(deployment.getByTestId("deployment-status")).toHaveText("live");
   await expect(deployment.getByRole("link").first()).toHaveAttribute("href", url);
+
+  // A workspace folder, deployed from the page.
+  const made = await page.request.post("/api/files/batch", {
+    headers: { origin: new URL(page.url()).origin },
+    data: { files: [{ path: "sites/about/index.html", content: "<h1>About this site</h1>" }] },
+  });
+  expect(made.status()).toBe(200);
+  await page.getByLabel("Deploy", { exact: true }).selectOption("A workspace folder");
+  await page.getByLabel("Folder").fill("sites/about");
+  await page.getByRole("button", { name: "Deploy", exact: true }).click();
+  const about = deployment.filter({ hasText: "sites/about" });
+  await expect(about.getByTestId("deployment-status")).toHaveText("live", { timeout: 60_000 });
+  const aboutUrl = (await about.getByRole("link").first().getAttribute("href")) as string;
+  const site = await page.context().newPage();
+  await site.goto(aboutUrl);
+  await expect(site.getByRole("heading", { name: "About this site" })).toBeVisible();
+  await site.close();
 });
