@@ -4,14 +4,15 @@
 // started directly on the host (python3's file server, `node server.js`) to its first 200.
 // The run rows are written straight into the database while Kiln is stopped (BENCH_DATABASE_URL:
 // with pg while it runs), as the integration tests do: the build pipeline is not what is timed.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { TestClient } from "../tests/support/client.ts";
+import { commitApp, writeFiles } from "../tests/support/commit-app.ts";
 import { freePort, type KilnServer, startKiln } from "../tests/support/kiln-server.ts";
 import { previewFetch } from "../tests/support/preview-fetch.ts";
 import { kilnNodeOptions } from "./kiln-node-options.ts";
@@ -33,42 +34,6 @@ const apps = {
   },
 };
 type AppName = keyof typeof apps;
-
-const gitEnv = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  HOME: process.env.HOME ?? "/tmp",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Bench",
-  GIT_AUTHOR_EMAIL: "bench@example.test",
-  GIT_COMMITTER_NAME: "Bench",
-  GIT_COMMITTER_EMAIL: "bench@example.test",
-} as unknown as NodeJS.ProcessEnv;
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd, env: gitEnv, encoding: "utf8" }).trim();
-
-function writeApp(dir: string, files: Record<string, string>) {
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
-}
-
-/** Commits `files` onto the project's repository; the commit. */
-function commitApp(repoPath: string, files: Record<string, string>): string {
-  const work = mkdtempSync(path.join(tmpdir(), "kiln-bench-deploy-work-"));
-  try {
-    git(work, "clone", "--quiet", repoPath, ".");
-    writeApp(work, files);
-    git(work, "add", "--all");
-    git(work, "commit", "--quiet", "-m", "app");
-    const commit = git(work, "rev-parse", "HEAD");
-    git(work, "push", "--quiet", "origin", `HEAD:refs/heads/app-${commit.slice(0, 8)}`);
-    return commit;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
 
 async function firstOk(get: () => Promise<Response>, deadline: number, what: string) {
   for (;;) {
@@ -167,7 +132,7 @@ try {
     await deployOnce(name);
     const dir = mkdtempSync(path.join(tmpdir(), `kiln-bench-deploy-${name}-`));
     hostDirs.push(dir);
-    writeApp(dir, apps[name]);
+    writeFiles(dir, apps[name]);
     await direct(name, dir);
   }
   // Alternating, so that drift in the machine hits both alike.

@@ -1,26 +1,11 @@
 import { expect, type Page, test } from "@playwright/test";
 import { expectNoSeriousViolations } from "./axe";
 import { build, signUp } from "./ide-steps";
+import { desktop, phone, shots } from "./widths";
 
 // The Deployments page: a project's build deployed on this machine, live at its own address
 // (opened in the browser), its logs shown live, stopped, restarted and deleted. The fake model
 // builds a "website" project as one page in public/index.html (tests/support/fake-run-replies.ts).
-
-const desktop = { width: 1440, height: 900 };
-const phone = { width: 390, height: 844 };
-
-async function shots(page: Page, name: string) {
-  for (const size of [desktop, phone]) {
-    await page.setViewportSize(size);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    await page.screenshot({
-      path: test.info().outputPath(`${name}-${size.width}.png`),
-      fullPage: true,
-    });
-    expect(width, `${name} at ${size.width} px`).toBe(size.width);
-  }
-  await page.setViewportSize(desktop);
-}
 
 async function apiPost(page: Page, path: string, data: unknown = {}) {
   const response = await page.request.post(path, {

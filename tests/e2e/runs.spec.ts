@@ -1,27 +1,11 @@
 import { expect, type Page, test } from "@playwright/test";
 import { signUp } from "./ide-steps";
+import { desktop, shots } from "./widths";
 
 // A build from the project page: Start build, the run's page with its tasks and their progress,
 // the event log filled live over SSE (every event once, in order), cancel, then retry. The fake
 // model server writes the plan and the tasks' files (tests/support/fake-run-replies.ts). Each
 // state is kept as a screenshot at a desktop and a phone width.
-
-const desktop = { width: 1440, height: 900 };
-const phone = { width: 390, height: 844 };
-
-/** Screenshots at both widths; at each the document is exactly as wide as the viewport. */
-async function shots(page: Page, name: string) {
-  for (const size of [desktop, phone]) {
-    await page.setViewportSize(size);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    await page.screenshot({
-      path: test.info().outputPath(`${name}-${size.width}.png`),
-      fullPage: true,
-    });
-    expect(width, `${name} at ${size.width} px`).toBe(size.width);
-  }
-  await page.setViewportSize(desktop);
-}
 
 /** A POST through the API the pages use, answering its data. */
 async function apiPost(page: Page, path: string, data: unknown = {}) {

@@ -1,23 +1,12 @@
 import { expect, type Page, test } from "@playwright/test";
 import { edit, signUp } from "./ide-steps";
+import { desktop, shots } from "./widths";
 
 // A workspace folder as an app: files made in the workspace, run in the IDE (Run in IDE: a chat
 // whose app is the folder, running in a sandbox), edited by chatting with the model, saved back
 // to the folder they came from, and there after a reload of the workspace.
 
 const preview = (page: Page) => page.frameLocator("iframe[title='App preview']");
-const desktop = { width: 1440, height: 900 };
-const phone = { width: 390, height: 844 };
-
-async function shots(page: Page, name: string) {
-  for (const size of [desktop, phone]) {
-    await page.setViewportSize(size);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    await page.screenshot({ path: test.info().outputPath(`${name}-${size.width}.png`) });
-    expect(width, `${name} at ${size.width} px`).toBe(size.width);
-  }
-  await page.setViewportSize(desktop);
-}
 
 test("a workspace folder runs in the IDE, is edited by chat and saved back", async ({
   page,
@@ -45,7 +34,7 @@ test("a workspace folder runs in the IDE, is edited by chat and saved back", asy
   await page.getByRole("button", { name: "sites (folder)" }).click();
   await page.getByRole("button", { name: "hello (folder)" }).click();
   await expect(page.getByText("sites/hello/", { exact: true })).toBeVisible();
-  await shots(page, "workspace-app-01-folder");
+  await shots(page, "workspace-app-01-folder", { fullPage: false });
   await page.getByRole("button", { name: "Run in IDE" }).click();
 
   // The IDE: the folder's files as the chat's app, running.
@@ -54,7 +43,7 @@ test("a workspace folder runs in the IDE, is edited by chat and saved back", asy
   await expect(
     preview(page).getByRole("heading", { name: "Hello from the workspace" }),
   ).toBeVisible({ timeout: 60_000 });
-  await shots(page, "workspace-app-02-running");
+  await shots(page, "workspace-app-02-running", { fullPage: false });
 
   // Edited by the model, then saved back to the folder it came from.
   await edit(page);
@@ -69,5 +58,5 @@ test("a workspace folder runs in the IDE, is edited by chat and saved back", asy
   await expect(page.getByLabel("Content of sites/hello/index.html")).toHaveValue(
     /<h1 class="hello">Hello from the workspace<\/h1>/,
   );
-  await shots(page, "workspace-app-03-saved-back");
+  await shots(page, "workspace-app-03-saved-back", { fullPage: false });
 });

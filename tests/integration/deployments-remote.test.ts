@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
+import { commitApp, gitEnv } from "../support/commit-app";
 import { type FakeNetlify, startFakeNetlify } from "../support/fake-netlify";
 import { type FakeVercel, startFakeVercel } from "../support/fake-vercel";
 import { type KilnServer, startKiln } from "../support/kiln-server";
@@ -27,37 +28,6 @@ interface Deployment {
   status: "deploying" | "live" | "failed" | "stopped";
   url: string;
   error: string | null;
-}
-
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Test",
-  GIT_AUTHOR_EMAIL: "test@example.test",
-  GIT_COMMITTER_NAME: "Test",
-  GIT_COMMITTER_EMAIL: "test@example.test",
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd, env: gitEnv, encoding: "utf8" }).trim();
-
-/** Commits `files` on top of main in a clone of the project's repository; the commit. */
-function commitApp(repoPath: string, files: Record<string, Buffer | string>): string {
-  const work = mkdtempSync(path.join(tmpdir(), "kiln-remote-work-"));
-  try {
-    git(work, "clone", "--quiet", repoPath, ".");
-    for (const [file, content] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
-      writeFileSync(path.join(work, file), content);
-    }
-    git(work, "add", "--all");
-    git(work, "commit", "--quiet", "-m", "app");
-    const commit = git(work, "rev-parse", "HEAD");
-    git(work, "push", "--quiet", "origin", `HEAD:refs/heads/app-${commit.slice(0, 8)}`);
-    return commit;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
 }
 
 /** Every file of `commit`, as git holds it: path → bytes. */
