@@ -118,4 +118,43 @@ describe.each(inject("backends"))("workspace folders as apps, edge cases, on $na
       await stopSandbox(client, sbxId);
     }
   });
+
+  test("a sandbox's FIFO is passed over, and a directory it lists only in part is refused", {
+    timeout: 120_000,
+  }, async () => {
+    const client = await signedIn(url);
+    await call(client, "POST", "/api/files/batch", {
+      files: [{ path: "apps/odd/index.html", content: page("Odd") }],
+    });
+    const ran = await call(client, "POST", "/api/files/run", { path: "apps/odd" });
+    expect(ran.status, JSON.stringify(ran.body)).toBe(200);
+    const sbxId = ran.body.sbxId as string;
+    const shell = async (command: string) => {
+      const done = await call(client, "POST", "/api/terminal", { command, sbxId });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      expect(done.body.exitCode, JSON.stringify(done.body)).toBe(0);
+    };
+    try {
+      await shell("mkfifo pipe && echo kept > notes.txt");
+      const saved = await call(client, "POST", "/api/files/from-sandbox", {
+        sbxId,
+        path: "apps/odd-copy",
+      });
+      expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+      expect([...saved.body.written].sort()).toEqual(["index.html", "notes.txt"]);
+
+      // 1000 directories and, listed after them, a file: the listing would leave the file out.
+      await shell(
+        "mkdir many && cd many && for i in $(seq 1000 1999); do mkdir d$i; done && echo z > zz.txt",
+      );
+      const partial = await call(client, "POST", "/api/files/from-sandbox", {
+        sbxId,
+        path: "apps/odd-copy",
+      });
+      expect(partial.status, JSON.stringify(partial.body)).toBe(413);
+      expect(partial.body.message).toContain("many in the sandbox holds 1000 entries or more");
+    } finally {
+      await stopSandbox(client, sbxId);
+    }
+  });
 });
