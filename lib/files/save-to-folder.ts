@@ -31,6 +31,10 @@ export async function saveToFolder(options: {
   versions: Record<string, number> | undefined;
 }): Promise<SavedFolder> {
   const { userId, folder } = options;
+  // Own keys only: a file may be called "constructor" or "__proto__", which every plain object
+  // answers for without holding it.
+  const wentOutAt = (path: string) =>
+    options.versions && Object.hasOwn(options.versions, path) ? options.versions[path] : undefined;
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockWorkspace(tx, userId);
@@ -58,7 +62,7 @@ export async function saveToFolder(options: {
         continue;
       }
       const found = now ? Number(now.version) : null;
-      const expected = options.versions ? (options.versions[file.path] ?? 0) : (found ?? 0);
+      const expected = options.versions ? (wentOutAt(file.path) ?? 0) : (found ?? 0);
       if ((found ?? 0) !== expected || now?.is_directory) {
         conflicts.push({
           path: join(folder, file.path),
@@ -87,14 +91,20 @@ export async function saveToFolder(options: {
               isDirectory: false,
               content: file.content,
               encoding: "utf-8",
-              ...(options.versions ? { expectedVersion: options.versions[file.path] ?? 0 } : {}),
+              ...(options.versions ? { expectedVersion: wentOutAt(file.path) ?? 0 } : {}),
             })),
           });
-    const versions = { ...options.versions };
-    for (const file of unchanged) versions[file] = Number(current.get(join(folder, file))!.version);
+    const versions = new Map(Object.entries(options.versions ?? {}));
+    for (const file of unchanged)
+      versions.set(file, Number(current.get(join(folder, file))!.version));
     for (const info of written) {
-      versions[folder === "" ? info.path : info.path.slice(folder.length + 1)] = info.version;
+      versions.set(folder === "" ? info.path : info.path.slice(folder.length + 1), info.version);
     }
-    return { path: folder, written: toWrite.map((file) => file.path), unchanged, versions };
+    return {
+      path: folder,
+      written: toWrite.map((file) => file.path),
+      unchanged,
+      versions: Object.fromEntries(versions),
+    };
   });
 }

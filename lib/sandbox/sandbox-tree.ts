@@ -7,7 +7,13 @@ import { getSandboxOrThrow } from "./open-sandbox";
 // changed, walked a directory at a time. What running the app made (installed packages, caches,
 // build output: `skipDirs`) and links are left out, and so are binary files, which a sandbox's
 // files API reads as text only: they are answered as `binary`, so the caller can say so. A tree
-// past `maxFiles` files or a file past `maxFileBytes` is refused whole rather than kept in part.
+// past `maxFiles` files (or directories) or a file past `maxFileBytes` is refused whole rather
+// than kept in part; so is a directory of `listedAtMost` entries or more, which a sandbox lists
+// only in part. What is not a regular file (a FIFO, a socket) or is gone by the time it is read
+// (a running app's temporary file) is not the app's source and is passed over.
+
+/** The most entries a sandbox lists of one directory (lib/sandbox/local/workspace.ts). */
+const listedAtMost = 1000;
 
 export async function readSandboxTree(options: {
   userId: string;
@@ -19,11 +25,26 @@ export async function readSandboxTree(options: {
   const { handle } = await getSandboxOrThrow(options.userId, options.sbxId);
   const found: { path: string; size: number }[] = [];
   const pending = ["."];
+  let dirs = 0;
   while (pending.length > 0) {
     const dir = pending.shift()!;
+    if (++dirs > options.maxFiles) {
+      throw new KilnError(
+        "PAYLOAD_TOO_LARGE",
+        `The sandbox holds more than ${options.maxFiles} directories outside installed packages and build output`,
+        { details: { limit: options.maxFiles } },
+      );
+    }
     const entries = await handle.listFiles(dir).catch((error: unknown) => {
       throw workspaceError(error, dir);
     });
+    if (entries.length >= listedAtMost) {
+      throw new KilnError(
+        "PAYLOAD_TOO_LARGE",
+        `${dir === "." ? "The sandbox's workspace" : `${dir} in the sandbox`} holds ${listedAtMost} entries or more, more than a save takes from one directory`,
+        { details: { path: dir, limit: listedAtMost } },
+      );
+    }
     for (const entry of entries) {
       const path = dir === "." ? entry.name : `${dir}/${entry.name}`;
       if (entry.type === "directory" && !options.skipDirs.has(entry.name)) pending.push(path);
@@ -49,8 +70,11 @@ export async function readSandboxTree(options: {
   const binary: string[] = [];
   for (const file of found) {
     const content = await handle.readFile(file.path).catch((error: unknown) => {
-      throw workspaceError(error, file.path);
+      const refused = workspaceError(error, file.path);
+      if (refused instanceof KilnError && refused.code === "NOT_FOUND") return undefined;
+      throw refused;
     });
+    if (content === undefined) continue;
     // Read as UTF-8, bytes that are not text come back as U+FFFD; a NUL is no text's either.
     if (content.includes("\uFFFD") || content.includes("\u0000")) binary.push(file.path);
     else files.push({ path: file.path, content });

@@ -62,6 +62,26 @@ export async function openFolderInChat(options: { userId: string; body: FolderAp
   return { chatId, path: folder, fragment };
 }
 
+/**
+ * Refuses files whose names the workspace would not keep as they are below `folder`: the
+ * workspace keeps names in one spelling (NFC, no "~" in front, at most 64 deep), and a file
+ * written under another would be one no request to the workspace reaches. A sandbox's or a
+ * model's names follow looser rules than the workspace's, so both are checked here.
+ */
+function checkNames(folder: string, files: { path: string }[], from: string) {
+  for (const file of files) {
+    const wanted = folder === "" ? file.path : `${folder}/${file.path}`;
+    const check = normalizeWorkspacePath(wanted);
+    if ("error" in check || check.path !== wanted) {
+      throw new KilnError(
+        "VALIDATION_ERROR",
+        `${from} file ${JSON.stringify(file.path.slice(0, 200))} has a name the workspace does not take${"error" in check ? `: ${check.error}` : " (it spells names in Unicode's composed form, NFC)"}`,
+        { details: { path: file.path.slice(0, 200) } },
+      );
+    }
+  }
+}
+
 /** A sandbox's files, as workspace paths below `folder` must be. */
 async function sandboxFiles(userId: string, sbxId: string, folder: string) {
   const { files, binary } = await readSandboxTree({
@@ -74,16 +94,7 @@ async function sandboxFiles(userId: string, sbxId: string, folder: string) {
   if (files.length === 0) {
     throw new KilnError("NOT_FOUND", `Sandbox ${sbxId} holds no files to save`);
   }
-  for (const file of files) {
-    const check = normalizeWorkspacePath(folder === "" ? file.path : `${folder}/${file.path}`);
-    if ("error" in check || check.path !== (folder === "" ? file.path : `${folder}/${file.path}`)) {
-      throw new KilnError(
-        "VALIDATION_ERROR",
-        `The sandbox's file ${JSON.stringify(file.path.slice(0, 200))} has a name the workspace does not take${"error" in check ? `: ${check.error}` : ""}`,
-        { details: { path: file.path.slice(0, 200) } },
-      );
-    }
-  }
+  checkNames(folder, files, "The sandbox's");
   return { files, binary };
 }
 
@@ -131,6 +142,7 @@ export async function saveChatToFolder(options: {
     )?.fragment as Fragment | undefined;
     if (!latest) throw new KilnError("CONFLICT", "This chat has no app to save");
     files = fragmentFiles(latest).map((file) => ({ path: file.file_path, content: file.code }));
+    checkNames(source.folder, files, "The app's");
   }
   const saved = await saveToFolder({
     userId,
