@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/lib/db/client";
+import type { Queryable } from "@/lib/db/types";
 import { notFound } from "@/lib/errors";
 import type { Fragment } from "@/lib/fragments/schema";
 import { prefixedId } from "@/lib/ids";
@@ -212,13 +213,25 @@ export async function getWorkspaceSource(
   };
 }
 
-/** The versions a chat's next save back starts from. */
+/** A chat's recorded workspace versions, its row held until the transaction `tx` ends. */
+export async function holdWorkspaceVersions(
+  tx: Queryable,
+  chatId: string,
+): Promise<Record<string, number>> {
+  const [row] = await tx.query<{ workspace_versions: Record<string, number> | null }>(
+    "select workspace_versions from chats where id = $1 for update",
+    [chatId],
+  );
+  return row?.workspace_versions ?? {};
+}
+
+/** The versions a chat's next save back starts from, in the save's transaction `tx`. */
 export async function setWorkspaceVersions(
+  tx: Queryable,
   chatId: string,
   versions: Record<string, number>,
 ): Promise<void> {
-  const db = await getDb();
-  await db.query("update chats set workspace_versions = $2 where id = $1", [
+  await tx.query("update chats set workspace_versions = $2 where id = $1", [
     chatId,
     JSON.stringify(versions),
   ]);

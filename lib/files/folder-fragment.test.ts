@@ -35,10 +35,12 @@ describe("detectTemplate", () => {
   });
 });
 
-test("installed packages, caches and build output are generated, wherever they are", () => {
+test("installed packages and caches are generated wherever they are, build output at the top", () => {
   expect(isGenerated("node_modules/react/index.js")).toBe(true);
   expect(isGenerated("web/.next/cache/x")).toBe(true);
   expect(isGenerated("dist/bundle.js")).toBe(true);
+  expect(isGenerated("build")).toBe(true);
+  expect(isGenerated("src/build/steps.js")).toBe(false);
   expect(isGenerated("src/distance.js")).toBe(false);
   expect(isGenerated("builder/index.js")).toBe(false);
 });

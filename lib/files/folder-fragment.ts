@@ -13,8 +13,8 @@ import { baseName } from "./paths";
 // packages, build output) is left out; binary files and folders over a fragment's limits are
 // refused with the reason, not cut short.
 
-/** Folders of installed packages, caches and build output: made by running an app, not written. */
-export const generatedDirs = new Set([
+/** Folders of installed packages and caches, wherever they are: made by running an app. */
+const generatedDirs = new Set([
   "node_modules",
   ".git",
   ".next",
@@ -23,12 +23,15 @@ export const generatedDirs = new Set([
   ".cache",
   ".venv",
   "__pycache__",
-  "dist",
-  "build",
 ]);
+/** Build output, at the top of an app only: src/build/ may well be source. */
+const outputDirs = new Set(["dist", "build"]);
 
-export const isGenerated = (relativePath: string) =>
-  relativePath.split("/").some((part) => generatedDirs.has(part));
+/** Whether a path of an app (a file or a folder) is made by running it rather than written. */
+export const isGenerated = (relativePath: string) => {
+  const parts = relativePath.split("/");
+  return parts.some((part) => generatedDirs.has(part)) || outputDirs.has(parts[0] ?? "");
+};
 
 export interface FolderFile {
   /** Relative to the folder. */

@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/lib/db/client";
+import type { Queryable } from "@/lib/db/types";
 import { KilnError } from "@/lib/errors";
 import { lockWorkspace } from "./file-rows";
 import { folderLabel } from "./folder-fragment";
@@ -27,17 +28,27 @@ export async function saveToFolder(options: {
   userId: string;
   folder: string;
   files: { path: string; content: string }[];
-  /** The versions the files went out at, relative to the folder; none: no version is checked. */
-  versions: Record<string, number> | undefined;
+  /**
+   * The versions the files went out at, relative to the folder (none: no version is checked),
+   * or how to read them in the save's transaction, where `onSaved` records the new ones: two
+   * saves of one chat then cannot each record their own and lose the other's.
+   */
+  versions:
+    | Record<string, number>
+    | undefined
+    | ((tx: Queryable) => Promise<Record<string, number> | undefined>);
+  onSaved?: (tx: Queryable, versions: Record<string, number>) => Promise<void>;
 }): Promise<SavedFolder> {
   const { userId, folder } = options;
-  // Own keys only: a file may be called "constructor" or "__proto__", which every plain object
-  // answers for without holding it.
-  const wentOutAt = (path: string) =>
-    options.versions && Object.hasOwn(options.versions, path) ? options.versions[path] : undefined;
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockWorkspace(tx, userId);
+    const recorded =
+      typeof options.versions === "function" ? await options.versions(tx) : options.versions;
+    // Own keys only: a file may be called "constructor" or "__proto__", which every plain object
+    // answers for without holding it.
+    const wentOutAt = (path: string) =>
+      recorded && Object.hasOwn(recorded, path) ? recorded[path] : undefined;
     const rows = await tx.query<{
       path: string;
       is_directory: boolean;
@@ -62,7 +73,7 @@ export async function saveToFolder(options: {
         continue;
       }
       const found = now ? Number(now.version) : null;
-      const expected = options.versions ? (wentOutAt(file.path) ?? 0) : (found ?? 0);
+      const expected = recorded ? (wentOutAt(file.path) ?? 0) : (found ?? 0);
       if ((found ?? 0) !== expected || now?.is_directory) {
         conflicts.push({
           path: join(folder, file.path),
@@ -91,20 +102,22 @@ export async function saveToFolder(options: {
               isDirectory: false,
               content: file.content,
               encoding: "utf-8",
-              ...(options.versions ? { expectedVersion: wentOutAt(file.path) ?? 0 } : {}),
+              ...(recorded ? { expectedVersion: wentOutAt(file.path) ?? 0 } : {}),
             })),
           });
-    const versions = new Map(Object.entries(options.versions ?? {}));
+    const versions = new Map(Object.entries(recorded ?? {}));
     for (const file of unchanged)
       versions.set(file, Number(current.get(join(folder, file))!.version));
     for (const info of written) {
       versions.set(folder === "" ? info.path : info.path.slice(folder.length + 1), info.version);
     }
-    return {
+    const saved = {
       path: folder,
       written: toWrite.map((file) => file.path),
       unchanged,
       versions: Object.fromEntries(versions),
     };
+    await options.onSaved?.(tx, saved.versions);
+    return saved;
   });
 }

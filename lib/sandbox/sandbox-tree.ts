@@ -5,7 +5,7 @@ import { getSandboxOrThrow } from "./open-sandbox";
 
 // A sandbox's own files, to keep: everything under its workspace that the app's author wrote or
 // changed, walked a directory at a time. What running the app made (installed packages, caches,
-// build output: `skipDirs`) and links are left out, and so are binary files, which a sandbox's
+// build output: `isSkipped`) and links are left out, and so are binary files, which a sandbox's
 // files API reads as text only: they are answered as `binary`, so the caller can say so. A tree
 // past `maxFiles` files (or directories) or a file past `maxFileBytes` is refused whole rather
 // than kept in part; so is a directory of `listedAtMost` entries or more, which a sandbox lists
@@ -18,7 +18,8 @@ const listedAtMost = 1000;
 export async function readSandboxTree(options: {
   userId: string;
   sbxId: string;
-  skipDirs: ReadonlySet<string>;
+  /** Directories (relative to the workspace) that are not walked. */
+  isSkipped: (relativePath: string) => boolean;
   maxFiles: number;
   maxFileBytes: number;
 }): Promise<{ files: { path: string; content: string }[]; binary: string[] }> {
@@ -47,7 +48,7 @@ export async function readSandboxTree(options: {
     }
     for (const entry of entries) {
       const path = dir === "." ? entry.name : `${dir}/${entry.name}`;
-      if (entry.type === "directory" && !options.skipDirs.has(entry.name)) pending.push(path);
+      if (entry.type === "directory" && !options.isSkipped(path)) pending.push(path);
       if (entry.type !== "file") continue;
       if (entry.size > options.maxFileBytes) {
         throw new KilnError(

@@ -3,11 +3,12 @@ import {
   createWorkspaceChat,
   getMessages,
   getWorkspaceSource,
+  holdWorkspaceVersions,
   setWorkspaceVersions,
 } from "@/lib/chat/chats";
 import { KilnError } from "@/lib/errors";
 import { fileLimits } from "@/lib/files/file-rows";
-import { folderLabel, fragmentFromFolder, generatedDirs } from "@/lib/files/folder-fragment";
+import { folderLabel, fragmentFromFolder, isGenerated } from "@/lib/files/folder-fragment";
 import { normalizeWorkspacePath } from "@/lib/files/paths";
 import { saveToFolder } from "@/lib/files/save-to-folder";
 import { batchLimit } from "@/lib/files/schemas";
@@ -87,7 +88,7 @@ async function sandboxFiles(userId: string, sbxId: string, folder: string) {
   const { files, binary } = await readSandboxTree({
     userId,
     sbxId,
-    skipDirs: generatedDirs,
+    isSkipped: isGenerated,
     maxFiles: batchLimit,
     maxFileBytes: fileLimits().fileBytes,
   });
@@ -148,8 +149,9 @@ export async function saveChatToFolder(options: {
     userId,
     folder: source.folder,
     files,
-    versions: source.versions,
+    // Read and recorded inside the save: two saves of this chat at once stay in order.
+    versions: (tx) => holdWorkspaceVersions(tx, chatId),
+    onSaved: (tx, versions) => setWorkspaceVersions(tx, chatId, versions),
   });
-  await setWorkspaceVersions(chatId, saved.versions);
   return { ...saved, skippedBinary: binary };
 }
