@@ -137,6 +137,19 @@ describe("fragmentSchema", () => {
     ]);
   });
 
+  test("a file's path is no other file's folder", () => {
+    const files = [
+      { file_path: "src", code: "" },
+      { file_path: "src/lib/a.py", code: "" },
+      { file_path: "app.py/x.py", code: "" },
+      { file_path: "srcs/b.py", code: "" },
+    ];
+    expect(issues({ ...streamlit, files })).toEqual([
+      ["files.1.file_path", '"src" is a file, so it cannot also be the folder of "src/lib/a.py"'],
+      ["files.2.file_path", '"app.py" is a file, so it cannot also be the folder of "app.py/x.py"'],
+    ]);
+  });
+
   test.each([
     "foo; rm -rf /",
     "-e .",

@@ -112,6 +112,22 @@ export const fragmentSchema = z
       seen.add(file.file_path);
       total += utf8Bytes(file.code);
     }
+    // "a" and "a/b" cannot both be written to disk or committed to one tree (git would take a
+    // tree with two entries named "a"), so a path that is another's folder is refused.
+    const paths = [fragment.file_path, ...(fragment.files ?? []).map((f) => f.file_path)];
+    for (const [index, filePath] of paths.entries()) {
+      const parts = filePath.split("/");
+      const clash = parts
+        .slice(1)
+        .map((_, i) => parts.slice(0, i + 1).join("/"))
+        .find((folder) => seen.has(folder));
+      if (clash === undefined) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: index === 0 ? ["file_path"] : ["files", index - 1, "file_path"],
+        message: `"${clash}" is a file, so it cannot also be the folder of "${filePath}"`,
+      });
+    }
     if (total > fragmentLimits.totalBytes) {
       ctx.addIssue({
         code: "custom",

@@ -117,6 +117,33 @@ describe.each(inject("backends"))("deploying other sources on $name", ({ url }) 
     expect(
       (await deploy({ name: "Bad", fragment: { ...staticFragment("x"), code: "" } })).status,
     ).toBe(400);
+    // "css" as a file and as css/site.css's folder cannot be one tree: refused, not committed.
+    const clash = await deploy({
+      name: "Clash",
+      fragment: {
+        ...staticFragment("x"),
+        files: [...staticFragment("x").files, { file_path: "css", code: "" }],
+      },
+    });
+    expect(clash.status).toBe(400);
+    expect(clash.body.error.message).toContain('"css" is a file');
+    const oversize = await deploy({
+      name: "Big",
+      fragment: { ...staticFragment("x"), code: "x".repeat(200 * 1024 + 1) },
+    });
+    expect(oversize.status).toBe(400);
+    expect(oversize.body.error.message).toContain("must be at most 200 KB");
+    const overBody = await deploy({
+      name: "Bigger",
+      fragment: {
+        ...staticFragment("x"),
+        files: Array.from({ length: 6 }, (_, i) => ({
+          file_path: `f${i}.txt`,
+          code: "x".repeat(190 * 1024),
+        })),
+      },
+    });
+    expect(overBody.status).toBe(413);
     expect((await deploy({ name: "Up", workspace: { path: "../etc" } })).status).toBe(400);
     expect((await deploy({ name: "Nul", workspace: { path: "a\u0000b" } })).status).toBe(400);
     expect((await deploy({ name: "Chat", chatId: "not-a-chat" })).status).toBe(400);
