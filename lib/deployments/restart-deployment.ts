@@ -28,7 +28,7 @@ export async function restartDeployment(options: {
   if (row.started_at === null) {
     throw new KilnError(
       "CONFLICT",
-      `Deployment ${row.id} never came up, so there is nothing to restart: deploy the run again`,
+      `Deployment ${row.id} never came up, so there is nothing to restart: deploy it again`,
     );
   }
   const db = await getDb();
