@@ -99,7 +99,7 @@ export const restartDeploymentContract = defineContract({
   method: "POST",
   path: "/api/v1/deployments/{id}/restart",
   summary:
-    "Start a deployment's app again (live or stopped); answers once it serves. Its port taken meanwhile is 400 PORT_IN_USE. A Vercel or Netlify deployment is 409: deploy the run again.",
+    "Start a deployment's app again (live or stopped); answers once it serves. Its port taken meanwhile is 400 PORT_IN_USE. A Vercel or Netlify deployment is 409: deploy it again.",
   tags: ["deployments"],
   auth: "user",
   rateLimit: "deploy",

@@ -32,7 +32,7 @@ export async function resumeDeployments(): Promise<number> {
     if (row.status === "deploying") {
       await db.query(
         `update deployments set status = 'failed', stopped_at = now(), updated_at = now(),
-                error = 'Kiln stopped while this deployment was being built: deploy the run again'
+                error = 'Kiln stopped while this deployment was being built: deploy it again'
           where id = $1 and status = 'deploying'`,
         [row.id],
       );

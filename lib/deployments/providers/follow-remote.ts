@@ -96,7 +96,7 @@ export async function resumeRemoteDeployments(): Promise<void> {
       await setRemoteStatus(
         row.id,
         "failed",
-        "Kiln stopped before this deployment was created at its provider: deploy the run again",
+        "Kiln stopped before this deployment was created at its provider: deploy it again",
       );
       continue;
     }

@@ -13,7 +13,7 @@ export function refuseOnRemote(row: DeploymentRow, action: "stop" | "restart"): 
     "CONFLICT",
     action === "stop"
       ? `${name} cannot stop a deployment and keep it: delete it to take it down`
-      : `${name} deployments are not restarted: deploy the run again for a new one`,
+      : `${name} deployments are not restarted: deploy it again for a new one`,
     { reason: "remote_provider", details: { provider: row.provider } },
   );
 }
