@@ -164,7 +164,7 @@ export function DeployForm({ onDeployed }: { onDeployed(): void }) {
             : "The folder's files are deployed as they are (empty: the whole workspace)."}
         {provider === "local" ? "" : " Vercel and Netlify use the token saved in Settings."}
       </p>
-      <Button type="submit" disabled={isDeploying || !choices}>
+      <Button type="submit" disabled={isDeploying}>
         {isDeploying ? "Deploying…" : "Deploy"}
       </Button>
     </form>
