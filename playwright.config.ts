@@ -55,7 +55,7 @@ export default defineConfig({
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
     },
     {
-      command: `node --experimental-async-context-frame server.ts --port ${port} --hostname 127.0.0.1`,
+      command: `node --experimental-async-context-frame --max-semi-space-size=64 server.ts --port ${port} --hostname 127.0.0.1`,
       url: `${baseURL}/health`,
       reuseExistingServer: false,
       timeout: 60_000,

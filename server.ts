@@ -2,11 +2,14 @@
 // knows each request's real socket address (rate limits key on it) and takes websocket upgrades
 // (sandbox previews) before Next does. Usage: node server.ts [--dev] [--port N] [--hostname H];
 // without the flags, PORT and HOSTNAME from the environment, as with `next start`.
-// Started with --experimental-async-context-frame (`./kiln`, package.json, the tests' launcher):
-// Next keeps each request's context in AsyncLocalStorage, which on Node 22 otherwise runs on
-// async_hooks, a hook on every promise. Measured with `npm run bench -- chat-first` on a quiet
-// machine: the steady p99 added went from +79..85 ms to +30..51 ms, CPU per request -8 %.
-// It is Node 24's default.
+// Started with two Node flags (`./kiln`, package.json, the tests' launcher). Measured with
+// `npm run bench -- chat-first` on a quiet machine, steady p99 added:
+// - --experimental-async-context-frame: Next keeps each request's context in AsyncLocalStorage,
+//   which on Node 22 otherwise runs on async_hooks, a hook on every promise (Node 24's default).
+//   +79..85 ms became +30..51 ms, CPU per request -8 %.
+// - --max-semi-space-size=64: every streamed chunk allocates, and V8's default, smaller young
+//   generation is collected so often that its pauses showed in the tail. The median of nine
+//   runs, +64 ms, became +51 ms of six; the young generation may then take about 100 MB more.
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { parseArgs } from "node:util";

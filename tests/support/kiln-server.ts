@@ -18,7 +18,7 @@ export interface KilnServer {
 const root = path.resolve(import.meta.dirname, "../..");
 
 /** Node's flags for server.ts, as `./kiln start` and `npm start` give them (see server.ts). */
-export const serverFlags = ["--experimental-async-context-frame"];
+export const serverFlags = ["--experimental-async-context-frame", "--max-semi-space-size=64"];
 
 /** The environment a child process gets: nothing of ours but PATH, HOME and what is asked for. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
