@@ -2,7 +2,7 @@ import "server-only";
 import { KilnError } from "@/lib/errors";
 import { fragmentFiles } from "@/lib/fragments/files";
 import type { Fragment } from "@/lib/fragments/schema";
-import { appendMessage, getMessages } from "./chats";
+import { appendMessage, latestApp } from "./chats";
 import type { ChatMessage } from "./schemas";
 
 // A change the user made by hand to the chat's fragment becomes its next version: an assistant
@@ -23,10 +23,7 @@ export async function saveFragmentVersion(options: {
   chatId: string;
   fragment: Fragment;
 }): Promise<ChatMessage> {
-  const messages = await getMessages(options.userId, options.chatId);
-  const latest = messages.findLast(
-    (m) => m.role === "assistant" && m.status === "complete" && m.fragment,
-  )?.fragment as Fragment | undefined;
+  const latest = await latestApp(options.userId, options.chatId);
   if (!latest) {
     throw new KilnError("CONFLICT", "This chat has no app yet: there is nothing to edit");
   }

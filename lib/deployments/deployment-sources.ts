@@ -1,7 +1,7 @@
 import "server-only";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { getMessages } from "@/lib/chat/chats";
+import { latestApp } from "@/lib/chat/chats";
 import { getEnv } from "@/lib/env";
 import { KilnError } from "@/lib/errors";
 import { readFolder } from "@/lib/files/folder-fragment";
@@ -42,10 +42,7 @@ export async function filesTarget(options: {
   let kind: DeploymentSource;
   let sourceRef: string | null = null;
   if ("chatId" in source) {
-    const messages = await getMessages(userId, source.chatId);
-    const app = messages.findLast(
-      (m) => m.role === "assistant" && m.status === "complete" && m.fragment,
-    )?.fragment as Fragment | undefined;
+    const app = await latestApp(userId, source.chatId);
     if (!app) throw new KilnError("CONFLICT", "This chat has no app to deploy yet");
     files = fragmentFiles(app).map((f) => ({ path: f.file_path, content: f.code }));
     kind = "chat";

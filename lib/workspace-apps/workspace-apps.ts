@@ -1,18 +1,18 @@
 import "server-only";
+import { latestApp } from "@/lib/chat/chats";
 import {
   createWorkspaceChat,
-  getMessages,
   getWorkspaceSource,
   holdWorkspaceVersions,
   setWorkspaceVersions,
-} from "@/lib/chat/chats";
+} from "@/lib/chat/workspace-chats";
 import { KilnError } from "@/lib/errors";
 import { fileLimits } from "@/lib/files/file-rows";
 import { folderLabel, fragmentFromFolder, isGenerated } from "@/lib/files/folder-fragment";
 import { normalizeWorkspacePath } from "@/lib/files/paths";
 import { saveToFolder } from "@/lib/files/save-to-folder";
 import { batchLimit } from "@/lib/files/schemas";
-import { type Fragment, fragmentFiles } from "@/lib/fragments/schema";
+import { fragmentFiles } from "@/lib/fragments/schema";
 import { prefixedId } from "@/lib/ids";
 import { runFragment } from "@/lib/sandbox/run-fragment";
 import { readSandboxTree } from "@/lib/sandbox/sandbox-tree";
@@ -122,8 +122,8 @@ export async function saveChatToFolder(options: {
   body: SaveChatBody;
 }): Promise<SavedFolderResult> {
   const { userId, chatId } = options;
-  const source = await getWorkspaceSource(userId, chatId);
-  if (!source) {
+  const { folder, sbxId } = await getWorkspaceSource(userId, chatId);
+  if (folder === null) {
     throw new KilnError(
       "CONFLICT",
       "This chat was not opened on a workspace folder, so it has no folder to save back to: keep its files with To workspace (POST /api/files/batch)",
@@ -132,22 +132,19 @@ export async function saveChatToFolder(options: {
   let files: { path: string; content: string }[];
   let binary: string[] = [];
   if (options.body.source === "sandbox") {
-    if (!source.chat.sbxId) {
+    if (!sbxId) {
       throw new KilnError("CONFLICT", "This chat has no sandbox yet: run its app first");
     }
-    ({ files, binary } = await sandboxFiles(userId, source.chat.sbxId, source.folder));
+    ({ files, binary } = await sandboxFiles(userId, sbxId, folder));
   } else {
-    const messages = await getMessages(userId, chatId);
-    const latest = messages.findLast(
-      (m) => m.role === "assistant" && m.status === "complete" && m.fragment,
-    )?.fragment as Fragment | undefined;
-    if (!latest) throw new KilnError("CONFLICT", "This chat has no app to save");
-    files = fragmentFiles(latest).map((file) => ({ path: file.file_path, content: file.code }));
-    checkNames(source.folder, files, "The app's");
+    const app = await latestApp(userId, chatId);
+    if (!app) throw new KilnError("CONFLICT", "This chat has no app to save");
+    files = fragmentFiles(app).map((file) => ({ path: file.file_path, content: file.code }));
+    checkNames(folder, files, "The app's");
   }
   const saved = await saveToFolder({
     userId,
-    folder: source.folder,
+    folder,
     files,
     // Read and recorded inside the save: two saves of this chat at once stay in order.
     versions: (tx) => holdWorkspaceVersions(tx, chatId),
