@@ -66,21 +66,20 @@ export async function createBareRepository(
   files: Record<string, string>,
   message: string,
 ): Promise<{ commit: string }> {
-  await mkdir(path.dirname(repoPath), { recursive: true });
-  await mkdir(repoPath); // refuses an existing path
-  await git(["init", "--quiet", "--bare", "--initial-branch=main", repoPath]);
-  const gitDir = repoPath;
-  const entries: string[] = [];
-  for (const [name, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+  const names = Object.keys(files);
+  for (const name of names) {
     if (name.includes("/") || name.includes("\0") || name.includes("\n") || name === "") {
       throw new Error(`not a top-level file name: ${JSON.stringify(name)}`);
     }
-    const blob = (await git(["hash-object", "-w", "--stdin"], { gitDir, input: content })).trim();
-    entries.push(`100644 blob ${blob}\t${name}`);
   }
-  const tree = (await git(["mktree"], { gitDir, input: `${entries.join("\n")}\n` })).trim();
-  const commit = (await git(["commit-tree", tree, "-m", message], { gitDir })).trim();
-  await git(["update-ref", "refs/heads/main", commit, ""], { gitDir });
+  await mkdir(path.dirname(repoPath), { recursive: true });
+  await mkdir(repoPath); // refuses an existing path
+  const commit = await commitFiles(
+    repoPath,
+    names.map((name) => ({ path: name, content: files[name]! })),
+    message,
+    "refs/heads/main",
+  );
   return { commit };
 }
 
