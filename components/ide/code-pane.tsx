@@ -4,20 +4,17 @@ import { useEffect, useMemo, useState } from "react";
 import { changedLines } from "@/lib/client/changed-lines";
 import { apiFetch, errorMessage } from "@/lib/client/fetch-json";
 import type { FragmentView, MessageView } from "@/lib/client/ide-types";
-import { saveToWorkspace } from "@/lib/client/save-to-workspace";
 import { zipFiles } from "@/lib/client/zip";
 import { fragmentFiles } from "@/lib/fragments/files";
+import { barButton } from "./bar-button";
 import { CodeView } from "./code-view";
 import { FileTree } from "./file-tree";
+import { WorkspaceSave } from "./workspace-save";
 
 // The code of the fragment on show: a file tree when it has more than one file, the editor,
 // and Copy, Download (a zip of every file) and Edit. Edit opens the files for changes; Save
 // keeps them as the chat's next version (POST /api/chats/:id/versions), as a change by chat does.
-// A chat opened on a workspace folder saves back to that folder (POST /api/chats/:id/workspace):
-// the app's files, or those of its sandbox, never over a change made there since.
-
-const barButton =
-  "rounded px-2 py-1 text-xs text-zinc-300 hover:bg-zinc-800 hover:text-zinc-50 disabled:opacity-50 disabled:hover:bg-transparent";
+// Into the workspace: workspace-save.tsx.
 
 /** The fragment with `drafts` (path → code) in place of its files' code. */
 function withDrafts(fragment: FragmentView, drafts: Record<string, string>): FragmentView {
@@ -135,40 +132,6 @@ export function CodePane(props: {
     }
   };
 
-  const keep = async () => {
-    setNote(undefined);
-    try {
-      const folder = await saveToWorkspace(fileName(fragment.title), files);
-      setNote({ text: `Saved to your workspace in ${folder}/` });
-    } catch (error) {
-      setNote({ text: errorMessage(error), isError: true });
-    }
-  };
-  const { workspacePath } = props;
-  const where = workspacePath ? `${workspacePath}/` : "the workspace";
-  const saveBack = async (source: "fragment" | "sandbox") => {
-    setNote(undefined);
-    setIsSaving(true);
-    try {
-      const saved = await apiFetch<{ written: string[]; skippedBinary: string[] }>(
-        `/api/chats/${props.chatId}/workspace`,
-        { method: "POST", json: { source } },
-      );
-      const skipped = saved.skippedBinary.length
-        ? ` (binary files not saved: ${saved.skippedBinary.join(", ")})`
-        : "";
-      setNote({
-        text: saved.written.length
-          ? `Saved ${saved.written.join(", ")} to ${where}${skipped}`
-          : `Nothing new to save: ${where} has these files already${skipped}`,
-      });
-    } catch (error) {
-      setNote({ text: errorMessage(error), isError: true });
-    } finally {
-      setIsSaving(false);
-    }
-  };
-
   const canEdit = !streaming && Boolean(props.chatId) && files.length > 0;
   return (
     <div className="@container flex h-full min-h-0 flex-col">
@@ -237,38 +200,14 @@ export function CodePane(props: {
               >
                 Download
               </button>
-              {typeof workspacePath === "string" && props.chatId ? (
-                <>
-                  <button
-                    type="button"
-                    className={barButton}
-                    onClick={() => void saveBack("fragment")}
-                    disabled={streaming || isSaving || files.length === 0}
-                    title={`Write these files back to ${where}, where they were opened from`}
-                  >
-                    Save to workspace
-                  </button>
-                  <button
-                    type="button"
-                    className={barButton}
-                    onClick={() => void saveBack("sandbox")}
-                    disabled={streaming || isSaving}
-                    title={`Write the files of this chat's sandbox (as changed there) to ${where}`}
-                  >
-                    Save sandbox files
-                  </button>
-                </>
-              ) : (
-                <button
-                  type="button"
-                  className={barButton}
-                  onClick={() => void keep()}
-                  disabled={streaming || files.length === 0}
-                  title="Keep these files in your workspace, in a folder of their own"
-                >
-                  To workspace
-                </button>
-              )}
+              <WorkspaceSave
+                chatId={props.chatId}
+                workspacePath={props.workspacePath}
+                name={fileName(fragment.title)}
+                files={files}
+                disabled={streaming}
+                onNote={setNote}
+              />
               <button
                 type="button"
                 className={barButton}
