@@ -10,6 +10,7 @@ import { commitApp, gitEnv } from "../support/commit-app";
 import { type FakeNetlify, startFakeNetlify } from "../support/fake-netlify";
 import { type FakeVercel, startFakeVercel } from "../support/fake-vercel";
 import { type KilnServer, startKiln } from "../support/kiln-server";
+import { ownPostgresDatabase } from "../support/own-database";
 import { suiteEnv } from "./global-setup";
 
 // Deployments to Vercel and Netlify, each against a local fake of its REST API: tokens saved in
@@ -67,8 +68,6 @@ describe.runIf(databaseUrl)("deployments on Vercel and Netlify", () => {
   let vercel: FakeVercel;
   let netlify: FakeNetlify;
   let db: pg.Client;
-  let admin: pg.Client;
-  let dbName: string;
   let alice: TestClient;
   let bob: TestClient;
   let aliceId: string;
@@ -114,12 +113,7 @@ describe.runIf(databaseUrl)("deployments on Vercel and Netlify", () => {
     netlify = await startFakeNetlify();
     vercel.addToken(vercelToken);
     netlify.addToken(netlifyToken);
-    admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    dbName = `kiln_remote_${randomBytes(4).toString("hex")}`;
-    await admin.query(`create database ${dbName}`);
-    const ownUrl = new URL(databaseUrl!);
-    ownUrl.pathname = `/${dbName}`;
+    const ownUrl = new URL(await ownPostgresDatabase(databaseUrl!, "deployments_remote_suite"));
     kilnEnv = {
       ...suiteEnv,
       DATABASE_URL: ownUrl.toString(),
@@ -157,8 +151,6 @@ describe.runIf(databaseUrl)("deployments on Vercel and Netlify", () => {
   afterAll(async () => {
     await db?.end();
     await kiln?.stop();
-    await admin?.query(`drop database if exists ${dbName} with (force)`);
-    await admin?.end();
     await vercel?.close();
     await netlify?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { TestClient } from "../support/client";
 import { commitApp } from "../support/commit-app";
 import { type KilnServer, startKiln } from "../support/kiln-server";
+import { ownPostgresDatabase } from "../support/own-database";
 import { viaKiln } from "../support/via-kiln";
 import { suiteEnv } from "./global-setup";
 
@@ -129,8 +130,6 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
   let kilnEnv: Record<string, string>;
   let dataDir: string;
   let db: pg.Client;
-  let admin: pg.Client;
-  let dbName: string;
   let alice: TestClient;
   let bob: TestClient;
   let aliceId: string;
@@ -150,12 +149,7 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
   };
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    dbName = `kiln_deploy_${randomBytes(4).toString("hex")}`;
-    await admin.query(`create database ${dbName}`);
-    const ownUrl = new URL(databaseUrl!);
-    ownUrl.pathname = `/${dbName}`;
+    const ownUrl = new URL(await ownPostgresDatabase(databaseUrl!, "deployments_suite"));
     kilnEnv = {
       ...suiteEnv,
       DATABASE_URL: ownUrl.toString(),
@@ -191,8 +185,6 @@ describe.runIf(databaseUrl)("deployments on the local provider", () => {
     for (const server of outside) server.close();
     await db?.end();
     await kiln?.stop();
-    await admin?.query(`drop database if exists ${dbName} with (force)`);
-    await admin?.end();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
