@@ -1,29 +1,18 @@
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { expectNoSeriousViolations } from "./axe";
 import { build, signUp } from "./ide-steps";
+import { apiPost, approvedProject } from "./page-api";
 import { desktop, phone, shots } from "./widths";
 
 // The Deployments page: a project's build deployed on this machine, live at its own address
 // (opened in the browser), its logs shown live, stopped, restarted and deleted. The fake model
 // builds a "website" project as one page in public/index.html (tests/support/fake-run-replies.ts).
 
-async function apiPost(page: Page, path: string, data: unknown = {}) {
-  const response = await page.request.post(path, {
-    data,
-    headers: { origin: new URL(page.url()).origin },
-  });
-  expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
-  return (await response.json()).data;
-}
-
 test("deploy a build, open it, follow its logs, stop, restart and delete it", async ({ page }) => {
   test.setTimeout(240_000);
   await page.setViewportSize(desktop);
   await signUp(page, "deploy");
-  const project = await apiPost(page, "/api/v1/projects", { name: "Launch website" });
-  await apiPost(page, `/api/v1/projects/${project.id}/clarify`);
-  await apiPost(page, `/api/v1/projects/${project.id}/answers`, { answers: [] });
-  await apiPost(page, `/api/v1/projects/${project.id}/approve`);
+  const project = await approvedProject(page, { name: "Launch website" });
   const run = await apiPost(page, `/api/v1/projects/${project.id}/runs`);
   const built = async () => {
     const { data } = await (

@@ -1,31 +1,12 @@
 import { expect, type Page, test } from "@playwright/test";
 import { signUp } from "./ide-steps";
+import { apiPost, approvedProject } from "./page-api";
 import { desktop, shots } from "./widths";
 
 // A build from the project page: Start build, the run's page with its tasks and their progress,
 // the event log filled live over SSE (every event once, in order), cancel, then retry. The fake
 // model server writes the plan and the tasks' files (tests/support/fake-run-replies.ts). Each
 // state is kept as a screenshot at a desktop and a phone width.
-
-/** A POST through the API the pages use, answering its data. */
-async function apiPost(page: Page, path: string, data: unknown = {}) {
-  // Cookie-authenticated writes must come from Kiln's own origin, as the pages' do.
-  const response = await page.request.post(path, {
-    data,
-    headers: { origin: new URL(page.url()).origin },
-  });
-  expect(response.ok(), `${path}: ${await response.text()}`).toBe(true);
-  return (await response.json()).data;
-}
-
-/** A project whose spec is approved (the fake model writes it). */
-async function approvedProject(page: Page, fields: { name: string; description?: string }) {
-  const project = await apiPost(page, "/api/v1/projects", fields);
-  await apiPost(page, `/api/v1/projects/${project.id}/clarify`);
-  await apiPost(page, `/api/v1/projects/${project.id}/answers`, { answers: [] });
-  await apiPost(page, `/api/v1/projects/${project.id}/approve`);
-  return project as { id: string };
-}
 
 /** The sequence numbers the event log shows, top to bottom. */
 const loggedSeqs = (page: Page) =>
